@@ -1,0 +1,45 @@
+# keraslab's commands. Each creates .venv on first use and installs the pinned
+# stack into it (constraints.txt), so a fresh clone needs nothing but Python.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3.10 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# TensorFlow's C++ start-up chatter hides the output that matters.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: run test test-slow bench install constraints clean
+
+run: $(STAMP)
+	$(VENV)/bin/keraslab quickstart
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+install: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): setup.cfg pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Rewrites constraints.txt from a scratch venv that resolves setup.cfg afresh.
+constraints:
+	rm -rf /tmp/keraslab-constraints && $(PYTHON) -m venv /tmp/keraslab-constraints
+	PIP_CONSTRAINT= /tmp/keraslab-constraints/bin/pip install --quiet '.[dev]'
+	{ head -2 constraints.txt; PIP_CONSTRAINT= /tmp/keraslab-constraints/bin/pip freeze --all \
+	  | grep -v -E '^(keraslab|pip)[= @]' | sort -f; } > constraints.txt.new && mv constraints.txt.new constraints.txt
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,119 @@
+"""What the CLI's verbs do, as functions: train, resume, evaluate.
+
+Each checks everything the user gave it (names, config, data) before it
+writes anything, so a mistake leaves no run directory behind.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+from keraslab.core import building
+from keraslab.core.config import RunConfig, apply_overrides, check_ranges, dump_yaml, load_yaml, resolve_config
+from keraslab.core.contract import ModelSpec, Plugin
+from keraslab.core.errors import KeraslabError, RunError
+from keraslab.core.registry import Registry
+from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
+
+
+def resolve_run_config(plugin: Plugin, spec: ModelSpec, config_file: Optional[str] = None,
+                       overrides: Sequence[str] = ()) -> RunConfig:
+    """The model's defaults, then the YAML file, then `--set` overrides, checked."""
+    config = resolve_config(building.default_config(spec), config_file, overrides)
+    check_ranges(config)
+    if spec.training != "agent":
+        plugin.dataset(config.data.name)  # an unknown dataset fails here, naming the available ones
+    return config
+
+
+def load_run_config(spec: ModelSpec, run: RunDir) -> RunConfig:
+    """The config a run was started with, read back from its config.yaml."""
+    return apply_overrides(RunConfig(model=spec.config), load_yaml(run.config_file))
+
+
+def start_training(registry: Registry, plugin_name: str, model_name: str, *,
+                   config_file: Optional[str] = None, overrides: Sequence[str] = (),
+                   run_dir: Optional[str] = None, runs_root: str = "runs") -> Tuple[RunDir, Dict[str, Any]]:
+    """Trains a model in a new run directory; returns the run and its summary."""
+    plugin = registry.get(plugin_name)
+    spec = plugin.model(model_name)
+    config = resolve_run_config(plugin, spec, config_file, overrides)
+    if spec.training == "agent":
+        raise KeraslabError(f"Model '{spec.name}' is an agent; agent training arrives with the rl topic.")
+    splits = building.load_splits(plugin, spec, config.data)
+    from keraslab.core.trainer.loop import prepare_runtime
+
+    strategy = prepare_runtime(config)  # a strategy that cannot be made here fails before any write
+    if _is_secondary_worker(config):
+        run_dir = tempfile.mkdtemp(prefix="keraslab-worker-")
+    run = RunDir.create(plugin.name, spec.name, config.data.name, root=runs_root, explicit=run_dir)
+    run.config_file.write_text(dump_yaml(config))
+    return run, _train_guarded(plugin, spec, config, run, resume=False, splits=splits, strategy=strategy)
+
+
+def resume_training(registry: Registry, run_path: str,
+                    expect: Optional[Tuple[str, str]] = None) -> Tuple[RunDir, Dict[str, Any]]:
+    """Continues an unfinished run from its latest checkpoint.
+
+    Args:
+        registry: where the run's plugin is found.
+        run_path: the run directory.
+        expect: (plugin, model) the caller asked for; a run of another model
+            is refused.
+    """
+    run = RunDir.open(run_path)
+    state = run.state
+    if expect and (state.get("plugin"), state.get("model")) != expect:
+        raise RunError(f"Run '{run_path}' trained {state.get('plugin')}/{state.get('model')}, "
+                       f"not {expect[0]}/{expect[1]}; resume it with the same plugin and model.")
+    if run.status == COMPLETE:
+        raise RunError(f"Run '{run_path}' is already complete; nothing to resume.")
+    plugin = registry.get(state["plugin"])
+    spec = plugin.model(state["model"])
+    config = load_run_config(spec, run)
+    return run, _train_guarded(plugin, spec, config, run, resume=True)
+
+
+def _train_guarded(plugin, spec, config, run, resume, splits=None, strategy=None) -> Dict[str, Any]:
+    from keraslab.core.trainer.loop import train
+
+    try:
+        return train(plugin, spec, config, run, resume=resume, splits=splits, strategy=strategy)
+    except KeyboardInterrupt:
+        run.mark(INTERRUPTED, reason="interrupted by the user")
+        raise
+    except BaseException as error:
+        run.mark(FAILED, reason=f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+        raise
+
+
+def evaluate_run(registry: Registry, run_path: str) -> Dict[str, Any]:
+    """Evaluates a finished run's final weights on its test split."""
+    from keraslab.core.trainer.loop import evaluate_model, load_trained
+
+    run = RunDir.open(run_path)
+    run.require_complete("evaluate")
+    plugin = registry.get(run.state["plugin"])
+    spec = plugin.model(run.state["model"])
+    config = load_run_config(spec, run)
+    built = load_trained(plugin, spec, config, run)
+    metrics = dict(evaluate_model(built.model, built.splits, config.train.batch_size))
+    result = {"run": str(run.path), "split": "test", "examples": len(built.splits.test), "metrics": metrics}
+    run.write_json("evaluation.json", result)
+    return result
+
+
+def _is_secondary_worker(config: RunConfig) -> bool:
+    """True for a multi-worker run's non-chief workers, which write to temporary places."""
+    if config.train.strategy != "multi-worker":
+        return False
+    try:
+        task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {})
+        cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
+    except ValueError:
+        return False  # the strategy reports the malformed TF_CONFIG
+    if "chief" in cluster:
+        return task.get("type") != "chief"
+    return not (task.get("type") == "worker" and int(task.get("index", 0)) == 0)

@@ -1,0 +1,361 @@
+"""Typed run configuration: dataclass defaults, a YAML file, then `--set`.
+
+A run's configuration is a frozen `RunConfig`. Its defaults are the dataclass
+defaults, changed by the model's preset; a YAML file (`--config`) and dotted
+overrides (`--set optimizer.learning_rate=3e-4`) are applied on top, in that
+order, with every value checked against the field's type. The resolved config
+is written into the run directory as `config.yaml`, and loading that file
+gives the same `RunConfig` back.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal, Mapping, Optional, Sequence, Tuple
+
+from keraslab.core.errors import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    """Which data to train on and how to split it.
+
+    Attributes:
+        name: dataset name; empty means the model's default dataset.
+        path: a user's own file or folder, read by the dataset's loader.
+        synthetic: use the dataset's tiny synthetic variant (tests, smoke runs).
+        validation_fraction: share held out for validation.
+        test_fraction: share held out for the final test.
+        seed: seed of the split, independent of the training seed so that
+            runs with different training seeds see the same test set.
+    """
+
+    name: str = ""
+    path: str = ""
+    synthetic: bool = False
+    validation_fraction: float = 0.15
+    test_fraction: float = 0.15
+    seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizerConfig:
+    """The optimizer and its gradient clipping.
+
+    Attributes:
+        name: one of adam, sgd, rmsprop, adagrad, or a name an optimizer
+            plugin registers with `tf.keras.optimizers.get`.
+        learning_rate: the base learning rate (the schedule scales it).
+        momentum: momentum for sgd and rmsprop.
+        nesterov: Nesterov momentum for sgd.
+        clipnorm: clip each gradient to this L2 norm (0 disables).
+        clipvalue: clip each gradient element to [-v, v] (0 disables).
+    """
+
+    name: Literal["adam", "sgd", "rmsprop", "adagrad"] = "adam"
+    learning_rate: float = 1e-3
+    momentum: float = 0.0
+    nesterov: bool = False
+    clipnorm: float = 0.0
+    clipvalue: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduleConfig:
+    """A learning-rate schedule, as a function of the optimizer step t.
+
+    * constant:    η
+    * step:        η · rate^floor(t / decay_steps)
+    * exponential: η · rate^(t / decay_steps)
+    * inverse_time (1/t): η / (1 + rate · t / decay_steps)
+    * cosine:      η · (1 + cos(π · min(t, decay_steps) / decay_steps)) / 2
+
+    Each may be preceded by `warmup_steps` of linear warm-up from 0 to η.
+    """
+
+    name: Literal["constant", "step", "exponential", "inverse_time", "cosine"] = "constant"
+    decay_steps: int = 1000
+    decay_rate: float = 0.5
+    warmup_steps: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """How the shared trainer runs.
+
+    Attributes:
+        epochs: passes over the training split.
+        batch_size: examples per replica per step; the global batch is this
+            times the number of replicas.
+        seed: seeds Python, NumPy and TensorFlow.
+        deterministic: turn on TensorFlow's op determinism.
+        strategy: auto, default, one-device, mirrored, multi-worker or tpu.
+        steps_per_execution: optimizer steps run per call into the graph.
+        jit_compile: compile the train step with XLA.
+        mixed_precision: train in mixed precision (float16 on GPU, bfloat16
+            elsewhere where supported).
+        checkpoint_every: save a checkpoint every this many epochs.
+        keep_checkpoints: how many checkpoints to keep.
+        early_stopping_patience: epochs without improvement of
+            `monitor` before stopping (0 disables); the best weights are restored.
+        monitor: the validation metric early stopping watches.
+        l1: L1 weight-decay coefficient on kernels (0 disables).
+        l2: L2 weight-decay coefficient on kernels (0 disables).
+        logical_cpus: split the CPU into this many logical devices (0 or 1:
+            leave it whole), so `mirrored` can be exercised without GPUs.
+    """
+
+    epochs: int = 20
+    batch_size: int = 64
+    seed: int = 0
+    deterministic: bool = False
+    strategy: Literal["auto", "default", "one-device", "mirrored", "multi-worker", "tpu"] = "auto"
+    steps_per_execution: int = 16
+    jit_compile: bool = False
+    mixed_precision: bool = False
+    checkpoint_every: int = 1
+    keep_checkpoints: int = 3
+    early_stopping_patience: int = 0
+    monitor: str = "val_loss"
+    l1: float = 0.0
+    l2: float = 0.0
+    logical_cpus: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines a run: the model's own config and the shared parts."""
+
+    model: Any
+    data: DataConfig = DataConfig()
+    optimizer: OptimizerConfig = OptimizerConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    train: TrainConfig = TrainConfig()
+
+
+# --------------------------------------------------------------------------- #
+# Reading values
+# --------------------------------------------------------------------------- #
+
+def parse_override(text: str) -> Tuple[str, Any]:
+    """Splits "a.b=value" into its key and a Python value.
+
+    Values are read as YAML scalars, with numbers like "3e-4" taken as floats
+    (YAML 1.1 would keep them as strings).
+    """
+    if "=" not in text:
+        raise ConfigError(f"Override '{text}' is not of the form key=value (e.g. optimizer.learning_rate=3e-4).")
+    key, raw = text.split("=", 1)
+    key, raw = key.strip(), raw.strip()
+    if not key:
+        raise ConfigError(f"Override '{text}' has an empty key.")
+    for number in (int, float):
+        try:
+            return key, number(raw)
+        except ValueError:
+            pass
+    import yaml
+
+    try:
+        return key, yaml.safe_load(raw) if raw else ""
+    except yaml.YAMLError:
+        return key, raw
+
+
+def load_yaml(path: str | Path) -> Mapping[str, Any]:
+    """Reads a YAML mapping; errors name the file and line."""
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ConfigError(f"Cannot read config file {path}: {error.strerror or error}.") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"Malformed YAML at {where}: {error.problem}.") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"Malformed YAML in {path}: {error}.") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"Config file {path} must hold a mapping of sections, received a {type(data).__name__}.")
+    return data
+
+
+# --------------------------------------------------------------------------- #
+# Applying values with type checks
+# --------------------------------------------------------------------------- #
+
+def _type_name(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(hint))
+    if origin in (tuple, Tuple):
+        return "a list"
+    return getattr(hint, "__name__", str(hint))
+
+
+def _coerce(value: Any, hint: Any, key: str) -> Any:
+    """Returns `value` as the type `hint` describes, or raises ConfigError."""
+    origin = typing.get_origin(hint)
+    fail = ConfigError(f"Config key '{key}' expects {_type_name(hint)}, received {value!r}.")
+    if hint is Any:
+        return value
+    if origin is Literal:
+        if value in typing.get_args(hint):
+            return value
+        raise fail
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(hint)
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, key)
+            except ConfigError:
+                pass
+        raise fail
+    if origin in (tuple, Tuple):
+        if not isinstance(value, (list, tuple)):
+            raise fail
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(v, args[0], key) for v in value)
+        if args and len(args) != len(value):
+            raise fail
+        return tuple(_coerce(v, a, key) for v, a in zip(value, args or [Any] * len(value)))
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise fail
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise fail
+    if hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ConfigError(f"Config key '{key}' must be a finite number, received {value!r}.")
+            return float(value)
+        raise fail
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise fail
+    if dataclasses.is_dataclass(hint):
+        if isinstance(value, hint):
+            return value
+        if isinstance(value, Mapping):
+            return _replace(hint(), value, key)
+        raise fail
+    return value
+
+
+def _replace(obj: Any, values: Mapping[str, Any], prefix: str) -> Any:
+    """Returns a copy of dataclass `obj` with `values` (nested mappings) applied."""
+    if not dataclasses.is_dataclass(obj):
+        raise ConfigError(f"Config key '{prefix}' is a value, not a section; it takes no sub-keys.")
+    hints = typing.get_type_hints(type(obj))
+    fields = {f.name for f in dataclasses.fields(obj)}
+    changes = {}
+    for name, value in values.items():
+        key = f"{prefix}.{name}" if prefix else str(name)
+        if name not in fields:
+            raise ConfigError(
+                f"Unknown config key '{key}'. Valid keys{' in ' + prefix if prefix else ''}: "
+                f"{', '.join(sorted(fields))}."
+            )
+        current = getattr(obj, name)
+        if dataclasses.is_dataclass(current) and isinstance(value, Mapping):
+            changes[name] = _replace(current, value, key)
+        else:
+            hint = hints[name]
+            if hint is Any and dataclasses.is_dataclass(current):
+                raise ConfigError(f"Config key '{key}' is a section; give it a mapping of its keys.")
+            changes[name] = _coerce(value, hint, key)
+    return dataclasses.replace(obj, **changes)
+
+
+def _nest(key: str, value: Any) -> Mapping[str, Any]:
+    for part in reversed(key.split(".")):
+        value = {part: value}
+    return value
+
+
+def apply_overrides(config: Any, values: Mapping[str, Any]) -> Any:
+    """Returns `config` with a nested mapping of values applied, type-checked."""
+    return _replace(config, values, "")
+
+
+def resolve_config(
+    base: RunConfig, config_file: Optional[str] = None, overrides: Sequence[str] = ()
+) -> RunConfig:
+    """Applies a YAML file, then `key=value` overrides, to `base`.
+
+    Args:
+        base: the defaults (the model's preset applied to `RunConfig`).
+        config_file: optional YAML file of sections (`train: {epochs: 5}`).
+        overrides: dotted `key=value` strings, applied last.
+
+    Returns:
+        The resolved configuration.
+
+    Raises:
+        ConfigError: naming the unknown key (with the valid ones), the
+            mistyped value, or the YAML file and line.
+    """
+    config = base
+    if config_file:
+        config = apply_overrides(config, load_yaml(config_file))
+    for text in overrides:
+        key, value = parse_override(text)
+        config = apply_overrides(config, _nest(key, value))
+    return config
+
+
+_AT_LEAST = {
+    "train.epochs": 1, "train.batch_size": 1, "train.steps_per_execution": 1,
+    "train.checkpoint_every": 1, "train.keep_checkpoints": 1, "train.early_stopping_patience": 0,
+    "train.l1": 0, "train.l2": 0, "train.logical_cpus": 0, "optimizer.momentum": 0,
+    "optimizer.clipnorm": 0, "optimizer.clipvalue": 0, "schedule.decay_steps": 1,
+    "schedule.decay_rate": 0, "schedule.warmup_steps": 0,
+}
+
+
+def check_ranges(config: RunConfig) -> None:
+    """Raises ConfigError for shared settings outside their valid range."""
+    for key, minimum in _AT_LEAST.items():
+        section, name = key.split(".")
+        value = getattr(getattr(config, section), name)
+        if value < minimum:
+            raise ConfigError(f"Config key '{key}' must be at least {minimum}, received {value}.")
+    if config.optimizer.learning_rate <= 0:
+        raise ConfigError(f"Config key 'optimizer.learning_rate' must be > 0, received {config.optimizer.learning_rate}.")
+
+
+def to_dict(config: Any) -> Any:
+    """The config as plain dicts and lists, ready for YAML or JSON."""
+    if dataclasses.is_dataclass(config):
+        return {f.name: to_dict(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    if isinstance(config, tuple):
+        return [to_dict(v) for v in config]
+    return config
+
+
+def dump_yaml(config: Any) -> str:
+    import yaml
+
+    return yaml.safe_dump(to_dict(config), sort_keys=False)

@@ -1,0 +1,101 @@
+"""Examples in memory and their fixed train/validation/test splits.
+
+Loaders return `Examples` (NumPy arrays). The split is a pure function of the
+seed and the fractions, stratified by class for classification data, so the
+same seed gives the same held-out examples on every machine.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional, Tuple
+
+import numpy as np
+
+from keraslab.core.errors import KeraslabError
+
+
+@dataclasses.dataclass(frozen=True)
+class Examples:
+    """A dataset in memory.
+
+    Attributes:
+        features: array of shape (n, *input_shape).
+        targets: array of shape (n, ...) or None for unsupervised data.
+        num_classes: number of classes when `targets` are class ids.
+        class_names: optional names of the classes.
+    """
+
+    features: np.ndarray
+    targets: Optional[np.ndarray] = None
+    num_classes: Optional[int] = None
+    class_names: Tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.targets is not None and len(self.targets) != len(self.features):
+            raise KeraslabError(
+                f"Dataset has {len(self.features)} feature rows but {len(self.targets)} targets; "
+                "they must have the same length."
+            )
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    @property
+    def input_shape(self) -> Tuple[int, ...]:
+        return tuple(self.features.shape[1:])
+
+    def take(self, indices: np.ndarray) -> "Examples":
+        targets = None if self.targets is None else self.targets[indices]
+        return dataclasses.replace(self, features=self.features[indices], targets=targets)
+
+
+@dataclasses.dataclass(frozen=True)
+class Splits:
+    """Train, validation and test parts of one dataset."""
+
+    train: Examples
+    validation: Examples
+    test: Examples
+
+
+def split_examples(
+    examples: Examples, validation_fraction: float, test_fraction: float, seed: int
+) -> Splits:
+    """Splits `examples` into train/validation/test, fixed for a fixed seed.
+
+    Classification data (integer targets with `num_classes`) is split per
+    class, so each part keeps the class proportions.
+
+    Args:
+        examples: the whole dataset.
+        validation_fraction: share of examples held out for validation.
+        test_fraction: share of examples held out for the final test.
+        seed: seed of the permutation.
+
+    Returns:
+        The three splits.
+    """
+    if not (0 <= validation_fraction < 1 and 0 <= test_fraction < 1
+            and validation_fraction + test_fraction < 1):
+        raise KeraslabError(
+            f"data.validation_fraction={validation_fraction} and data.test_fraction={test_fraction} "
+            "must each be in [0, 1) and sum to less than 1."
+        )
+    rng = np.random.default_rng(seed)
+    n = len(examples)
+    if examples.num_classes and examples.targets is not None and examples.targets.ndim == 1:
+        groups = [np.flatnonzero(examples.targets == c) for c in np.unique(examples.targets)]
+    else:
+        groups = [np.arange(n)]
+    parts = {"train": [], "validation": [], "test": []}
+    for group in groups:
+        group = rng.permutation(group)
+        n_test = int(round(len(group) * test_fraction))
+        n_val = int(round(len(group) * validation_fraction))
+        parts["test"].append(group[:n_test])
+        parts["validation"].append(group[n_test:n_test + n_val])
+        parts["train"].append(group[n_test + n_val:])
+    chosen = {k: rng.permutation(np.concatenate(v)) for k, v in parts.items()}
+    if len(chosen["train"]) == 0:
+        raise KeraslabError(f"Dataset of {n} examples leaves no training examples after the split.")
+    return Splits(**{k: examples.take(v) for k, v in chosen.items()})

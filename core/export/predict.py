@@ -1,0 +1,162 @@
+"""Answer a TF Serving REST request body locally, the way the server would.
+
+Requests (TF Serving's REST API, "predict"):
+
+* row format: `{"instances": [x0, x1, ...]}`, each instance a value for the
+  single input or a dict `{input name: value}`;
+* column format: `{"inputs": value}` or `{"inputs": {input name: value}}`;
+* bytes as `{"b64": "<base64>"}`.
+
+Responses: `{"predictions": [...]}` for row format (one entry per instance: a
+dict of the outputs, or the bare value when there is one output) and
+`{"outputs": ...}` for column format.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any, Dict, Mapping, Tuple
+
+import numpy as np
+
+from keraslab.core.errors import KeraslabError
+
+
+def find_version_dir(path: str) -> Path:
+    """Accepts a version directory or a model directory (then the highest version)."""
+    root = Path(path)
+    if (root / "saved_model.pb").is_file():
+        return root
+    if root.is_dir():
+        versions = sorted((p for p in root.iterdir() if p.name.isdigit() and (p / "saved_model.pb").is_file()),
+                          key=lambda p: int(p.name))
+        if versions:
+            return versions[-1]
+    raise KeraslabError(
+        f"'{path}' is not an export: expected a directory with saved_model.pb, or one whose integer "
+        "version sub-directories have one (as `keraslab <plugin> export` writes)."
+    )
+
+
+def read_request(path: str) -> Mapping[str, Any]:
+    try:
+        text = Path(path).read_text()
+    except OSError as error:
+        raise KeraslabError(f"Cannot read request file '{path}': {error.strerror or error}.") from None
+    try:
+        request = json.loads(text)
+    except ValueError as error:
+        raise KeraslabError(f"Request file '{path}' is not JSON: {error}.") from None
+    return request
+
+
+def describe_signature(inputs: Mapping[str, Any]) -> str:
+    return ", ".join(f"{name}: {spec.dtype.name}{list(spec.shape)}" for name, spec in sorted(inputs.items()))
+
+
+def predict(export_path: str, request: Mapping[str, Any], signature: str = "serving_default") -> Dict[str, Any]:
+    """Runs one TF Serving REST request against an export.
+
+    Args:
+        export_path: a version directory, or a model directory.
+        request: the parsed request body.
+        signature: the signature to call.
+
+    Returns:
+        The response body TF Serving would send.
+
+    Raises:
+        KeraslabError: the request does not fit the signature; the message
+            names the signature's inputs with dtypes and shapes.
+    """
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(str(find_version_dir(export_path)))
+    if signature not in loaded.signatures:
+        raise KeraslabError(f"Unknown signature '{signature}'. Available: {', '.join(sorted(loaded.signatures))}.")
+    function = loaded.signatures[signature]
+    inputs = function.structured_input_signature[1]
+    expected = f"signature '{signature}' expects {describe_signature(inputs)}"
+    row_format, columns = _columns(request, inputs, expected)
+    tensors = {name: _to_tensor(value, inputs[name], name, expected) for name, value in columns.items()}
+    outputs = {name: value.numpy() for name, value in function(**tensors).items()}
+    if not row_format:
+        return {"outputs": _plain(outputs)}
+    count = len(next(iter(outputs.values())))
+    rows = [{name: value[i] for name, value in outputs.items()} for i in range(count)]
+    if len(outputs) == 1:
+        rows = [next(iter(row.values())) for row in rows]
+    return {"predictions": _plain(rows)}
+
+
+def _columns(request: Mapping[str, Any], inputs: Mapping[str, Any], expected: str) -> Tuple[bool, Dict[str, Any]]:
+    if not isinstance(request, dict) or ("instances" in request) == ("inputs" in request):
+        raise KeraslabError(
+            'Request must be a JSON object with either "instances" (row format) or "inputs" (column format); '
+            f"{expected}."
+        )
+    names = sorted(inputs)
+    if "instances" in request:
+        instances = request["instances"]
+        if not isinstance(instances, list) or not instances:
+            raise KeraslabError(f'"instances" must be a non-empty list; {expected}.')
+        if all(isinstance(i, dict) and "b64" not in i for i in instances):
+            keys = {frozenset(i) for i in instances}
+            if len(keys) != 1 or set(next(iter(keys))) != set(names):
+                raise KeraslabError(f"Instances name inputs {sorted(set().union(*keys))}; {expected}.")
+            return True, {n: [i[n] for i in instances] for n in names}
+        if len(names) != 1:
+            raise KeraslabError(f"Instances must be objects naming each input; {expected}.")
+        return True, {names[0]: instances}
+    columns = request["inputs"]
+    if isinstance(columns, dict) and "b64" not in columns:
+        if set(columns) != set(names):
+            raise KeraslabError(f"Inputs name {sorted(columns)}; {expected}.")
+        return False, dict(columns)
+    if len(names) != 1:
+        raise KeraslabError(f'"inputs" must be an object naming each input; {expected}.')
+    return False, {names[0]: columns}
+
+
+def _decode_b64(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"b64"}:
+        return base64.b64decode(value["b64"])
+    if isinstance(value, list):
+        return [_decode_b64(v) for v in value]
+    return value
+
+
+def _to_tensor(value: Any, spec, name: str, expected: str):
+    import tensorflow as tf
+
+    value = _decode_b64(value)
+    try:
+        if spec.dtype == tf.string:
+            array = np.array(value, dtype=object)
+        else:
+            array = np.array(value, dtype=spec.dtype.as_numpy_dtype)
+    except (ValueError, TypeError) as error:
+        raise KeraslabError(f"Input '{name}' cannot be read as {spec.dtype.name} ({error}); {expected}.") from None
+    if array.dtype == object and spec.dtype != tf.string:
+        raise KeraslabError(f"Input '{name}' is ragged or not numeric; {expected}.")
+    if not spec.shape.is_compatible_with(array.shape):
+        raise KeraslabError(f"Input '{name}' has shape {list(array.shape)}; {expected}.")
+    return tf.constant(array, dtype=spec.dtype)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"b64": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,170 @@
+"""Export a finished run as a SavedModel in the layout TensorFlow Serving loads.
+
+    DIR/
+      models.config                      TF Serving's model config for all of DIR
+      NAME/
+        1/                               an integer version, never overwritten
+          saved_model.pb
+          variables/
+          assets.extra/
+            tf_serving_warmup_requests   PredictionLog records of real inputs
+            keraslab.json                what was exported from which run
+
+A version is written to a temporary directory next to its final place and
+renamed into it when complete, so a half-written export is never visible.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import numpy as np
+import tensorflow as tf
+
+from keraslab.core import building
+from keraslab.core.actions import load_run_config
+from keraslab.core.contract import ModelSpec
+from keraslab.core.errors import KeraslabError
+from keraslab.core.export.signatures import ExportContext, default_signatures
+from keraslab.core.refs import resolve
+from keraslab.core.registry import Registry
+from keraslab.core.rundir import RunDir, write_atomically
+
+WARMUP_FILE = "tf_serving_warmup_requests"
+WARMUP_EXAMPLES = 8
+
+
+def export_run(registry: Registry, run_path: str, out: str = "exports", name: Optional[str] = None,
+               version: Optional[int] = None, samples: int = 50) -> Path:
+    """Exports a finished run's model for serving.
+
+    Args:
+        registry: where the run's plugin is found.
+        run_path: the run directory (must be complete).
+        out: the serving root (TF Serving's model base directory).
+        name: the model's serving name; defaults to "<plugin>-<model>".
+        version: the integer version; defaults to one past the highest.
+        samples: Monte-Carlo samples per request for stochastic models.
+
+    Returns:
+        The version directory written.
+    """
+    from keraslab.core.trainer.loop import load_trained
+
+    run = RunDir.open(run_path)
+    run.require_complete("export")
+    plugin = registry.get(run.state["plugin"])
+    spec = plugin.model(run.state["model"])
+    name = name or f"{plugin.name}-{spec.name}"
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", name):
+        raise KeraslabError(f"Export name '{name}' must be letters, digits, '_', '.' and '-'.")
+    model_root = Path(out) / name
+    version = _choose_version(model_root, version)
+    config = load_run_config(spec, run)
+    built = load_trained(plugin, spec, config, run)
+    info = building.data_info(built.splits)
+    context = ExportContext(
+        input_name=spec.input_name, input_shape=info.input_shape, input_dtype=info.input_dtype,
+        task=spec.task, training=spec.training, samples=samples,
+    )
+    signatures = _signatures(spec, built.model, context)
+
+    model_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=model_root))
+    try:
+        module = tf.Module()
+        module.model = built.model
+        for signature_name, function in signatures.items():
+            setattr(module, f"signature_{signature_name}", function)
+        tf.saved_model.save(module, str(staging), signatures=signatures)
+        extra = staging / "assets.extra"
+        extra.mkdir()
+        warmup = built.splits.validation if len(built.splits.validation) else built.splits.train
+        write_warmup_requests(extra / WARMUP_FILE, name, spec.input_name,
+                              warmup.features[:WARMUP_EXAMPLES].astype(context.input_dtype))
+        (extra / "keraslab.json").write_text(json.dumps({
+            "plugin": plugin.name, "model": spec.name, "run": str(run.path.resolve()),
+            "signatures": sorted(signatures), "input": {
+                "name": spec.input_name, "shape": [None, *info.input_shape], "dtype": context.input_dtype},
+            "class_names": list(built.splits.train.class_names),
+        }, indent=2) + "\n")
+        final = model_root / str(version)
+        if final.exists():
+            raise KeraslabError(f"Export version {final} appeared while exporting; not overwriting it.")
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    write_models_config(Path(out))
+    return final
+
+
+def _signatures(spec: ModelSpec, model, context: ExportContext) -> Dict[str, Any]:
+    if spec.export is None:
+        return default_signatures(model, context)
+    signatures = resolve(spec.export, f"export hook of model '{spec.name}'")(model, context)
+    if "serving_default" not in signatures:
+        raise KeraslabError(f"The export hook of model '{spec.name}' returned no 'serving_default' signature.")
+    return signatures
+
+
+def _choose_version(model_root: Path, version: Optional[int]) -> int:
+    existing = existing_versions(model_root)
+    if version is None:
+        return max(existing, default=0) + 1
+    if version < 1:
+        raise KeraslabError(f"--version must be a positive integer, received {version}.")
+    if version in existing:
+        raise KeraslabError(
+            f"Version {version} of '{model_root}' already exists; exports are never overwritten. "
+            f"Omit --version to write version {max(existing) + 1}."
+        )
+    return version
+
+
+def existing_versions(model_root: Path) -> list:
+    if not model_root.is_dir():
+        return []
+    return sorted(int(p.name) for p in model_root.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def write_models_config(root: Path) -> Path:
+    """Writes TF Serving's models.config listing every model under `root`.
+
+    Base paths are given as the container sees them when `root` is mounted
+    at /models (`docker run -v "$PWD/exports:/models" ...`).
+    """
+    entries = []
+    for model_root in sorted(p for p in root.iterdir() if p.is_dir() and existing_versions(p)):
+        entries.append(
+            "  config {\n"
+            f'    name: "{model_root.name}"\n'
+            f'    base_path: "/models/{model_root.name}"\n'
+            '    model_platform: "tensorflow"\n'
+            "  }\n"
+        )
+    path = root / "models.config"
+    write_atomically(path, "model_config_list {\n" + "".join(entries) + "}\n")
+    return path
+
+
+def write_warmup_requests(path: Path, model_name: str, input_name: str, batch: np.ndarray) -> None:
+    """Writes TF Serving warm-up records: one PredictionLog per example.
+
+    Format: a TFRecord file of `tensorflow.serving.PredictionLog` protos
+    (TF Serving's SavedModel warm-up guide), read from assets.extra on load.
+    """
+    from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
+
+    with tf.io.TFRecordWriter(str(path)) as writer:
+        for example in batch:
+            request = predict_pb2.PredictRequest(
+                model_spec=model_pb2.ModelSpec(name=model_name, signature_name="serving_default"))
+            request.inputs[input_name].CopyFrom(tf.make_tensor_proto(example[None]))
+            log = prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
+            writer.write(log.SerializeToString())

@@ -1,0 +1,184 @@
+"""The plugin registry: discovery through entry points, loading on first use.
+
+Plugins, built-in and third-party alike, declare an entry point in the group
+`keraslab.plugins`::
+
+    [options.entry_points]
+    keraslab.plugins =
+        vision = keraslab.plugins.vision:plugin
+
+Discovery reads entry-point metadata only. A plugin's module is imported the
+first time the plugin is used; the object it names may be a `Plugin` or a
+function returning one. A plugin that fails to import, raises, returns the
+wrong type, breaks the contract or reuses a taken name is recorded with its
+error and shown by `keraslab plugins`, and every other plugin keeps working.
+With `KERASLAB_STRICT_PLUGINS=1` such a failure is raised instead.
+
+Registries are plain objects: tests create fresh ones with the entry points
+they want.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from importlib import metadata
+from typing import Dict, Iterable, List, Optional
+
+from keraslab.core.contract import Plugin
+from keraslab.core.errors import PluginError, UnknownNameError
+
+ENTRY_POINT_GROUP = "keraslab.plugins"
+STRICT_ENV = "KERASLAB_STRICT_PLUGINS"
+
+
+@dataclasses.dataclass
+class PluginRecord:
+    """What the registry knows of one declared plugin.
+
+    Attributes:
+        name: the entry point's name.
+        target: what the entry point points at ("module:attribute").
+        distribution: the installed distribution that declared it.
+        plugin: the loaded plugin, once loaded without error.
+        error: why it could not be used, once that is known.
+    """
+
+    name: str
+    target: str
+    distribution: str
+    plugin: Optional[Plugin] = None
+    error: Optional[str] = None
+    _entry_point: object = dataclasses.field(default=None, repr=False)
+
+    @property
+    def status(self) -> str:
+        if self.error:
+            return "broken"
+        return "loaded" if self.plugin else "not loaded"
+
+    @property
+    def version(self) -> str:
+        return self.plugin.version if self.plugin else ""
+
+    @property
+    def topic(self) -> str:
+        return self.plugin.topic if self.plugin else ""
+
+
+class Registry:
+    """Plugins by name, loaded lazily from entry points.
+
+    Args:
+        entry_points: the entry points to consider (objects with `name`,
+            `value`, `load()` and optionally `dist`); by default those
+            installed in the group `keraslab.plugins`.
+        strict: raise plugin failures instead of recording them; by default
+            true when the environment sets KERASLAB_STRICT_PLUGINS=1.
+    """
+
+    def __init__(self, entry_points: Optional[Iterable[object]] = None, strict: Optional[bool] = None):
+        if entry_points is None:
+            entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
+        self.strict = os.environ.get(STRICT_ENV, "") not in ("", "0") if strict is None else strict
+        self._records: Dict[str, PluginRecord] = {}
+        self._shadowed: List[PluginRecord] = []
+        for entry_point in entry_points:
+            dist = getattr(entry_point, "dist", None)
+            record = PluginRecord(
+                name=entry_point.name,
+                target=entry_point.value,
+                distribution=getattr(dist, "name", None) or "(unknown)",
+                _entry_point=entry_point,
+            )
+            if record.name in self._records:
+                taken = self._records[record.name]
+                if taken.target == record.target and taken.distribution == record.distribution:
+                    continue  # the same distribution seen twice on sys.path
+                record.error = (
+                    f"plugin name '{record.name}' is already taken by distribution "
+                    f"'{taken.distribution}' ({taken.target})"
+                )
+                self._shadowed.append(record)
+                if self.strict:
+                    raise PluginError(f"Plugin '{record.name}' from '{record.distribution}': {record.error}.")
+                continue
+            self._records[record.name] = record
+
+    # -- discovery (metadata only) ------------------------------------------ #
+
+    def names(self) -> List[str]:
+        """Names of the declared plugins, without importing any of them."""
+        return sorted(self._records)
+
+    # -- loading ------------------------------------------------------------ #
+
+    def add(self, plugin: Plugin, distribution: str = "(in process)") -> None:
+        """Registers an already-built plugin (tests, notebooks, scripts)."""
+        from keraslab.core.testing import validate_plugin
+
+        if plugin.name in self._records:
+            raise PluginError(f"Plugin name '{plugin.name}' is already registered.")
+        validate_plugin(plugin)
+        self._records[plugin.name] = PluginRecord(
+            plugin.name, f"{type(plugin).__module__}", distribution, plugin=plugin
+        )
+
+    def get(self, name: str) -> Plugin:
+        """Returns the plugin called `name`, loading it on first use.
+
+        Raises:
+            UnknownNameError: no plugin of that name is declared.
+            PluginError: the plugin is broken (the message says how).
+        """
+        record = self._records.get(name)
+        if record is None:
+            raise UnknownNameError("plugin", name, self.names())
+        self._load(record)
+        if record.error:
+            raise PluginError(f"Plugin '{name}' ({record.distribution}) is broken: {record.error}")
+        return record.plugin
+
+    def records(self) -> List[PluginRecord]:
+        """Every declared plugin, each loaded, with its status or error."""
+        for record in self._records.values():
+            self._load(record)
+        return sorted(self._records.values(), key=lambda r: r.name) + self._shadowed
+
+    def plugins(self) -> List[Plugin]:
+        """The plugins that load without error."""
+        return [r.plugin for r in self.records() if r.plugin is not None]
+
+    def _load(self, record: PluginRecord) -> None:
+        if record.plugin is not None or record.error is not None:
+            return
+        from keraslab.core.testing import validate_plugin
+
+        try:
+            loaded = record._entry_point.load()
+            plugin = loaded() if callable(loaded) and not isinstance(loaded, Plugin) else loaded
+            if not isinstance(plugin, Plugin):
+                raise PluginError(
+                    f"entry point {record.target} gave a {type(plugin).__name__}, expected a "
+                    "keraslab.core.contract.Plugin (or a function returning one)"
+                )
+            if plugin.name != record.name:
+                raise PluginError(
+                    f"entry point is named '{record.name}' but the plugin calls itself '{plugin.name}'"
+                )
+            validate_plugin(plugin)
+        except Exception as error:  # a third party's bug must not take the CLI down
+            record.error = _one_line(error)
+            if self.strict:
+                raise PluginError(
+                    f"Plugin '{record.name}' from '{record.distribution}' failed to load: {record.error}"
+                ) from error
+            return
+        record.plugin = plugin
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    message = text[0] if text else ""
+    if isinstance(error, PluginError):
+        return message
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__

@@ -1,0 +1,158 @@
+"""Run directories: where a run keeps its config, checkpoints, logs and results.
+
+Layout of `runs/<plugin>/<model>/<timestamp>/`::
+
+    run.json         who and what (plugin, model, dataset) and the status:
+                     running, complete, interrupted or failed
+    config.yaml      the resolved RunConfig; loading it repeats the run
+    checkpoints/     tf.train.CheckpointManager checkpoints
+    logs/            TensorBoard event files
+    metrics.jsonl    one JSON object of metrics per epoch
+    learning_curves.png
+    summary.json     final metrics, wall time, throughput, device, versions
+
+A run is `complete` only once training finished and its summary is written;
+every other state says why it is not.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from keraslab.core.errors import RunError
+
+RUNNING, COMPLETE, INTERRUPTED, FAILED = "running", "complete", "interrupted", "failed"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Writes `text` to `path` through a temporary file and a rename, so a
+    reader never sees half a file."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+class RunDir:
+    """One run's directory. Create one with `RunDir.create`, open one with `RunDir.open`."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    # -- creating and opening ----------------------------------------------- #
+
+    @classmethod
+    def create(cls, plugin: str, model: str, dataset: str, root: str = "runs",
+               explicit: Optional[str] = None) -> "RunDir":
+        """Makes a new run directory and marks it `running`.
+
+        Args:
+            plugin, model, dataset: what the run trains.
+            root: the folder under which `<plugin>/<model>/<timestamp>` goes.
+            explicit: a directory chosen by the user (`--run-dir`); it must not
+                exist yet or be empty, since a run is never overwritten.
+        """
+        if explicit:
+            path = Path(explicit)
+            if path.exists() and (not path.is_dir() or any(path.iterdir())):
+                raise RunError(
+                    f"Run directory '{path}' already exists and is not empty; "
+                    "choose another --run-dir, or continue it with --resume."
+                )
+        else:
+            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            base = Path(root) / plugin / model
+            path, n = base / stamp, 1
+            while path.exists():
+                n += 1
+                path = base / f"{stamp}-{n}"
+        path.mkdir(parents=True, exist_ok=True)
+        run = cls(path)
+        run.write_state({
+            "plugin": plugin, "model": model, "dataset": dataset, "status": RUNNING,
+            "created": _now(), "updated": _now(),
+        })
+        return run
+
+    @classmethod
+    def open(cls, path: str) -> "RunDir":
+        """Opens an existing run; raises `RunError` if `path` is not one."""
+        run = cls(Path(path))
+        if not (run.path / "run.json").is_file():
+            raise RunError(f"'{path}' is not a run directory (it has no run.json). "
+                           "Give the directory a `train` command created.")
+        return run
+
+    # -- state -------------------------------------------------------------- #
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        try:
+            return json.loads((self.path / "run.json").read_text())
+        except (OSError, ValueError) as error:
+            raise RunError(f"Run directory '{self.path}' has an unreadable run.json: {error}.") from None
+
+    def write_state(self, state: Mapping[str, Any]) -> None:
+        write_atomically(self.path / "run.json", json.dumps(state, indent=2) + "\n")
+
+    def mark(self, status: str, **fields: Any) -> None:
+        """Sets the run's status (and any extra fields) in run.json."""
+        state = dict(self.state, status=status, updated=_now(), **fields)
+        self.write_state(state)
+
+    @property
+    def status(self) -> str:
+        return self.state.get("status", "unknown")
+
+    def require_complete(self, action: str) -> None:
+        """Raises `RunError` unless the run finished."""
+        if self.status != COMPLETE:
+            raise RunError(
+                f"Run '{self.path}' is {self.status}, not complete; cannot {action} it. "
+                f"Continue it with `train --resume {self.path}`."
+            )
+
+    # -- files -------------------------------------------------------------- #
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def logs(self) -> Path:
+        return self.path / "logs"
+
+    @property
+    def config_file(self) -> Path:
+        return self.path / "config.yaml"
+
+    @property
+    def metrics_file(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    def write_json(self, name: str, data: Mapping[str, Any]) -> Path:
+        target = self.path / name
+        write_atomically(target, json.dumps(data, indent=2, default=_jsonable) + "\n")
+        return target
+
+    def read_json(self, name: str) -> Mapping[str, Any]:
+        return json.loads((self.path / name).read_text())
+
+    def metrics(self) -> list:
+        """The per-epoch metrics logged so far."""
+        if not self.metrics_file.exists():
+            return []
+        return [json.loads(line) for line in self.metrics_file.read_text().splitlines() if line.strip()]
+
+
+def _now() -> str:
+    return _dt.datetime.now().isoformat(timespec="seconds")
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        return value.item()  # NumPy scalars
+    except AttributeError:
+        return str(value)

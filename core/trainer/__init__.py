@@ -1,0 +1,1 @@
+"""The shared trainer (imports TensorFlow): see `keraslab.core.trainer.loop`."""

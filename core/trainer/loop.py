@@ -1,0 +1,246 @@
+"""The shared trainer: every Keras model of every plugin trains here.
+
+The trainer coordinates; it never special-cases a topic. A model with its own
+training (a GAN, a VAE) overrides `train_step`, and `fit` calls it. The loop:
+
+1. seeds Python, NumPy and TensorFlow, and picks the `tf.distribute` strategy;
+2. builds model, optimizer and metrics inside `strategy.scope()`;
+3. restores the latest checkpoint when resuming;
+4. runs `Model.fit` over a `tf.data` pipeline whose order depends only on
+   (seed, epoch), with checkpoints, metrics log, TensorBoard, early stopping,
+   a NaN guard and SIGINT/SIGTERM handling as callbacks;
+5. writes the final weights, the test metrics, `summary.json` and plots, and
+   only then marks the run complete.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+import sys
+import tempfile
+import time
+from typing import Any, Dict, Mapping, Optional
+
+import tensorflow as tf
+
+from keraslab.core import __version__, building
+from keraslab.core.config import RunConfig
+from keraslab.core.contract import ModelSpec, Plugin
+from keraslab.core.data import Splits
+from keraslab.core.plots import plot_learning_curves
+from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
+from keraslab.core.trainer import callbacks as cb
+from keraslab.core.trainer import pipeline
+from keraslab.core.trainer.optimization import add_weight_decay, make_optimizer
+from keraslab.core.trainer.strategy import configure_logical_cpus, describe, is_chief, make_strategy
+from keraslab.core.trainer.tasks import loss_and_metrics
+
+FINAL_WEIGHTS = "final/weights"
+
+
+@dataclasses.dataclass
+class Built:
+    """A model ready to train or evaluate, with what was needed to build it."""
+
+    model: tf.keras.Model
+    splits: Splits
+    strategy: tf.distribute.Strategy
+    checkpoint: tf.train.Checkpoint
+    epoch: tf.Variable
+
+
+def prepare_runtime(config: RunConfig) -> tf.distribute.Strategy:
+    """Sets the process-wide settings (devices, seeds, determinism, precision)
+    and returns the strategy the config asks for."""
+    train = config.train
+    configure_logical_cpus(train.logical_cpus)
+    tf.keras.utils.set_random_seed(train.seed)
+    # Layers draw from tf.random.Generator objects, whose state is a variable
+    # the checkpoint saves: a resumed run continues the same random stream.
+    tf.keras.backend.experimental.enable_tf_random_generator()
+    if train.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    if train.mixed_precision:
+        policy = "mixed_float16" if tf.config.list_logical_devices("GPU") else "mixed_bfloat16"
+        tf.keras.mixed_precision.set_global_policy(policy)
+    else:
+        tf.keras.mixed_precision.set_global_policy("float32")
+    return make_strategy(train.strategy)
+
+
+def build(plugin: Plugin, spec: ModelSpec, config: RunConfig, splits: Optional[Splits] = None,
+          strategy: Optional[tf.distribute.Strategy] = None) -> Built:
+    """Builds model, optimizer and checkpoint for `spec` inside the strategy's
+    scope; the data and the strategy are made here unless given."""
+    if strategy is None:
+        strategy = prepare_runtime(config)
+    if splits is None:
+        splits = building.load_splits(plugin, spec, config.data)
+    with strategy.scope():
+        model = building.build_model(spec, config, building.data_info(splits))
+        if config.train.mixed_precision and isinstance(model.output, tf.Tensor):
+            # Losses need float32 outputs; compute stays in the mixed policy.
+            outputs = tf.keras.layers.Activation("linear", dtype="float32")(model.output)
+            model = tf.keras.Model(model.inputs, outputs, name=model.name)
+        optimizer = make_optimizer(config.optimizer, config.schedule)
+        add_weight_decay(model, config.train)
+        loss, metrics = (loss_and_metrics(spec.task, model)
+                         if spec.training in ("fit", "variational") else (None, []))
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics,
+                      steps_per_execution=config.train.steps_per_execution,
+                      jit_compile=config.train.jit_compile)
+        epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch,
+                                         rng=random_generators(model))
+    return Built(model, splits, strategy, checkpoint, epoch)
+
+
+def random_generators(model: tf.keras.Model) -> Dict[str, tf.random.Generator]:
+    """The `tf.random.Generator` of every random layer (dropout, noise, ...).
+
+    Keras leaves them out of checkpoints; the trainer saves them, so that a
+    resumed run draws the same dropout masks the uninterrupted run would have.
+    """
+    generators = {}
+    for index, layer in enumerate(model.submodules):
+        generator = getattr(getattr(layer, "_random_generator", None), "_generator", None)
+        if isinstance(generator, tf.random.Generator):
+            generators[f"{index}_{layer.name}"] = generator
+    return generators
+
+
+def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resume: bool = False,
+          splits: Optional[Splits] = None, strategy: Optional[tf.distribute.Strategy] = None) -> Dict[str, Any]:
+    """Trains `spec` under `config` into `run`; returns the summary.
+
+    Args:
+        plugin: the model's plugin.
+        spec: the model.
+        config: the resolved run config (already written to the run).
+        run: the run directory, marked running.
+        resume: continue from the run's latest checkpoint.
+        splits: the data, when the caller has loaded it already.
+        strategy: the strategy, when the caller has made it already.
+
+    Returns:
+        The summary written to summary.json (or, for a run that did not
+        finish, its status and reason).
+    """
+    built = build(plugin, spec, config, splits, strategy)
+    chief = is_chief(built.strategy)
+    checkpoint_dir = run.checkpoints if chief else tempfile.mkdtemp(prefix="keraslab-worker-")
+    manager = tf.train.CheckpointManager(built.checkpoint, str(checkpoint_dir),
+                                         max_to_keep=config.train.keep_checkpoints)
+    if resume and manager.latest_checkpoint:
+        built.checkpoint.restore(manager.latest_checkpoint).expect_partial()
+    first_epoch = int(built.epoch.numpy())
+    replicas = built.strategy.num_replicas_in_sync
+    global_batch = config.train.batch_size * replicas
+    train_data = pipeline.training_dataset(built.splits.train, global_batch, config.train.seed,
+                                           first_epoch, config.train.epochs)
+    validation_data = (pipeline.evaluation_dataset(built.splits.validation, global_batch)
+                       if len(built.splits.validation) else None)
+
+    saver = cb.EpochCheckpoint(manager, built.epoch, config.train.checkpoint_every)
+    guard = cb.NonFiniteLossGuard(saver)
+    stopper = cb.StopOnSignal(saver)
+    callbacks = [guard, saver, stopper, cb.MetricsLog(run.metrics_file, write=chief)]
+    if chief:
+        callbacks.append(tf.keras.callbacks.TensorBoard(str(run.logs), write_graph=True, profile_batch=0))
+    if config.train.early_stopping_patience > 0 and validation_data is not None:
+        callbacks.append(tf.keras.callbacks.EarlyStopping(
+            monitor=config.train.monitor, patience=config.train.early_stopping_patience,
+            restore_best_weights=True))
+
+    started = time.perf_counter()
+    history = built.model.fit(
+        train_data, epochs=config.train.epochs, initial_epoch=first_epoch,
+        steps_per_epoch=pipeline.steps_per_epoch(built.splits.train, global_batch),
+        validation_data=validation_data, callbacks=callbacks,
+        verbose=1 if sys.stdout.isatty() else 2,
+    )
+    train_seconds = time.perf_counter() - started
+    epochs_run = len(history.epoch)
+
+    if guard.message:
+        run.mark(FAILED, reason=guard.message)
+        return {"status": FAILED, "reason": guard.message}
+    if stopper.received is not None:
+        reason = f"stopped by signal {stopper.received} after epoch {int(built.epoch.numpy())}"
+        run.mark(INTERRUPTED, reason=reason)
+        return {"status": INTERRUPTED, "reason": reason}
+
+    if not chief:
+        return {"status": COMPLETE, "worker": True}
+    tf.train.Checkpoint(model=built.model).write(str(run.path / FINAL_WEIGHTS))
+    summary = {
+        "plugin": plugin.name, "model": spec.name, "dataset": config.data.name,
+        "metrics": {
+            "train": _last(run.metrics(), prefix=""),
+            "validation": _last(run.metrics(), prefix="val_"),
+            "test": evaluate_model(built.model, built.splits, global_batch),
+        },
+        "epochs": int(built.epoch.numpy()),
+        "train_seconds": round(train_seconds, 3),
+        "examples_per_second": round(len(built.splits.train) * epochs_run / max(train_seconds, 1e-9), 1),
+        "examples": {k: len(getattr(built.splits, k)) for k in ("train", "validation", "test")},
+        "strategy": describe(built.strategy),
+        "device": device_description(),
+        "seed": config.train.seed,
+        "versions": versions(),
+    }
+    records = run.metrics()
+    if records:
+        plot_learning_curves(records, run.path / "learning_curves.png", f"{plugin.name} / {spec.name}")
+    run.write_json("summary.json", summary)
+    run.mark(COMPLETE)
+    return summary
+
+
+def evaluate_model(model: tf.keras.Model, splits: Splits, global_batch: int) -> Mapping[str, float]:
+    """The model's metrics on the test split (empty if the split is)."""
+    if not len(splits.test):
+        return {}
+    results = model.evaluate(pipeline.evaluation_dataset(splits.test, global_batch), verbose=0, return_dict=True)
+    return {k: float(v) for k, v in results.items()}
+
+
+def load_trained(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir) -> Built:
+    """Rebuilds a finished run's model and loads its final weights."""
+    built = build(plugin, spec, config)
+    tf.train.Checkpoint(model=built.model).read(str(run.path / FINAL_WEIGHTS)).expect_partial()
+    return built
+
+
+def _last(records, prefix: str) -> Mapping[str, float]:
+    if not records:
+        return {}
+    last = records[-1]
+    skip = ("epoch", "seconds", "learning_rate")
+    if prefix:
+        return {k[len(prefix):]: v for k, v in last.items() if k.startswith(prefix)}
+    return {k: v for k, v in last.items() if not k.startswith("val_") and k not in skip}
+
+
+def device_description() -> str:
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+        return ", ".join(names)
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"CPU: {cpu} ({os.cpu_count()} cores)"
+
+
+def versions() -> Mapping[str, str]:
+    found = {"python": platform.python_version(), "tensorflow": tf.__version__, "keraslab": __version__}
+    for module in ("tensorflow_probability", "tf_agents"):
+        imported = sys.modules.get(module)
+        if imported is not None:
+            found[module] = getattr(imported, "__version__", "?")
+    return found

@@ -1,0 +1,322 @@
+"""The `keraslab` command line.
+
+    keraslab plugins                      declared plugins, with status or error
+    keraslab list [--topic T]             models and datasets
+    keraslab <plugin> train MODEL ...     train through the shared trainer
+    keraslab <plugin> evaluate RUN        test metrics of a finished run
+    keraslab <plugin> export RUN ...      SavedModel for TensorFlow Serving
+    keraslab predict EXPORT --input F     answer a TF Serving REST request locally
+    keraslab quickstart                   the main job (`make run`)
+
+This module parses and prints; the work is in `keraslab.core`. TensorFlow is
+imported only by commands that need it, so help and listings start fast.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import List, Optional
+
+import click
+
+from keraslab.core.errors import KeraslabError
+from keraslab.core.registry import Registry
+
+
+class CommandError(click.ClickException):
+    """A user's mistake: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+
+def registry_of(ctx: click.Context) -> Registry:
+    """The registry for this invocation (tests pass their own as `obj`)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, Registry):
+        root.obj = Registry()
+    return root.obj
+
+
+def _echo_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+# --------------------------------------------------------------------------- #
+# Generic verbs of every plugin
+# --------------------------------------------------------------------------- #
+
+def _train_options(function):
+    options = [
+        click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                     help="YAML file of config sections, applied before --set."),
+        click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                     help="Override one config value, e.g. --set optimizer.learning_rate=3e-4 (repeatable)."),
+        click.option("--dataset", help="Dataset name (same as --set data.name=NAME)."),
+        click.option("--data", "data_path", help="Your own data file (same as --set data.path=PATH)."),
+        click.option("--epochs", type=int, help="Same as --set train.epochs=N."),
+        click.option("--seed", type=int, help="Same as --set train.seed=N."),
+        click.option("--strategy", help="auto, default, one-device, mirrored, multi-worker or tpu."),
+        click.option("--synthetic", is_flag=True, help="Train on the dataset's tiny synthetic variant."),
+        click.option("--run-dir", help="Directory of this run (default runs/<plugin>/<model>/<timestamp>)."),
+        click.option("--runs-root", default="runs", show_default=True, help="Where new run directories go."),
+        click.option("--resume", "resume_run", metavar="RUN", help="Continue an unfinished run from its last checkpoint."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def make_train_command(plugin_name: str) -> click.Command:
+    @click.command("train")
+    @click.argument("model")
+    @_train_options
+    @click.pass_context
+    def train(ctx, model, config_file, overrides, dataset, data_path, epochs, seed, strategy, synthetic,
+              run_dir, runs_root, resume_run):
+        """Train MODEL through the shared trainer, then print its summary."""
+        from keraslab.core import actions
+
+        registry = registry_of(ctx)
+        shortcuts = _shortcut_overrides(dataset, data_path, epochs, seed, strategy, synthetic)
+        if resume_run:
+            if config_file or overrides or shortcuts or run_dir:
+                raise KeraslabError("--resume continues a run with its own config; "
+                                    "it takes no --config, --set, shortcut options or --run-dir.")
+            registry.get(plugin_name).model(model)
+            run, summary = actions.resume_training(registry, resume_run, expect=(plugin_name, model))
+        else:
+            run, summary = actions.start_training(
+                registry, plugin_name, model, config_file=config_file,
+                overrides=list(overrides) + shortcuts, run_dir=run_dir, runs_root=runs_root)
+        _print_summary(run.path, summary)
+
+    return train
+
+
+def _shortcut_overrides(dataset, data_path, epochs, seed, strategy, synthetic) -> List[str]:
+    pairs = [("data.name", dataset), ("data.path", data_path), ("train.epochs", epochs),
+             ("train.seed", seed), ("train.strategy", strategy), ("data.synthetic", True if synthetic else None)]
+    return [f"{key}={value}" for key, value in pairs if value is not None]
+
+
+def _print_summary(path, summary) -> None:
+    status = summary.get("status", "complete")
+    if status != "complete":
+        click.echo(f"Run {path} is {status}: {summary.get('reason', '')}")
+        click.echo(f"Continue it with: --resume {path}")
+        if status == "failed":
+            sys.exit(1)
+        return
+    if summary.get("worker"):
+        click.echo("Worker finished; the chief wrote the run.")
+        return
+    test = summary["metrics"].get("test", {})
+    shown = ", ".join(f"{k} {v:.4f}" for k, v in test.items())
+    click.echo(f"Run: {path}")
+    click.echo(f"Test ({summary['examples']['test']} examples): {shown}")
+    click.echo(f"{summary['epochs']} epochs in {summary['train_seconds']:.1f} s "
+               f"({summary['examples_per_second']:.0f} examples/s, {summary['strategy']}, {summary['device']})")
+
+
+def make_evaluate_command(plugin_name: str) -> click.Command:
+    @click.command("evaluate")
+    @click.argument("run")
+    @click.pass_context
+    def evaluate(ctx, run):
+        """Evaluate a finished RUN's final weights on its test split."""
+        from keraslab.core import actions
+
+        _check_run_plugin(run, plugin_name)
+        result = actions.evaluate_run(registry_of(ctx), run)
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items())
+        click.echo(f"Test ({result['examples']} examples): {shown}")
+
+    return evaluate
+
+
+def make_export_command(plugin_name: str) -> click.Command:
+    @click.command("export")
+    @click.argument("run")
+    @click.option("--out", default="exports", show_default=True, help="Serving root (TF Serving's model base).")
+    @click.option("--name", help="Serving name of the model (default <plugin>-<model>).")
+    @click.option("--version", type=int, help="Integer version (default: one past the highest).")
+    @click.option("--samples", type=int, default=50, show_default=True,
+                  help="Monte-Carlo samples per request, for stochastic models.")
+    @click.pass_context
+    def export(ctx, run, out, name, version, samples):
+        """Export a finished RUN as a SavedModel that TensorFlow Serving loads."""
+        from keraslab.core.export.serving import export_run
+
+        _check_run_plugin(run, plugin_name)
+        path = export_run(registry_of(ctx), run, out=out, name=name, version=version, samples=samples)
+        click.echo(f"Exported: {path}")
+
+    return export
+
+
+def _check_run_plugin(run_path: str, plugin_name: str) -> None:
+    from keraslab.core.errors import RunError
+    from keraslab.core.rundir import RunDir
+
+    trained_by = RunDir.open(run_path).state.get("plugin")
+    if trained_by != plugin_name:
+        raise RunError(f"Run '{run_path}' belongs to plugin '{trained_by}'; use `keraslab {trained_by} ...`.")
+
+
+GENERIC_VERBS = {"train": make_train_command, "evaluate": make_evaluate_command, "export": make_export_command}
+
+
+class PluginGroup(click.Group):
+    """`keraslab <plugin>`: the generic verbs plus the plugin's own commands."""
+
+    def __init__(self, plugin_name: str, **kwargs):
+        super().__init__(name=plugin_name, **kwargs)
+        self.plugin_name = plugin_name
+        self._extra: Optional[dict] = None
+
+    def _extra_commands(self, ctx) -> dict:
+        if self._extra is None:
+            from keraslab.core.refs import resolve
+
+            plugin = registry_of(ctx).get(self.plugin_name)
+            commands = resolve(plugin.commands, f"commands of plugin '{plugin.name}'")() if plugin.commands else []
+            self._extra = {c.name: c for c in commands if c.name not in GENERIC_VERBS}
+        return self._extra
+
+    def list_commands(self, ctx):
+        return list(GENERIC_VERBS) + sorted(self._extra_commands(ctx))
+
+    def get_command(self, ctx, name):
+        if name in GENERIC_VERBS:
+            return GENERIC_VERBS[name](self.plugin_name)
+        return self._extra_commands(ctx).get(name)
+
+
+# --------------------------------------------------------------------------- #
+# The root group
+# --------------------------------------------------------------------------- #
+
+class RootGroup(click.Group):
+    """Built-in commands plus one group per declared plugin, loaded on use."""
+
+    def list_commands(self, ctx):
+        return sorted(super().list_commands(ctx)) + registry_of(ctx).names()
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is not None:
+            return command
+        registry = registry_of(ctx)
+        if name not in registry.names():
+            return None
+        record = next(r for r in registry.records() if r.name == name)
+        if record.error:
+            return _broken_plugin_command(name, record.error)
+        return PluginGroup(name, help=record.plugin.description)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeraslabError as error:
+            raise CommandError(str(error)) from None
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            available = ", ".join(self.list_commands(ctx))
+            raise click.UsageError(f"Unknown command or plugin '{name}'. Available: {available}.", ctx)
+        return super().resolve_command(ctx, args)
+
+
+def _broken_plugin_command(name: str, error: str) -> click.Command:
+    @click.command(name, help=f"[broken plugin] {error}", context_settings={"ignore_unknown_options": True})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def broken(args):
+        raise KeraslabError(f"Plugin '{name}' is broken: {error}. See `keraslab plugins`.")
+
+    return broken
+
+
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="keraslab")
+def cli():
+    """keraslab: classic deep-learning models behind one registry, trainer, CLI and export path.
+
+    Every plugin gets the verbs train, evaluate and export: `keraslab <plugin> train MODEL`.
+    """
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def plugins_command(ctx, as_json):
+    """Declared plugins: name, topic, version, distribution and status (or error)."""
+    records = registry_of(ctx).records()
+    rows = [{"name": r.name, "topic": r.topic, "version": r.version, "distribution": r.distribution,
+             "status": r.status, "error": r.error} for r in records]
+    if as_json:
+        _echo_json(rows)
+        return
+    header = ("NAME", "TOPIC", "VERSION", "DISTRIBUTION", "STATUS")
+    table = [header] + [(r["name"], r["topic"] or "-", r["version"] or "-", r["distribution"], r["status"])
+                        for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    for row in rows:
+        if row["error"]:
+            click.echo(f"  {row['name']}: {row['error']}")
+
+
+@cli.command("list")
+@click.option("--topic", help="Only plugins of this topic.")
+@click.pass_context
+def list_command(ctx, topic):
+    """Models and datasets of every working plugin, with one-line descriptions."""
+    plugins = registry_of(ctx).plugins()
+    topics = sorted({p.topic for p in plugins})
+    if topic and topic not in topics:
+        raise KeraslabError(f"Unknown topic '{topic}'. Available: {', '.join(topics) or '(none)'}.")
+    for plugin in plugins:
+        if topic and plugin.topic != topic:
+            continue
+        click.echo(f"{plugin.name} ({plugin.topic}): {plugin.description}")
+        click.echo("  models:")
+        for model in plugin.models:
+            data = f", data: {model.default_dataset}" if model.default_dataset else ""
+            click.echo(f"    {model.name:<22} {model.description}  [{model.training}, {model.task}{data}]")
+        if plugin.datasets:
+            click.echo("  datasets:")
+            for dataset in plugin.datasets:
+                click.echo(f"    {dataset.name:<22} {dataset.description}")
+
+
+@cli.command("predict")
+@click.argument("export_dir")
+@click.option("--input", "input_file", required=True, help="TF Serving REST request body (JSON file).")
+@click.option("--signature", default="serving_default", show_default=True)
+def predict_command(export_dir, input_file, signature):
+    """Answer a TF Serving REST request with an export, printing the response body."""
+    from keraslab.core.export.predict import predict, read_request
+
+    _echo_json(predict(export_dir, read_request(input_file), signature))
+
+
+@cli.command("quickstart")
+@click.option("--runs-root", default="runs", show_default=True)
+@click.option("--out", default="exports", show_default=True)
+@click.pass_context
+def quickstart_command(ctx, runs_root, out):
+    """The main job: train the default model, evaluate, export and query it."""
+    from keraslab.core.quickstart import run_quickstart
+
+    run_quickstart(registry_of(ctx), runs_root=runs_root, out=out, echo=click.echo)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="keraslab")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Datasets of the foundations topic: scikit-learn's embedded tables and
+generated problems. Every loader also reads a user's own file when
+`data.path` is set (see `keraslab.core.tables.read_table`)."""
+from __future__ import annotations
+
+import numpy as np
+
+from keraslab.core.config import DataConfig
+from keraslab.core.data import Examples
+from keraslab.core.tables import read_table
+
+
+def load_digits(config: DataConfig) -> Examples:
+    """scikit-learn's 1,797 handwritten digits: 64 pixel intensities in 0..16."""
+    if config.path:
+        return read_table(config.path, task="classification")
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    bunch = sklearn_digits()
+    return Examples(
+        bunch.data.astype(np.float32), bunch.target.astype(np.int64), 10,
+        tuple(str(d) for d in range(10)),
+    )
+
+
+def synthetic_digits(config: DataConfig) -> Examples:
+    """200 random 64-pixel images whose class is given by their brightest block."""
+    rng = np.random.default_rng(config.seed)
+    targets = rng.integers(0, 10, size=200)
+    features = rng.uniform(0, 4, size=(200, 64)).astype(np.float32)
+    features[np.arange(200)[:, None], targets[:, None] * 6 + np.arange(4)] += 12.0
+    return Examples(features, targets.astype(np.int64), 10, tuple(str(d) for d in range(10)))
+
+
+def load_breast_cancer(config: DataConfig) -> Examples:
+    """Wisconsin breast cancer: 569 tumours, 30 features, malignant (0) or benign (1)."""
+    if config.path:
+        return read_table(config.path, task="classification")
+    from sklearn.datasets import load_breast_cancer as sklearn_breast_cancer
+
+    bunch = sklearn_breast_cancer()
+    return Examples(
+        bunch.data.astype(np.float32), bunch.target.astype(np.int64), 2, tuple(bunch.target_names)
+    )
+
+
+def synthetic_breast_cancer(config: DataConfig) -> Examples:
+    """200 points of 30 features from two shifted Gaussians."""
+    rng = np.random.default_rng(config.seed)
+    targets = rng.integers(0, 2, size=200)
+    features = rng.normal(size=(200, 30)) + 1.5 * targets[:, None]
+    return Examples(features.astype(np.float32), targets.astype(np.int64), 2, ("malignant", "benign"))
+
+
+def make_xor(config: DataConfig) -> Examples:
+    """XOR with noise: points around the four corners of the unit square,
+    class 1 where exactly one coordinate is near 1. No line separates them."""
+    if config.path:
+        return read_table(config.path, task="classification")
+    rng = np.random.default_rng(config.seed)
+    n = 400
+    corners = rng.integers(0, 2, size=(n, 2))
+    features = corners + rng.normal(scale=0.1, size=(n, 2))
+    targets = np.logical_xor(corners[:, 0], corners[:, 1]).astype(np.int64)
+    return Examples(features.astype(np.float32), targets, 2, ("same", "different"))
+
+
+def synthetic_xor(config: DataConfig) -> Examples:
+    return make_xor(DataConfig(seed=config.seed))

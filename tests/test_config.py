@@ -1,0 +1,95 @@
+"""Configuration: defaults, YAML, dotted overrides, type checks, round trip."""
+import pytest
+
+from keraslab.core.config import (DataConfig, RunConfig, apply_overrides, check_ranges, dump_yaml,
+                                  load_yaml, parse_override, resolve_config)
+from keraslab.core.errors import ConfigError
+from keraslab.plugins.foundations.config import MLPConfig
+
+
+def base():
+    return RunConfig(model=MLPConfig())
+
+
+def test_defaults_are_the_dataclass_defaults():
+    config = base()
+    assert config.optimizer.learning_rate == 1e-3
+    assert config.model.hidden_units == (128, 64)
+
+
+def test_override_parses_scientific_notation_as_float():
+    # YAML 1.1 would read "3e-4" as a string; overrides must not.
+    assert parse_override("optimizer.learning_rate=3e-4") == ("optimizer.learning_rate", 3e-4)
+    config = resolve_config(base(), overrides=["optimizer.learning_rate=3e-4"])
+    assert config.optimizer.learning_rate == pytest.approx(3e-4)
+
+
+def test_yaml_then_overrides_in_that_order(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("train:\n  epochs: 7\n  batch_size: 16\nmodel:\n  hidden_units: [8, 4]\n")
+    config = resolve_config(base(), str(path), ["train.epochs=9"])
+    assert config.train.epochs == 9  # --set wins over the file
+    assert config.train.batch_size == 16
+    assert config.model.hidden_units == (8, 4)
+
+
+def test_int_accepted_for_float_but_not_the_reverse():
+    assert resolve_config(base(), overrides=["optimizer.learning_rate=1"]).optimizer.learning_rate == 1.0
+    with pytest.raises(ConfigError, match=r"'train.epochs' expects int, received 2.5"):
+        resolve_config(base(), overrides=["train.epochs=2.5"])
+
+
+def test_unknown_key_lists_the_valid_ones():
+    with pytest.raises(ConfigError) as error:
+        resolve_config(base(), overrides=["optimizer.learnig_rate=0.1"])
+    message = str(error.value)
+    assert "Unknown config key 'optimizer.learnig_rate'" in message
+    assert "learning_rate" in message and "momentum" in message
+
+
+def test_unknown_section_lists_the_sections():
+    with pytest.raises(ConfigError, match="Valid keys: data, model, optimizer, schedule, train"):
+        resolve_config(base(), overrides=["trian.epochs=3"])
+
+
+def test_literal_values_are_checked():
+    with pytest.raises(ConfigError, match="one of 'adam', 'sgd'"):
+        resolve_config(base(), overrides=["optimizer.name=adamw"])
+
+
+def test_non_finite_values_are_refused():
+    with pytest.raises(ConfigError, match="finite"):
+        resolve_config(base(), overrides=["optimizer.learning_rate=nan"])
+
+
+def test_ranges_are_checked():
+    with pytest.raises(ConfigError, match="'train.epochs' must be at least 1"):
+        check_ranges(resolve_config(base(), overrides=["train.epochs=0"]))
+
+
+def test_malformed_yaml_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("train:\n  epochs: 3\n  batch_size: [1, 2\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml:\d+"):
+        load_yaml(path)
+
+
+def test_override_without_equals_sign():
+    with pytest.raises(ConfigError, match="key=value"):
+        parse_override("train.epochs")
+
+
+def test_section_cannot_be_set_to_a_value():
+    with pytest.raises(ConfigError, match="is a section"):
+        resolve_config(base(), overrides=["model=3"])
+
+
+def test_resolved_config_round_trips_through_yaml(tmp_path):
+    config = resolve_config(base(), overrides=["train.epochs=3", "model.hidden_units=[5]", "data.name=xor"])
+    path = tmp_path / "config.yaml"
+    path.write_text(dump_yaml(config))
+    assert apply_overrides(base(), load_yaml(path)) == config
+
+
+def test_data_config_defaults():
+    assert DataConfig().validation_fraction + DataConfig().test_fraction < 1

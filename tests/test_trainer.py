@@ -1,0 +1,115 @@
+"""The shared trainer: run directories, resume, determinism, NaN guard, strategies."""
+import json
+
+import numpy as np
+import pytest
+
+from keraslab.core import actions
+from keraslab.core.errors import RunError
+from keraslab.core.rundir import RunDir
+
+
+def train(registry, tmp_path, *overrides, model="mlp", run_dir=None):
+    return actions.start_training(registry, "foundations", model, overrides=list(overrides),
+                                  runs_root=str(tmp_path / "runs"), run_dir=run_dir)
+
+
+def test_run_directory_holds_everything(registry, tmp_path, tiny):
+    run, summary = train(registry, tmp_path, *tiny(3))
+    files = {p.name for p in run.path.iterdir()}
+    assert {"run.json", "config.yaml", "checkpoints", "logs", "metrics.jsonl", "learning_curves.png",
+            "summary.json", "final"} <= files
+    assert run.status == "complete"
+    assert run.path.parent.parent.name == "foundations" and run.path.parent.name == "mlp"
+    records = run.metrics()
+    assert [r["epoch"] for r in records] == [1, 2, 3]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(records[0])
+    saved = json.loads((run.path / "summary.json").read_text())
+    assert saved["epochs"] == 3 and saved["seed"] == 0
+    assert set(saved["metrics"]["test"]) == {"loss", "accuracy"}
+    assert saved["examples_per_second"] > 0
+    assert "tensorflow" in saved["versions"]
+
+
+def test_existing_run_directory_is_never_overwritten(registry, tmp_path, tiny):
+    target = tmp_path / "mine"
+    train(registry, tmp_path, *tiny(1), run_dir=str(target))
+    before = (target / "summary.json").read_text()
+    with pytest.raises(RunError, match="already exists and is not empty"):
+        train(registry, tmp_path, *tiny(1), run_dir=str(target))
+    assert (target / "summary.json").read_text() == before
+
+
+def test_same_seed_same_metrics(registry, tmp_path, tiny):
+    first = train(registry, tmp_path, *tiny(2), "train.deterministic=true")[0].metrics()
+    second = train(registry, tmp_path, *tiny(2), "train.deterministic=true")[0].metrics()
+    keys = ["loss", "accuracy", "val_loss"]
+    assert [[r[k] for k in keys] for r in first] == [[r[k] for k in keys] for r in second]
+
+
+def test_resume_continues_from_the_checkpoint(registry, tmp_path, tiny):
+    run, _ = train(registry, tmp_path, *tiny(4))
+    # Pretend the run was killed after epoch 2: drop later checkpoints and logs.
+    state = dict(run.state, status="interrupted")
+    run.write_state(state)
+    import tensorflow as tf
+
+    manager_dir = run.checkpoints
+    keep = {"ckpt-1", "ckpt-2"}
+    for path in manager_dir.iterdir():
+        if path.name.startswith("ckpt-") and path.name.split(".")[0] not in keep:
+            path.unlink()
+    (manager_dir / "checkpoint").write_text('model_checkpoint_path: "ckpt-2"\nall_model_checkpoint_paths: "ckpt-2"\n')
+    full = run.metrics()
+    run.metrics_file.write_text("".join(json.dumps(r) + "\n" for r in full[:2]))
+    _, summary = actions.resume_training(registry, str(run.path))
+    resumed = run.metrics()
+    assert [r["epoch"] for r in resumed] == [1, 2, 3, 4]
+    assert summary["epochs"] == 4 and run.status == "complete"
+    # Same data order and same random stream after the checkpoint: same curve.
+    np.testing.assert_allclose([r["loss"] for r in resumed[2:]], [r["loss"] for r in full[2:]], rtol=1e-4)
+    assert tf.train.latest_checkpoint(str(manager_dir)).endswith("ckpt-4")
+
+
+def test_complete_run_cannot_be_resumed(registry, tmp_path, tiny):
+    run, _ = train(registry, tmp_path, *tiny(1))
+    with pytest.raises(RunError, match="already complete"):
+        actions.resume_training(registry, str(run.path))
+
+
+def test_resume_refuses_another_model(registry, tmp_path, tiny):
+    run, _ = train(registry, tmp_path, *tiny(1))
+    run.mark("interrupted")
+    with pytest.raises(RunError, match="trained foundations/mlp, not foundations/softmax-regression"):
+        actions.resume_training(registry, str(run.path), expect=("foundations", "softmax-regression"))
+
+
+def test_non_finite_loss_stops_and_keeps_the_good_checkpoint(registry, tmp_path, tiny):
+    run, summary = train(registry, tmp_path, *tiny(3), "optimizer.name=sgd", "optimizer.learning_rate=1e12",
+                         "model.dropout=0.0")
+    assert summary["status"] == "failed"
+    assert "loss became" in run.state["reason"]
+    assert run.status == "failed"
+    assert not (run.path / "summary.json").exists()
+
+
+def test_incomplete_run_cannot_be_evaluated_or_exported(registry, tmp_path, tiny):
+    run, _ = train(registry, tmp_path, *tiny(1))
+    run.mark("interrupted")
+    with pytest.raises(RunError, match="is interrupted, not complete"):
+        actions.evaluate_run(registry, str(run.path))
+
+
+def test_evaluate_matches_the_summary(registry, tmp_path, tiny):
+    run, summary = train(registry, tmp_path, *tiny(2))
+    result = actions.evaluate_run(registry, str(run.path))
+    assert result["metrics"]["accuracy"] == pytest.approx(summary["metrics"]["test"]["accuracy"])
+    assert RunDir.open(str(run.path)).read_json("evaluation.json")["examples"] == summary["examples"]["test"]
+
+
+@pytest.mark.parametrize("schedule", ["step", "exponential", "inverse_time", "cosine"])
+def test_schedules_lower_the_learning_rate(registry, tmp_path, tiny, schedule):
+    run, _ = train(registry, tmp_path, *tiny(3), f"schedule.name={schedule}", "schedule.decay_steps=5",
+                   "train.steps_per_execution=1")
+    rates = [r["learning_rate"] for r in run.metrics()]
+    assert rates[-1] < rates[0] <= 1e-3 * (1 + 1e-6)  # float32 rounding
