@@ -87,4 +87,10 @@ def add_weight_decay(model: tf.keras.Model, train: TrainConfig) -> None:
     for layer in model.submodules:
         kernel = getattr(layer, "kernel", None)
         if isinstance(kernel, tf.Variable):
-            model.add_loss(lambda kernel=kernel: regularizer(kernel))
+            model.add_loss(_penalty(regularizer, kernel))
+
+
+def _penalty(regularizer, kernel):
+    # A closure, not a lambda with a default argument: SavedModel cannot
+    # encode a Variable as a default argument.
+    return lambda: regularizer(kernel)
