@@ -104,9 +104,8 @@ def _print_summary(path, summary) -> None:
     if status != "complete":
         click.echo(f"Run {path} is {status}: {summary.get('reason', '')}")
         click.echo(f"Continue it with: --resume {path}")
-        if status == "failed":
-            sys.exit(1)
-        return
+        # Shell convention: 128 + signal number for a run stopped by a signal.
+        sys.exit(128 + summary["signal"] if "signal" in summary else 1)
     if summary.get("worker"):
         click.echo("Worker finished; the chief wrote the run.")
         return

@@ -15,11 +15,13 @@ training (a GAN, a VAE) overrides `train_step`, and `fit` calls it. The loop:
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import platform
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
 
 import tensorflow as tf
@@ -29,7 +31,7 @@ from keraslab.core.config import RunConfig
 from keraslab.core.contract import ModelSpec, Plugin
 from keraslab.core.data import Splits
 from keraslab.core.plots import plot_learning_curves
-from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
+from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir, write_atomically
 from keraslab.core.trainer import callbacks as cb
 from keraslab.core.trainer import pipeline
 from keraslab.core.trainer.optimization import add_weight_decay, make_optimizer
@@ -55,6 +57,9 @@ def prepare_runtime(config: RunConfig) -> tf.distribute.Strategy:
     and returns the strategy the config asks for."""
     train = config.train
     configure_logical_cpus(train.logical_cpus)
+    # First: a multi-worker strategy must configure collective ops before
+    # anything else starts TensorFlow's runtime.
+    strategy = make_strategy(train.strategy)
     tf.keras.utils.set_random_seed(train.seed)
     # Layers draw from tf.random.Generator objects, whose state is a variable
     # the checkpoint saves: a resumed run continues the same random stream.
@@ -66,7 +71,7 @@ def prepare_runtime(config: RunConfig) -> tf.distribute.Strategy:
         tf.keras.mixed_precision.set_global_policy(policy)
     else:
         tf.keras.mixed_precision.set_global_policy("float32")
-    return make_strategy(train.strategy)
+    return strategy
 
 
 def build(plugin: Plugin, spec: ModelSpec, config: RunConfig, splits: Optional[Splits] = None,
@@ -135,6 +140,8 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     if resume and manager.latest_checkpoint:
         built.checkpoint.restore(manager.latest_checkpoint).expect_partial()
     first_epoch = int(built.epoch.numpy())
+    if chief:
+        _truncate_metrics(run, first_epoch)
     replicas = built.strategy.num_replicas_in_sync
     global_batch = config.train.batch_size * replicas
     train_data = pipeline.training_dataset(built.splits.train, global_batch, config.train.seed,
@@ -145,7 +152,9 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     saver = cb.EpochCheckpoint(manager, built.epoch, config.train.checkpoint_every)
     guard = cb.NonFiniteLossGuard(saver)
     stopper = cb.StopOnSignal(saver)
-    callbacks = [guard, saver, stopper, cb.MetricsLog(run.metrics_file, write=chief)]
+    # The metrics line of an epoch is written before its checkpoint; a resume
+    # drops lines past the checkpoint it restores (see `_truncate_metrics`).
+    callbacks = [guard, cb.MetricsLog(run.metrics_file, write=chief), saver, stopper]
     if chief:
         callbacks.append(tf.keras.callbacks.TensorBoard(str(run.logs), write_graph=True, profile_batch=0))
     if config.train.early_stopping_patience > 0 and validation_data is not None:
@@ -167,19 +176,23 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
         run.mark(FAILED, reason=guard.message)
         return {"status": FAILED, "reason": guard.message}
     if stopper.received is not None:
-        reason = f"stopped by signal {stopper.received} after epoch {int(built.epoch.numpy())}"
+        reason = f"stopped by signal {stopper.received}; checkpoint saved at epoch {int(built.epoch.numpy())}"
         run.mark(INTERRUPTED, reason=reason)
-        return {"status": INTERRUPTED, "reason": reason}
+        return {"status": INTERRUPTED, "reason": reason, "signal": stopper.received}
 
+    # Every worker takes part in the final save and evaluation: both run
+    # collective ops under a multi-worker strategy. Only the chief keeps them.
+    final_dir = run.path if chief else Path(tempfile.mkdtemp(prefix="keraslab-worker-"))
+    tf.train.Checkpoint(model=built.model).write(str(final_dir / FINAL_WEIGHTS))
+    test_metrics = evaluate_model(built.model, built.splits, global_batch)
     if not chief:
         return {"status": COMPLETE, "worker": True}
-    tf.train.Checkpoint(model=built.model).write(str(run.path / FINAL_WEIGHTS))
     summary = {
         "plugin": plugin.name, "model": spec.name, "dataset": config.data.name,
         "metrics": {
             "train": _last(run.metrics(), prefix=""),
             "validation": _last(run.metrics(), prefix="val_"),
-            "test": evaluate_model(built.model, built.splits, global_batch),
+            "test": test_metrics,
         },
         "epochs": int(built.epoch.numpy()),
         "train_seconds": round(train_seconds, 3),
@@ -211,6 +224,14 @@ def load_trained(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir
     built = build(plugin, spec, config)
     tf.train.Checkpoint(model=built.model).read(str(run.path / FINAL_WEIGHTS)).expect_partial()
     return built
+
+
+def _truncate_metrics(run: RunDir, epochs_done: int) -> None:
+    """Keeps the metrics of epochs 1..epochs_done, the ones a resume restores."""
+    records = run.metrics()
+    kept = [r for r in records if r["epoch"] <= epochs_done]
+    if len(kept) != len(records):
+        write_atomically(run.metrics_file, "".join(json.dumps(r) + "\n" for r in kept))
 
 
 def _last(records, prefix: str) -> Mapping[str, float]:

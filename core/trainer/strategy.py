@@ -52,6 +52,9 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
     """
     if name not in STRATEGIES:
         raise KeraslabError(f"Unknown strategy '{name}'. Available: {', '.join(STRATEGIES)}.")
+    if name == "multi-worker":
+        check_tf_config()
+        return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
         if _tpu_attached():
@@ -69,9 +72,6 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
         if gpus:
             return tf.distribute.MirroredStrategy()
         return tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")])
-    if name == "multi-worker":
-        check_tf_config()
-        return tf.distribute.MultiWorkerMirroredStrategy()
     return _tpu_strategy()
 
 
@@ -125,5 +125,13 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
     )
 
 
+_PUBLIC_NAMES = {
+    "_DefaultDistributionStrategy": "DefaultStrategy",
+    "CollectiveAllReduceStrategy": "MultiWorkerMirroredStrategy",
+}
+
+
 def describe(strategy: tf.distribute.Strategy) -> str:
-    return f"{type(strategy).__name__} x{strategy.num_replicas_in_sync}"
+    """The strategy's public class name and replica count, e.g. "MirroredStrategy x2"."""
+    name = type(strategy).__name__
+    return f"{_PUBLIC_NAMES.get(name, name)} x{strategy.num_replicas_in_sync}"

@@ -1,0 +1,62 @@
+"""Running the CLI in real subprocesses (signals, multi-process training)."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def command(*args):
+    return [sys.executable, "-m", "keraslab.entrypoints.cli", *args]
+
+
+def environment(**extra):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
+    env.pop("TF_CONFIG", None)
+    env.update(extra)
+    return env
+
+
+def start(*args, cwd, **env):
+    return subprocess.Popen(command(*args), cwd=cwd, env=environment(**env),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def run(*args, cwd, timeout=300, **env):
+    return subprocess.run(command(*args), cwd=cwd, env=environment(**env),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def epochs_logged(run_dir: Path) -> int:
+    path = run_dir / "metrics.jsonl"
+    if not path.exists():
+        return 0
+    return sum(1 for line in path.read_text().splitlines() if line.strip())
+
+
+def wait_for_epochs(process, run_dir: Path, count: int, timeout: float = 120) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = epochs_logged(run_dir)
+        if done >= count:
+            return done
+        if process.poll() is not None:
+            raise AssertionError(f"training ended before epoch {count}:\n{process.stdout.read()[-3000:]}")
+        time.sleep(0.02)
+    raise AssertionError(f"no epoch {count} within {timeout} s")
+
+
+def summary(run_dir: Path) -> dict:
+    return json.loads((run_dir / "summary.json").read_text())
+
+
+def free_ports(count: int):
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
