@@ -120,3 +120,16 @@ def test_weight_decay_adds_its_penalty_to_the_loss(registry, tmp_path, tiny):
     decayed = train(registry, tmp_path, *tiny(1), "train.l2=1.0", model="softmax-regression")[0].metrics()
     # λ‖W‖² over a 64x10 kernel initialised with Glorot scale adds well over 1 nat.
     assert decayed[0]["loss"] > plain[0]["loss"] + 1.0
+
+
+def test_mixed_precision_and_xla_train_and_export(registry, tmp_path, tiny):
+    from keraslab.core.export.predict import predict
+    from keraslab.core.export.serving import export_run
+
+    run, summary = train(registry, tmp_path, *tiny(4), "train.mixed_precision=true", "train.jit_compile=true",
+                         "optimizer.learning_rate=0.01")
+    assert summary["precision"] == "mixed_bfloat16"  # no GPU here: bfloat16, not float16
+    assert summary["metrics"]["test"]["accuracy"] > 0.5  # 10 classes: chance is 0.1
+    version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
+    response = predict(str(version), {"instances": [[0.0] * 64]})
+    assert abs(sum(response["predictions"][0]["probabilities"]) - 1.0) < 1e-3

@@ -137,8 +137,11 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     checkpoint_dir = run.checkpoints if chief else tempfile.mkdtemp(prefix="keraslab-worker-")
     manager = tf.train.CheckpointManager(built.checkpoint, str(checkpoint_dir),
                                          max_to_keep=config.train.keep_checkpoints)
-    if resume and manager.latest_checkpoint:
-        built.checkpoint.restore(manager.latest_checkpoint).expect_partial()
+    # Every worker restores from the run's own checkpoints (on storage all
+    # workers share); only the chief saves there.
+    latest = tf.train.latest_checkpoint(str(run.checkpoints)) if resume else None
+    if latest:
+        built.checkpoint.restore(latest).expect_partial()
     first_epoch = int(built.epoch.numpy())
     if chief:
         _truncate_metrics(run, first_epoch)
@@ -173,11 +176,13 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     epochs_run = len(history.epoch)
 
     if guard.message:
-        run.mark(FAILED, reason=guard.message)
+        if chief:
+            run.mark(FAILED, reason=guard.message)
         return {"status": FAILED, "reason": guard.message}
     if stopper.received is not None:
         reason = f"stopped by signal {stopper.received}; checkpoint saved at epoch {int(built.epoch.numpy())}"
-        run.mark(INTERRUPTED, reason=reason)
+        if chief:
+            run.mark(INTERRUPTED, reason=reason)
         return {"status": INTERRUPTED, "reason": reason, "signal": stopper.received}
 
     # Every worker takes part in the final save and evaluation: both run
@@ -199,6 +204,9 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
         "examples_per_second": round(len(built.splits.train) * epochs_run / max(train_seconds, 1e-9), 1),
         "examples": {k: len(getattr(built.splits, k)) for k in ("train", "validation", "test")},
         "strategy": describe(built.strategy),
+        "precision": tf.keras.mixed_precision.global_policy().name,
+        "jit_compile": config.train.jit_compile,
+        "steps_per_execution": config.train.steps_per_execution,
         "device": device_description(),
         "seed": config.train.seed,
         "versions": versions(),
