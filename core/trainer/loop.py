@@ -84,7 +84,8 @@ def build(plugin: Plugin, spec: ModelSpec, config: RunConfig, splits: Optional[S
         splits = building.load_splits(plugin, spec, config.data)
     with strategy.scope():
         model = building.build_model(spec, config, building.data_info(splits))
-        if config.train.mixed_precision and isinstance(model.output, tf.Tensor):
+        if config.train.mixed_precision and getattr(model, "_is_graph_network", False) \
+                and isinstance(model.output, tf.Tensor):
             # Losses need float32 outputs; compute stays in the mixed policy.
             outputs = tf.keras.layers.Activation("linear", dtype="float32")(model.output)
             model = tf.keras.Model(model.inputs, outputs, name=model.name)
