@@ -13,7 +13,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 from keraslab.core import building
 from keraslab.core.config import RunConfig, apply_overrides, check_ranges, dump_yaml, load_yaml, resolve_config
 from keraslab.core.contract import ModelSpec, Plugin
-from keraslab.core.errors import KeraslabError, RunError
+from keraslab.core.errors import RunError
 from keraslab.core.registry import Registry
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
 
@@ -41,7 +41,9 @@ def start_training(registry: Registry, plugin_name: str, model_name: str, *,
     spec = plugin.model(model_name)
     config = resolve_run_config(plugin, spec, config_file, overrides)
     if spec.training == "agent":
-        raise KeraslabError(f"Model '{spec.name}' is an agent; agent training arrives with the rl topic.")
+        run = RunDir.create(plugin.name, spec.name, "", root=runs_root, explicit=run_dir)
+        run.config_file.write_text(dump_yaml(config))
+        return run, _train_guarded(plugin, spec, config, run, resume=False)
     splits = building.load_splits(plugin, spec, config.data)
     from keraslab.core.trainer.loop import prepare_runtime
 
@@ -77,9 +79,13 @@ def resume_training(registry: Registry, run_path: str,
 
 
 def _train_guarded(plugin, spec, config, run, resume, splits=None, strategy=None) -> Dict[str, Any]:
-    from keraslab.core.trainer.loop import train
-
     try:
+        if spec.training == "agent":
+            from keraslab.core.trainer.agents import train_agent
+
+            return train_agent(plugin, spec, config, run, resume=resume)
+        from keraslab.core.trainer.loop import train
+
         return train(plugin, spec, config, run, resume=resume, splits=splits, strategy=strategy)
     except KeyboardInterrupt:
         run.mark(INTERRUPTED, reason="interrupted by the user")
@@ -90,7 +96,8 @@ def _train_guarded(plugin, spec, config, run, resume, splits=None, strategy=None
 
 
 def evaluate_run(registry: Registry, run_path: str) -> Dict[str, Any]:
-    """Evaluates a finished run's final weights on its test split."""
+    """Evaluates a finished run's final weights on its test split (an
+    agent's final policy on `train.eval_episodes` episodes)."""
     from keraslab.core.trainer.loop import evaluate_model, load_trained
 
     run = RunDir.open(run_path)
@@ -98,6 +105,15 @@ def evaluate_run(registry: Registry, run_path: str) -> Dict[str, Any]:
     plugin = registry.get(run.state["plugin"])
     spec = plugin.model(run.state["model"])
     config = load_run_config(spec, run)
+    if spec.training == "agent":
+        from keraslab.core.trainer.agents import load_trained_agent
+
+        program = load_trained_agent(spec, config, run)
+        metrics = {k: float(v) for k, v in program.evaluate(config.train.eval_episodes).items()}
+        result = {"run": str(run.path), "split": "episodes", "examples": config.train.eval_episodes,
+                  "metrics": metrics}
+        run.write_json("evaluation.json", result)
+        return result
     built = load_trained(plugin, spec, config, run)
     metrics = dict(evaluate_model(built.model, built.splits, config.train.batch_size))
     result = {"run": str(run.path), "split": "test", "examples": len(built.splits.test), "metrics": metrics}

@@ -106,6 +106,9 @@ class TrainConfig:
         l2: L2 weight-decay coefficient on kernels (0 disables).
         logical_cpus: split the CPU into this many logical devices (0 or 1:
             leave it whole), so `mirrored` can be exercised without GPUs.
+        env_steps: agents: the training budget in environment steps.
+        eval_every_steps: agents: evaluate, log and checkpoint this often.
+        eval_episodes: agents: episodes per evaluation.
     """
 
     epochs: int = 20
@@ -123,6 +126,9 @@ class TrainConfig:
     l1: float = 0.0
     l2: float = 0.0
     logical_cpus: int = 0
+    env_steps: int = 50_000
+    eval_every_steps: int = 5_000
+    eval_episodes: int = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -332,6 +338,7 @@ _AT_LEAST = {
     "train.l1": 0, "train.l2": 0, "train.logical_cpus": 0, "optimizer.momentum": 0,
     "optimizer.clipnorm": 0, "optimizer.clipvalue": 0, "schedule.decay_steps": 1,
     "schedule.decay_rate": 0, "schedule.warmup_steps": 0,
+    "train.env_steps": 1, "train.eval_every_steps": 1, "train.eval_episodes": 1,
 }
 
 

@@ -15,6 +15,7 @@ renamed into it when complete, so a half-written export is never visible.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -54,8 +55,6 @@ def export_run(registry: Registry, run_path: str, out: str = "exports", name: Op
     Returns:
         The version directory written.
     """
-    from keraslab.core.trainer.loop import load_trained
-
     run = RunDir.open(run_path)
     run.require_complete("export")
     plugin = registry.get(run.state["plugin"])
@@ -66,32 +65,25 @@ def export_run(registry: Registry, run_path: str, out: str = "exports", name: Op
     model_root = Path(out) / name
     version = _choose_version(model_root, version)
     config = load_run_config(spec, run)
-    built = load_trained(plugin, spec, config, run)
-    info = building.data_info(built.splits)
-    context = ExportContext(
-        input_name=spec.input_name, input_shape=info.input_shape, input_dtype=info.input_dtype,
-        task=spec.task, training=spec.training, samples=samples,
-    )
-    signatures = _signatures(spec, built.model, context)
+    exportable = (_agent_exportable if spec.training == "agent" else _model_exportable)(plugin, spec, config, run, samples)
 
     model_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=model_root))
     try:
         module = tf.Module()
-        module.model = built.model
-        for signature_name, function in signatures.items():
+        module.model = exportable.model
+        for signature_name, function in exportable.signatures.items():
             setattr(module, f"signature_{signature_name}", function)
-        tf.saved_model.save(module, str(staging), signatures=signatures)
+        tf.saved_model.save(module, str(staging), signatures=exportable.signatures)
         extra = staging / "assets.extra"
         extra.mkdir()
-        warmup = built.splits.validation if len(built.splits.validation) else built.splits.train
-        write_warmup_requests(extra / WARMUP_FILE, name, spec.input_name,
-                              warmup.features[:WARMUP_EXAMPLES].astype(context.input_dtype))
+        write_warmup_requests(extra / WARMUP_FILE, name, spec.input_name, exportable.warmup)
         (extra / "keraslab.json").write_text(json.dumps({
             "plugin": plugin.name, "model": spec.name, "run": str(run.path.resolve()),
-            "signatures": sorted(signatures), "input": {
-                "name": spec.input_name, "shape": [None, *info.input_shape], "dtype": context.input_dtype},
-            "class_names": list(built.splits.train.class_names),
+            "signatures": sorted(exportable.signatures), "input": {
+                "name": spec.input_name, "shape": [None, *exportable.warmup.shape[1:]],
+                "dtype": str(exportable.warmup.dtype)},
+            "class_names": list(exportable.class_names),
         }, indent=2) + "\n")
         final = model_root / str(version)
         if final.exists():
@@ -104,9 +96,48 @@ def export_run(registry: Registry, run_path: str, out: str = "exports", name: Op
     return final
 
 
-def _signatures(spec: ModelSpec, model, context: ExportContext) -> Dict[str, Any]:
+@dataclasses.dataclass
+class Exportable:
+    """What goes into a SavedModel: the object whose variables it saves, its
+    signatures, and real inputs for the warm-up requests."""
+
+    model: Any
+    signatures: Dict[str, Any]
+    warmup: np.ndarray
+    class_names: tuple = ()
+
+
+def _model_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int) -> Exportable:
+    from keraslab.core.trainer.loop import load_trained
+
+    built = load_trained(plugin, spec, config, run)
+    info = building.data_info(built.splits)
+    context = ExportContext(input_name=spec.input_name, input_shape=info.input_shape,
+                            input_dtype=info.input_dtype, task=spec.task, training=spec.training,
+                            samples=samples)
+    warmup = built.splits.validation if len(built.splits.validation) else built.splits.train
+    return Exportable(built.model, _signatures(spec, built.model, context, default_signatures),
+                      warmup.features[:WARMUP_EXAMPLES].astype(info.input_dtype), built.splits.train.class_names)
+
+
+def _agent_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int) -> Exportable:
+    from keraslab.core.trainer.agents import agent_signatures, load_trained_agent
+
+    program = load_trained_agent(spec, config, run)
+    observation = program.observation_spec()
+    context = ExportContext(input_name=spec.input_name, input_shape=tuple(observation.shape),
+                            input_dtype=observation.dtype.name, task=spec.task, training=spec.training,
+                            samples=samples)
+    holder = tf.Module()
+    holder.trackables = dict(program.trackables())
+    signatures = _signatures(spec, program, context, lambda p, c: agent_signatures(p, c.input_name))
+    warmup = np.zeros((1, *observation.shape), dtype=observation.dtype.as_numpy_dtype)
+    return Exportable(holder, signatures, warmup)
+
+
+def _signatures(spec: ModelSpec, model, context: ExportContext, default) -> Dict[str, Any]:
     if spec.export is None:
-        return default_signatures(model, context)
+        return default(model, context)
     signatures = resolve(spec.export, f"export hook of model '{spec.name}'")(model, context)
     if "serving_default" not in signatures:
         raise KeraslabError(f"The export hook of model '{spec.name}' returned no 'serving_default' signature.")
