@@ -85,7 +85,14 @@ def export_autoencoder(model, context):
     def reconstruct(features):
         return {"reconstruction": model(features)}
 
-    return {"serving_default": encode, "reconstruct": reconstruct}
+    @tf.function(input_signature=[tf.TensorSpec([], tf.int64, name="seed"),
+                                  tf.TensorSpec([], tf.int32, name="count")])
+    def sample(seed, count):
+        """count codes z ~ N(0, I) from a stateless seed, decoded."""
+        codes = tf.random.stateless_normal(tf.stack([count, model.encoder.units]), seed=tf.stack([seed, 0]))
+        return {"samples": model.decoder(codes)}
+
+    return {"serving_default": encode, "reconstruct": reconstruct, "sample": sample}
 
 
 def build_flipout(config, info):

@@ -167,3 +167,21 @@ def test_synthetic_split_is_fixed_by_seed(registry):
     a = building.load_splits(plugin, spec, config.data).test.features
     b = building.load_splits(plugin, spec, config.data).test.features
     np.testing.assert_array_equal(a, b)
+
+
+def test_b64_bytes_are_decoded(tmp_path):
+    import tensorflow as tf
+
+    class Echo(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+        def serve(self, text):
+            return {"length": tf.strings.length(text)}
+
+    module = Echo()
+    path = tmp_path / "echo" / "1"
+    tf.saved_model.save(module, str(path), signatures={"serving_default": module.serve})
+    import base64
+
+    encoded = base64.b64encode(b"\x00\x01hello").decode()
+    response = predict(str(path), {"instances": [{"b64": encoded}, "abc"]})
+    assert response == {"predictions": [7, 3]}

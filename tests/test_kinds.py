@@ -35,6 +35,11 @@ def test_custom_train_step_trains_through_the_trainer(kinds_registry, tmp_path):
     assert len(code) == 2  # one output: the bare value per instance
     rebuilt = predict(str(version), {"instances": x}, signature="reconstruct")["predictions"][0]
     assert np.abs(np.array(rebuilt) - x[0]).max() < 1.0
+    first = predict(str(version), {"inputs": {"seed": 7, "count": 5}}, signature="sample")["outputs"]
+    again = predict(str(version), {"inputs": {"seed": 7, "count": 5}}, signature="sample")["outputs"]
+    other = predict(str(version), {"inputs": {"seed": 8, "count": 5}}, signature="sample")["outputs"]
+    assert np.array(first).shape == (5, 4)
+    assert first == again and first != other  # samples are a function of the seed
 
 
 def test_variational_model_trains_and_exports_monte_carlo(kinds_registry, tmp_path):

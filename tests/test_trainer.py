@@ -133,3 +133,51 @@ def test_mixed_precision_and_xla_train_and_export(registry, tmp_path, tiny):
     version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
     response = predict(str(version), {"instances": [[0.0] * 64]})
     assert abs(sum(response["predictions"][0]["probabilities"]) - 1.0) < 1e-3
+
+
+def test_early_stopping_stops_and_restores_the_best_weights(registry, tmp_path, tiny):
+    # Without dropout, at a large step, the MLP overfits digits within a few
+    # epochs: validation loss turns up and patience 2 stops the run.
+    run, summary = train(registry, tmp_path, "train.epochs=40", "train.early_stopping_patience=2",
+                         "optimizer.learning_rate=0.01", "model.dropout=0.0")
+    records = run.metrics()
+    assert len(records) < 40
+    best = min(r["val_loss"] for r in records)
+    result = actions.evaluate_run(registry, str(run.path))
+    assert result["metrics"]["loss"] == pytest.approx(summary["metrics"]["test"]["loss"])
+    assert records[-1]["val_loss"] > best  # it stopped after a worse epoch ...
+    from keraslab.core.trainer.loop import load_trained
+    from keraslab.core.trainer import pipeline
+
+    plugin = registry.get("foundations")
+    spec = plugin.model("mlp")
+    built = load_trained(plugin, spec, actions.load_run_config(spec, run), run)
+    validation = built.model.evaluate(pipeline.evaluation_dataset(built.splits.validation, 32),
+                                      verbose=0, return_dict=True)
+    assert validation["loss"] == pytest.approx(best, rel=1e-4)  # ... and kept the best weights
+
+
+def test_tensorboard_logs_scalars_and_graph(registry, tmp_path, tiny):
+    import tensorflow as tf
+
+    run, _ = train(registry, tmp_path, *tiny(2))
+    events = list((run.path / "logs" / "train").glob("events.out.tfevents.*"))
+    assert events
+    tags = set()
+    kinds = set()
+    for event in tf.compat.v1.train.summary_iterator(str(events[0])):
+        kinds.add(event.WhichOneof("what"))
+        tags.update(v.tag for v in event.summary.value)
+    assert "epoch_loss" in tags and "graph_def" in kinds
+
+
+def test_gradient_clipping_reaches_the_optimizer(registry, tmp_path, tiny):
+    from keraslab.core.config import OptimizerConfig, ScheduleConfig
+    from keraslab.core.trainer.optimization import make_optimizer
+
+    optimizer = make_optimizer(OptimizerConfig(name="sgd", clipnorm=0.5), ScheduleConfig())
+    assert optimizer.clipnorm == 0.5
+    # A clipped run with a huge step stays finite where the unclipped one diverged.
+    run, summary = train(registry, tmp_path, *tiny(3), "optimizer.name=sgd", "optimizer.learning_rate=1e12",
+                         "optimizer.clipvalue=1e-12", "model.dropout=0.0")
+    assert summary.get("status", "complete") == "complete"

@@ -9,7 +9,8 @@ Requests (TF Serving's REST API, "predict"):
 
 Responses: `{"predictions": [...]}` for row format (one entry per instance: a
 dict of the outputs, or the bare value when there is one output) and
-`{"outputs": ...}` for column format.
+`{"outputs": ...}` for column format (a dict of the outputs, or the bare
+value when there is one output).
 """
 from __future__ import annotations
 
@@ -82,7 +83,8 @@ def predict(export_path: str, request: Mapping[str, Any], signature: str = "serv
     tensors = {name: _to_tensor(value, inputs[name], name, expected) for name, value in columns.items()}
     outputs = {name: value.numpy() for name, value in function(**tensors).items()}
     if not row_format:
-        return {"outputs": _plain(outputs)}
+        # As TF Serving: a single output is given bare, without its name.
+        return {"outputs": _plain(next(iter(outputs.values())) if len(outputs) == 1 else outputs)}
     count = len(next(iter(outputs.values())))
     rows = [{name: value[i] for name, value in outputs.items()} for i in range(count)]
     if len(outputs) == 1:
