@@ -7,8 +7,6 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-# TensorFlow's C++ start-up chatter hides the output that matters.
-export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: run test test-slow bench install constraints clean
 

@@ -14,6 +14,7 @@ imported only by commands that need it, so help and listings start fast.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import List, Optional
 
@@ -314,6 +315,9 @@ def quickstart_command(ctx, runs_root, out):
 
 def main(argv: Optional[List[str]] = None) -> None:
     """Console-script entry point."""
+    # TensorFlow's C++ start-up lines (CUDA plugin registration and the like)
+    # would bury our own output; TF_CPP_MIN_LOG_LEVEL=0 brings them back.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     cli.main(args=argv, prog_name="keraslab")
 
 

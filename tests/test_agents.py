@@ -72,3 +72,49 @@ def test_zero_step_budget_is_refused(chain_registry, tmp_path):
         actions.start_training(chain_registry, "chain", "q-learning", overrides=["train.env_steps=0"],
                                runs_root=str(tmp_path))
     assert not (tmp_path / "chain").exists()
+
+
+def test_tf_agents_policy_exports_and_drives_an_episode_without_keraslab(tmp_path):
+    """A real DqnAgent trains through the seam; its export (PolicySaver + an
+    observation-only serving_default) drives a CartPole episode in a process
+    that has TensorFlow and gym but not keraslab."""
+    import os
+    import subprocess
+    import sys
+
+    import tensorflow as tf
+
+    from tests.dqn_plugin import plugin as dqn_plugin
+
+    registry = Registry([])
+    registry.add(dqn_plugin)
+    run, summary = actions.start_training(
+        registry, "tinyrl", "dqn", runs_root=str(tmp_path),
+        overrides=["train.env_steps=400", "train.eval_every_steps=200", "train.eval_episodes=2"])
+    assert [r["env_steps"] for r in run.metrics()] == [200, 400]
+    assert summary["metrics"]["test"]["mean_return"] >= 8  # every CartPole episode lasts 8+ steps
+    version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
+    loaded = tf.saved_model.load(str(version))
+    assert {"serving_default", "action", "get_initial_state"} <= set(loaded.signatures)
+    answer = predict(str(version), {"instances": [[0.0, 0.0, 0.05, 0.0]]})
+    assert answer["predictions"][0] in (0, 1)
+
+    code = (
+        # PolicySaver also saves the policy's action distribution: loading
+        # needs TFP's type specs registered, hence the import.
+        "import importlib.util, gym, numpy as np, tensorflow as tf, tensorflow_probability\n"
+        "assert importlib.util.find_spec('keraslab') is None\n"
+        f"serve = tf.saved_model.load({str(version)!r}).signatures['serving_default']\n"
+        "env = gym.make('CartPole-v1'); observation = env.reset(seed=0); total, done = 0.0, False\n"
+        "while not done:\n"
+        "    action = int(serve(observation=tf.constant(observation[None], tf.float32))['action'][0])\n"
+        "    observation, reward, done, _ = env.step(action); total += reward\n"
+        "print('RETURN', total)\n"
+    )
+    site = os.path.dirname(os.path.dirname(tf.__file__))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = site
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, env=env,
+                         cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert float(out.stdout.split("RETURN")[1]) >= 8

@@ -70,11 +70,7 @@ def export_run(registry: Registry, run_path: str, out: str = "exports", name: Op
     model_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=model_root))
     try:
-        module = tf.Module()
-        module.model = exportable.model
-        for signature_name, function in exportable.signatures.items():
-            setattr(module, f"signature_{signature_name}", function)
-        tf.saved_model.save(module, str(staging), signatures=exportable.signatures)
+        exportable.write(staging)
         extra = staging / "assets.extra"
         extra.mkdir()
         write_warmup_requests(extra / WARMUP_FILE, name, spec.input_name, exportable.warmup)
@@ -105,6 +101,19 @@ class Exportable:
     signatures: Dict[str, Any]
     warmup: np.ndarray
     class_names: tuple = ()
+    policy: Any = None  # a tf-agents policy, saved with PolicySaver instead
+
+    def write(self, path: Path) -> None:
+        if self.policy is not None:
+            from keraslab.core.export.policies import save_policy
+
+            save_policy(self.policy, path)
+            return
+        module = tf.Module()
+        module.model = self.model
+        for signature_name, function in self.signatures.items():
+            setattr(module, f"signature_{signature_name}", function)
+        tf.saved_model.save(module, str(path), signatures=self.signatures)
 
 
 def _model_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int) -> Exportable:
@@ -124,6 +133,12 @@ def _agent_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int
     from keraslab.core.trainer.agents import agent_signatures, load_trained_agent
 
     program = load_trained_agent(spec, config, run)
+    policy = program.policy()
+    if policy is not None:
+        observation = policy.time_step_spec.observation
+        warmup = np.zeros((1, *observation.shape), dtype=observation.dtype.as_numpy_dtype)
+        names = ("serving_default", "action", "get_initial_state", "get_train_step", "get_metadata")
+        return Exportable(None, dict.fromkeys(names), warmup, policy=policy)
     observation = program.observation_spec()
     context = ExportContext(input_name=spec.input_name, input_shape=tuple(observation.shape),
                             input_dtype=observation.dtype.name, task=spec.task, training=spec.training,

@@ -75,6 +75,12 @@ class AgentProgram(abc.ABC):
         """The greedy action for a batch of observations (used by the export)."""
         raise NotImplementedError
 
+    def policy(self):
+        """A tf-agents policy to export with `PolicySaver` (plus an
+        observation-only `serving_default`), or None to export
+        `greedy_action` instead."""
+        return None
+
 
 def build_program(spec: ModelSpec, config: RunConfig) -> AgentProgram:
     builder = resolve(spec.build, f"builder of model '{spec.name}'")
