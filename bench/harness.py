@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
+from keraslab.core.machine import cpu_model
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -87,15 +89,9 @@ def wall_time(command: List[str], env: Optional[dict] = None) -> float:
 
 
 def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     threads = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
                                           "TF_NUM_INTEROP_THREADS") if k in os.environ}
-    return {"cores": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+    return {"cores": os.cpu_count(), "cpu": cpu_model(), "python": platform.python_version(),
             "platform": platform.platform(), "threads": threads or "TensorFlow defaults",
             "tensorflow": _version("tensorflow")}
 
@@ -125,7 +121,7 @@ def save(results: List[Comparison], write_doc: bool = True) -> Path:
 def _write_table(payload: dict) -> None:
     m = payload["machine"]
     lines = [TABLE_START, "",
-             f"Measured {payload['date']} on {m['cores']} cores ({m['cpu']}), TensorFlow {m['tensorflow']}, "
+             f"Measured {payload['date']} on {m['cpu']}, TensorFlow {m['tensorflow']}, "
              f"Python {m['python']}, threads: {m['threads']}.", "",
              "| benchmark | keraslab (median [min, max]) | baseline (median [min, max]) | ratio | target | met |",
              "| --- | --- | --- | --- | --- | --- |"]

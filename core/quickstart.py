@@ -34,9 +34,9 @@ def run_quickstart(registry: Registry, runs_root: str = "runs", out: str = "expo
         raise KeraslabError(f"Training did not finish: {summary.get('reason')}")
     echo(f"[2/4] Evaluating {run.path} ...")
     evaluation = actions.evaluate_run(registry, str(run.path))
-    echo(f"[3/4] Exporting for TensorFlow Serving ...")
+    echo("[3/4] Exporting for TensorFlow Serving ...")
     version_dir = export_run(registry, str(run.path), out=out)
-    echo(f"[4/4] Asking the export about one test example ...")
+    echo("[4/4] Asking the export about one test example ...")
     config = actions.load_run_config(spec, run)
     test = building.load_splits(plugin, spec, config.data).test
     request = {"instances": [test.features[0].tolist()]}

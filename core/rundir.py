@@ -140,6 +140,14 @@ class RunDir:
     def read_json(self, name: str) -> Mapping[str, Any]:
         return json.loads((self.path / name).read_text())
 
+    def truncate_metrics(self, key: str, limit: int) -> None:
+        """Drops metric lines whose `key` (epoch, env_steps) is past `limit`:
+        what a resume from the checkpoint at `limit` will log again."""
+        records = self.metrics()
+        kept = [r for r in records if r[key] <= limit]
+        if len(kept) != len(records):
+            write_atomically(self.metrics_file, "".join(json.dumps(r) + "\n" for r in kept))
+
     def metrics(self) -> list:
         """The per-epoch metrics logged so far."""
         if not self.metrics_file.exists():

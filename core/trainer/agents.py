@@ -29,7 +29,7 @@ from keraslab.core.contract import ModelSpec, Plugin
 from keraslab.core.errors import PluginError
 from keraslab.core.plots import plot_learning_curves
 from keraslab.core.refs import resolve
-from keraslab.core.rundir import COMPLETE, INTERRUPTED, RunDir, write_atomically
+from keraslab.core.rundir import COMPLETE, INTERRUPTED, RunDir
 
 FINAL_AGENT = "final/agent"
 
@@ -104,7 +104,7 @@ def train_agent(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir,
     manager = tf.train.CheckpointManager(checkpoint, str(run.checkpoints), max_to_keep=config.train.keep_checkpoints)
     if resume and manager.latest_checkpoint:
         checkpoint.restore(manager.latest_checkpoint).expect_partial()
-    _drop_records_after(run, program.env_steps)
+    run.truncate_metrics("env_steps", program.env_steps)
 
     stop = _SignalFlag()
     budget, every = config.train.env_steps, config.train.eval_every_steps
@@ -154,13 +154,6 @@ def load_trained_agent(spec: ModelSpec, config: RunConfig, run: RunDir) -> Agent
     program = build_program(spec, config)
     tf.train.Checkpoint(**program.trackables()).read(str(run.path / FINAL_AGENT)).expect_partial()
     return program
-
-
-def _drop_records_after(run: RunDir, env_steps: int) -> None:
-    records = run.metrics()
-    kept = [r for r in records if r["env_steps"] <= env_steps]
-    if len(kept) != len(records):
-        write_atomically(run.metrics_file, "".join(json.dumps(r) + "\n" for r in kept))
 
 
 class _SignalFlag:

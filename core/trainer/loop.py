@@ -15,8 +15,6 @@ training (a GAN, a VAE) overrides `train_step`, and `fit` calls it. The loop:
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 import platform
 import sys
 import tempfile
@@ -30,8 +28,9 @@ from keraslab.core import __version__, building
 from keraslab.core.config import RunConfig
 from keraslab.core.contract import ModelSpec, Plugin
 from keraslab.core.data import Splits
+from keraslab.core.machine import cpu_model
 from keraslab.core.plots import plot_learning_curves
-from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir, write_atomically
+from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
 from keraslab.core.trainer import callbacks as cb
 from keraslab.core.trainer import pipeline
 from keraslab.core.trainer.optimization import add_weight_decay, make_optimizer
@@ -145,7 +144,7 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
         built.checkpoint.restore(latest).expect_partial()
     first_epoch = int(built.epoch.numpy())
     if chief:
-        _truncate_metrics(run, first_epoch)
+        run.truncate_metrics("epoch", first_epoch)
     replicas = built.strategy.num_replicas_in_sync
     global_batch = config.train.batch_size * replicas
     train_data = pipeline.training_dataset(built.splits.train, global_batch, config.train.seed,
@@ -157,7 +156,7 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     guard = cb.NonFiniteLossGuard(saver)
     stopper = cb.StopOnSignal(saver)
     # The metrics line of an epoch is written before its checkpoint; a resume
-    # drops lines past the checkpoint it restores (see `_truncate_metrics`).
+    # drops lines past the checkpoint it restores (`RunDir.truncate_metrics`).
     callbacks = [guard, cb.MetricsLog(run.metrics_file, write=chief), saver, stopper]
     if chief:
         callbacks.append(tf.keras.callbacks.TensorBoard(str(run.logs), write_graph=True, profile_batch=0))
@@ -235,14 +234,6 @@ def load_trained(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir
     return built
 
 
-def _truncate_metrics(run: RunDir, epochs_done: int) -> None:
-    """Keeps the metrics of epochs 1..epochs_done, the ones a resume restores."""
-    records = run.metrics()
-    kept = [r for r in records if r["epoch"] <= epochs_done]
-    if len(kept) != len(records):
-        write_atomically(run.metrics_file, "".join(json.dumps(r) + "\n" for r in kept))
-
-
 def _last(records, prefix: str) -> Mapping[str, float]:
     if not records:
         return {}
@@ -258,13 +249,7 @@ def device_description() -> str:
     if gpus:
         names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
         return ", ".join(names)
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"CPU: {cpu} ({os.cpu_count()} cores)"
+    return f"CPU: {cpu_model()}"
 
 
 def versions() -> Mapping[str, str]:
