@@ -16,8 +16,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# Exit status 5 is pytest's "no test selected": not a failure while no topic has slow targets.
 test-slow: $(STAMP)
-	$(PY) -m pytest -m slow
+	$(PY) -m pytest -m slow -v || [ $$? -eq 5 ]
 
 bench: $(STAMP)
 	$(PY) -m bench

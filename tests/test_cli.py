@@ -50,6 +50,8 @@ def test_list_shows_models_and_datasets(cli_runner):
     (["foundations", "train", "mlp", "--set", "train.epochs=many"], "'train.epochs' expects int"),
     (["foundations", "train", "mlp", "--data", "/no/such.csv"], "Data file '/no/such.csv' does not exist"),
     (["foundations", "evaluate", "/no/such/run"], "is not a run directory"),
+    (["foundations", "train", "mlp", "--resume", "/no/such/run"], "is not a run directory"),
+    (["foundations", "train", "mlp", "--resume", "x", "--epochs", "3"], "--resume continues a run with its own config"),
     (["foundations", "train", "mlp", "--strategy", "tpu", "--synthetic"], "Strategy 'tpu' cannot be created"),
     (["foundations", "train", "mlp", "--strategy", "multi-worker", "--synthetic"], "needs TF_CONFIG"),
 ])

@@ -181,3 +181,12 @@ def test_gradient_clipping_reaches_the_optimizer(registry, tmp_path, tiny):
     run, summary = train(registry, tmp_path, *tiny(3), "optimizer.name=sgd", "optimizer.learning_rate=1e12",
                          "optimizer.clipvalue=1e-12", "model.dropout=0.0")
     assert summary.get("status", "complete") == "complete"
+
+
+def test_warmup_raises_the_learning_rate_linearly(registry, tmp_path, tiny):
+    run, _ = train(registry, tmp_path, *tiny(3), "schedule.warmup_steps=100", "train.steps_per_execution=1")
+    rates = [r["learning_rate"] for r in run.metrics()]
+    steps = 5  # 140 synthetic training examples in batches of 32, per epoch
+    # η(t) = η₀ · min(1, (t + 1) / 100); the log holds the rate of each
+    # epoch's last step, t = 5e − 1: η₀ · 5e / 100.
+    assert rates == pytest.approx([1e-3 * steps * e / 100 for e in (1, 2, 3)], rel=1e-5)

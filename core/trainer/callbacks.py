@@ -34,7 +34,8 @@ class EpochCheckpoint(tf.keras.callbacks.Callback):
 
 
 class MetricsLog(tf.keras.callbacks.Callback):
-    """Appends one JSON line per epoch to metrics.jsonl (epoch, time, metrics)."""
+    """Appends one JSON line per epoch to metrics.jsonl: epoch, seconds,
+    metrics, and the learning rate applied at the epoch's last step."""
 
     def __init__(self, path, write: bool = True):
         super().__init__()
