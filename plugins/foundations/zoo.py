@@ -245,3 +245,19 @@ MODULES = {
     "conv2d": (conv2d, [(2, 6, 6, 2), (3, 3, 2, 3)]),
     "max_pool": (max_pool, [(2, 4, 4, 3)]),
 }
+
+
+class ZooMLP(tf.Module):
+    """A two-layer perceptron composed only of zoo modules:
+    logits = linear(relu(linear(x, W₁, b₁)), W₂, b₂), trained on
+    cross_entropy_with_logits. Its gradients are our backward passes alone."""
+
+    def __init__(self, weights):
+        super().__init__()
+        self.w1, self.b1, self.w2, self.b2 = (tf.Variable(w) for w in weights)
+
+    def __call__(self, x):
+        return linear(relu(linear(x, self.w1, self.b1)), self.w2, self.b2)
+
+    def loss(self, x, one_hot):
+        return cross_entropy_with_logits(self(x), one_hot)
