@@ -50,4 +50,5 @@ plugin = Plugin(
         DatasetSpec("xor", "Noisy XOR in 2-D, 400 points: no line separates the classes.",
                     f"{_DATA}:make_xor", f"{_DATA}:synthetic_xor"),
     ),
+    commands="keraslab.plugins.foundations.cli:commands",
 )
