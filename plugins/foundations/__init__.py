@@ -41,6 +41,15 @@ plugin = Plugin(
             default_dataset="digits",
             preset=config.linear_preset,
         ),
+        ModelSpec(
+            name="linear-regression",
+            description="Linear regression by gradient descent on the squared error (diabetes).",
+            build=f"{_MODELS}:build_linear_regression",
+            config=config.LinearConfig(),
+            task="regression",
+            default_dataset="diabetes",
+            preset=config.regression_preset,
+        ),
     ),
     datasets=(
         DatasetSpec("digits", "scikit-learn's 1,797 8x8 handwritten digits, 64 features, 10 classes.",
@@ -49,6 +58,10 @@ plugin = Plugin(
                     f"{_DATA}:load_breast_cancer", f"{_DATA}:synthetic_breast_cancer"),
         DatasetSpec("xor", "Noisy XOR in 2-D, 400 points: no line separates the classes.",
                     f"{_DATA}:make_xor", f"{_DATA}:synthetic_xor"),
+        DatasetSpec("diabetes", "scikit-learn's diabetes, 442 patients, 10 features, a continuous target.",
+                    f"{_DATA}:load_diabetes", f"{_DATA}:synthetic_regression"),
+        DatasetSpec("polynomial-curve", "300 noisy points of a cubic in x on [-1, 1] (known degree 3).",
+                    f"{_DATA}:make_polynomial_curve", f"{_DATA}:make_polynomial_curve"),
     ),
     commands="keraslab.plugins.foundations.cli:commands",
 )

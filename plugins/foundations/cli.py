@@ -45,5 +45,32 @@ def compare_optimizers(problem, optimizers, steps, tolerance, damping, out):
     click.echo(f"Wrote {folder / 'table.txt'}, {folder / 'results.json'} and {folder / 'trajectories.png'}")
 
 
+@click.command("select-degree")
+@click.option("--max-degree", type=int, default=10, show_default=True, help="Try degrees 0..N.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generated curve and its split.")
+@click.option("--out", type=click.Path(file_okay=False), help="Output directory (default runs/foundations/lab/degree-<time>).")
+def select_degree(max_degree, seed, out):
+    """Fit polynomials of each degree to the generated cubic; pick the degree by validation error."""
+    from keraslab.core.config import DataConfig
+    from keraslab.core.data import split_examples
+    from keraslab.plugins.foundations import linear
+    from keraslab.plugins.foundations.data import CURVE_DEGREE, make_polynomial_curve
+
+    if max_degree < 0:
+        raise KeraslabError(f"--max-degree must be at least 0, received {max_degree}.")
+    splits = split_examples(make_polynomial_curve(DataConfig(seed=seed)), 0.25, 0.25, seed)
+    selection = linear.select_degree(splits.train.features[:, 0], splits.train.targets,
+                                     splits.validation.features[:, 0], splits.validation.targets,
+                                     range(max_degree + 1))
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = Path(out) if out else Path("runs") / "foundations" / "lab" / f"degree-{stamp}"
+    folder.mkdir(parents=True, exist_ok=True)
+    linear.plot_degree_selection(selection, folder / "validation_curve.png", true_degree=CURVE_DEGREE)
+    click.echo("degree  train MSE  validation MSE")
+    for degree, train, validation in zip(selection.degrees, selection.train_mse, selection.validation_mse):
+        click.echo(f"{degree:<6}  {train:9.4f}  {validation:14.4f}")
+    click.echo(f"Chosen degree: {selection.best} (true degree {CURVE_DEGREE}); plot: {folder / 'validation_curve.png'}")
+
+
 def commands():
-    return [compare_optimizers]
+    return [compare_optimizers, select_degree]

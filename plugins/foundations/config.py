@@ -52,3 +52,12 @@ def linear_preset(config: RunConfig) -> RunConfig:
 
 def mlp_preset(config: RunConfig) -> RunConfig:
     return dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=30, batch_size=32))
+
+
+def regression_preset(config: RunConfig) -> RunConfig:
+    """Full-batch gradient descent: every step sees the whole training set."""
+    return dataclasses.replace(
+        config,
+        optimizer=dataclasses.replace(config.optimizer, name="sgd", learning_rate=0.1),
+        train=dataclasses.replace(config.train, epochs=300, batch_size=512, steps_per_execution=1),
+    )

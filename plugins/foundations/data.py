@@ -67,3 +67,37 @@ def make_xor(config: DataConfig) -> Examples:
 
 def synthetic_xor(config: DataConfig) -> Examples:
     return make_xor(DataConfig(seed=config.seed))
+
+
+def load_diabetes(config: DataConfig) -> Examples:
+    """scikit-learn's diabetes: 442 patients, 10 features, disease progression after one year."""
+    if config.path:
+        return read_table(config.path, task="regression")
+    from sklearn.datasets import load_diabetes as sklearn_diabetes
+
+    bunch = sklearn_diabetes()
+    return Examples(bunch.data.astype(np.float32), bunch.target.astype(np.float32))
+
+
+def synthetic_regression(config: DataConfig) -> Examples:
+    """200 points of 10 features with a linear target plus noise."""
+    rng = np.random.default_rng(config.seed)
+    features = rng.normal(size=(200, 10))
+    targets = features @ rng.normal(size=10) + 0.1 * rng.normal(size=200)
+    return Examples(features.astype(np.float32), targets.astype(np.float32))
+
+
+#: Coefficients (c₀, c₁, c₂, c₃) of the generated curve's cubic.
+CURVE_COEFFICIENTS = (1.0, -2.0, 0.5, 3.0)
+CURVE_DEGREE = 3
+
+
+def make_polynomial_curve(config: DataConfig) -> Examples:
+    """300 points y = 1 − 2x + 0.5x² + 3x³ + ε, x ~ U[−1, 1], ε ~ N(0, 0.2²):
+    a curve of known degree 3, for choosing the degree on validation data."""
+    if config.path:
+        return read_table(config.path, task="regression")
+    rng = np.random.default_rng(config.seed)
+    x = rng.uniform(-1, 1, size=300)
+    y = sum(c * x ** k for k, c in enumerate(CURVE_COEFFICIENTS)) + rng.normal(scale=0.2, size=300)
+    return Examples(x[:, None].astype(np.float32), y.astype(np.float32))
