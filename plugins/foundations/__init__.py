@@ -42,6 +42,16 @@ plugin = Plugin(
             preset=config.linear_preset,
         ),
         ModelSpec(
+            name="perceptron",
+            description="Rosenblatt's perceptron, trained by the perceptron rule (breast cancer).",
+            build=f"{_MODELS}:build_perceptron",
+            config=config.LinearConfig(),
+            training="custom_step",
+            default_dataset="breast-cancer",
+            preset=config.perceptron_preset,
+            export=f"{_MODELS}:export_perceptron",
+        ),
+        ModelSpec(
             name="linear-regression",
             description="Linear regression by gradient descent on the squared error (diabetes).",
             build=f"{_MODELS}:build_linear_regression",

@@ -40,13 +40,23 @@ class MLPConfig:
 
 
 def linear_preset(config: RunConfig) -> RunConfig:
-    """Linear models converge in more, cheaper epochs at a larger step; a
-    light L2 penalty (λ = 1e-3) keeps the 64 digit weights from fitting noise
-    in near-constant border pixels (94.8% vs 93.3% test accuracy, seed 0)."""
+    """Linear models converge in more, cheaper epochs at a larger step; an L2
+    penalty λ = 1e-3, chosen by validation accuracy on digits among
+    {0, 1e-4, 3e-4, 1e-3, 3e-3}, keeps the weights of near-constant border
+    pixels from fitting noise."""
     return dataclasses.replace(
         config,
         optimizer=dataclasses.replace(config.optimizer, learning_rate=1e-2),
-        train=dataclasses.replace(config.train, epochs=30, batch_size=32, l2=1e-3),
+        train=dataclasses.replace(config.train, epochs=100, batch_size=32, l2=1e-3),
+    )
+
+
+def perceptron_preset(config: RunConfig) -> RunConfig:
+    """The perceptron rule is plain gradient descent on the perceptron criterion."""
+    return dataclasses.replace(
+        config,
+        optimizer=dataclasses.replace(config.optimizer, name="sgd", learning_rate=0.1),
+        train=dataclasses.replace(config.train, epochs=30, batch_size=16),
     )
 
 

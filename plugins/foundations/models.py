@@ -85,3 +85,69 @@ def build_linear_regression(config: LinearConfig, info: DataInfo) -> tf.keras.Mo
         x = standardizer(info)(x)
     prediction = tf.keras.layers.Dense(1, name="prediction")(x)
     return tf.keras.Model(inputs, prediction, name="linear_regression")
+
+
+class Perceptron(tf.keras.Model):
+    """Rosenblatt's perceptron (1958), trained by its own rule.
+
+    With labels s = ±1 and score f(x) = wᵀx + b, the perceptron criterion
+    J(w) = −Σ_{i misclassified} s_i f(x_i) / n (Duda & Hart, 1973) has
+    gradient −Σ_{misclassified} s_i x_i / n, so a gradient step of size η is
+    the (batch) perceptron update w ← w + η Σ s_i x_i / n over the mistakes.
+    """
+
+    def __init__(self, config: LinearConfig, info: DataInfo):
+        super().__init__(name="perceptron")
+        self.standardize = standardizer(info) if config.standardize else None
+        self.score = tf.keras.layers.Dense(1, name="score")
+        self.accuracy_tracker = tf.keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)
+        self.mistakes = tf.keras.metrics.Mean(name="mistakes")
+
+    def call(self, x, training=False):
+        x = tf.reshape(tf.cast(x, tf.float32), [tf.shape(x)[0], -1])
+        return self.score(self.standardize(x) if self.standardize is not None else x)
+
+    @property
+    def metrics(self):
+        return [self.accuracy_tracker, self.mistakes]
+
+    def _measure(self, x, y, scores):
+        signs = 2.0 * tf.cast(tf.reshape(y, [-1, 1]), tf.float32) - 1.0
+        wrong = tf.cast(signs * scores <= 0, tf.float32)
+        self.accuracy_tracker.update_state(tf.reshape(y, [-1, 1]), scores)
+        self.mistakes.update_state(tf.reduce_mean(wrong))
+        return signs, wrong
+
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            scores = self(x, training=True)
+            signs, wrong = self._measure(x, y, scores)
+            criterion = -tf.reduce_mean(tf.stop_gradient(wrong) * signs * scores)
+        gradients = tape.gradient(criterion, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        x, y = data
+        self._measure(x, y, self(x, training=False))
+        return {m.name: m.result() for m in self.metrics}
+
+
+def build_perceptron(config: LinearConfig, info: DataInfo) -> tf.keras.Model:
+    model = Perceptron(config, info)
+    model(tf.zeros([1, *info.input_shape]))
+    return model
+
+
+def export_perceptron(model, context):
+    """serving_default: the raw `score` f(x) and `class_id` = 1[f(x) > 0]
+    (a perceptron's score is no probability, so none is served)."""
+    spec = tf.TensorSpec([None, *context.input_shape], tf.float32, name=context.input_name)
+
+    @tf.function(input_signature=[spec])
+    def serve(features):
+        score = model(features)[:, 0]
+        return {"score": score, "class_id": tf.cast(score > 0, tf.int64)}
+
+    return {"serving_default": serve}

@@ -67,3 +67,14 @@ def test_linear_regression_through_the_trainer_matches_the_closed_form(registry,
     w = linear.closed_form(splits.train.features, splits.train.targets)
     closed_test_mse = float(np.mean((linear.with_bias(splits.test.features) @ w - splits.test.targets) ** 2))
     assert summary["metrics"]["test"]["loss"] == pytest.approx(closed_test_mse, rel=0.01)
+
+
+def test_perceptron_learns_breast_cancer_and_exports_a_score(registry, tmp_path):
+    from keraslab.core.export.predict import predict
+    from keraslab.core.export.serving import export_run
+
+    run, summary = actions.start_training(registry, "foundations", "perceptron", runs_root=str(tmp_path))
+    assert summary["metrics"]["test"]["accuracy"] >= 0.93  # nearly separable data; the majority class is 0.63
+    version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
+    row = predict(str(version), {"instances": [[0.0] * 30]})["predictions"][0]
+    assert set(row) == {"score", "class_id"} and row["class_id"] == int(row["score"] > 0)
