@@ -68,6 +68,8 @@ plugin = Plugin(
                     f"{_DATA}:load_breast_cancer", f"{_DATA}:synthetic_breast_cancer"),
         DatasetSpec("xor", "Noisy XOR in 2-D, 400 points: no line separates the classes.",
                     f"{_DATA}:make_xor", f"{_DATA}:synthetic_xor"),
+        DatasetSpec("digits-small", "400 of the digits (40 per class): small enough to overfit.",
+                    f"{_DATA}:load_digits_small", f"{_DATA}:synthetic_digits"),
         DatasetSpec("diabetes", "scikit-learn's diabetes, 442 patients, 10 features, a continuous target.",
                     f"{_DATA}:load_diabetes", f"{_DATA}:synthetic_regression"),
         DatasetSpec("polynomial-curve", "300 noisy points of a cubic in x on [-1, 1] (known degree 3).",

@@ -72,5 +72,42 @@ def select_degree(max_degree, seed, out):
     click.echo(f"Chosen degree: {selection.best} (true degree {CURVE_DEGREE}); plot: {folder / 'validation_curve.png'}")
 
 
+STUDIES = ("initialisation", "regularisation", "schedules")
+
+
+@click.command("study")
+@click.argument("name", type=click.Choice(STUDIES))
+@click.option("--epochs", type=int, default=60, show_default=True, help="Epochs per variant (regularisation, schedules).")
+@click.option("--out", type=click.Path(file_okay=False), help="Output directory (default runs/foundations/lab/<study>-<time>).")
+@click.pass_context
+def study(ctx, name, epochs, out):
+    """Measure a training practice: initialisation, regularisation or schedules (table + PNG)."""
+    from keraslab.entrypoints.cli import registry_of
+    from keraslab.plugins.foundations import practice
+
+    if epochs < 1:
+        raise KeraslabError(f"--epochs must be at least 1, received {epochs}.")
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = Path(out) if out else Path("runs") / "foundations" / "lab" / f"{name}-{stamp}"
+    folder.mkdir(parents=True, exist_ok=True)
+    if name == "initialisation":
+        results = [practice.layer_scales(i, a) for a, inits in (("tanh", practice.INITIALISERS), ("relu", ("glorot", "he")))
+                   for i in inits]
+        click.echo("initialiser   activation  activation std (layers 1, 5, 10)   gradient std (layers 1, 5, 10)")
+        for r in results:
+            picks = lambda v: "  ".join(f"{v[i]:9.2e}" for i in (0, 4, 9))  # noqa: E731
+            click.echo(f"{r.initialiser:<13} {r.activation:<11} {picks(r.activation_std)}   {picks(r.gradient_std)}")
+        plot = practice.plot_layer_scales(results, folder / "initialisation.png")
+    else:
+        variants = practice.REGULARISATION if name == "regularisation" else practice.SCHEDULES
+        curves = practice.run_study(registry_of(ctx), variants, epochs, str(folder / "runs"))
+        click.echo("variant          epochs  train loss  validation loss  best validation accuracy")
+        for label, ran, train, validation, accuracy in practice.summary_rows(curves):
+            click.echo(f"{label:<16} {ran:>6}  {train:10.4f}  {validation:15.4f}  {accuracy:24.4f}")
+        plot = practice.plot_study(curves, folder / f"{name}.png", name,
+                                   extra="learning_rate" if name == "schedules" else "")
+    click.echo(f"Plot: {plot}")
+
+
 def commands():
-    return [compare_optimizers, select_degree]
+    return [compare_optimizers, select_degree, study]

@@ -101,3 +101,12 @@ def make_polynomial_curve(config: DataConfig) -> Examples:
     x = rng.uniform(-1, 1, size=300)
     y = sum(c * x ** k for k, c in enumerate(CURVE_COEFFICIENTS)) + rng.normal(scale=0.2, size=300)
     return Examples(x[:, None].astype(np.float32), y.astype(np.float32))
+
+
+def load_digits_small(config: DataConfig) -> Examples:
+    """400 of the digits (40 per class, chosen by seed): few enough that a
+    wide MLP memorises its training part, for the regularisation studies."""
+    digits = load_digits(config)
+    rng = np.random.default_rng(config.seed)
+    chosen = np.concatenate([rng.choice(np.flatnonzero(digits.targets == c), 40, replace=False) for c in range(10)])
+    return digits.take(np.sort(chosen))
