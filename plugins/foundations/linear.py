@@ -138,3 +138,24 @@ def plot_degree_selection(selection: DegreeSelection, path, true_degree: int = N
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def best_linear_accuracy(features: np.ndarray, targets: np.ndarray, directions: int = 720) -> float:
+    """The highest accuracy any line (any linear classifier) reaches on 2-D data.
+
+    Searches directions u(θ) = (cos θ, sin θ), θ in [0, π), and every
+    threshold between consecutive projections uᵀx, in both orientations: an
+    exhaustive search up to the angular grid.
+    """
+    x = np.asarray(features, np.float64)
+    y = np.asarray(targets).astype(bool)
+    best = max(y.mean(), 1 - y.mean())
+    for theta in np.linspace(0, np.pi, directions, endpoint=False):
+        projection = x @ np.array([np.cos(theta), np.sin(theta)])
+        order = np.argsort(projection)
+        positives_below = np.concatenate([[0], np.cumsum(y[order])])  # class-1 points at or below each cut
+        below = np.arange(len(y) + 1)
+        # Predict 1 above the cut: correct = (0s below) + (1s above).
+        correct = (below - positives_below) + (y.sum() - positives_below)
+        best = max(best, correct.max() / len(y), (len(y) - correct).max() / len(y))
+    return float(best)

@@ -115,7 +115,7 @@ class Perceptron(tf.keras.Model):
         signs = 2.0 * tf.cast(tf.reshape(y, [-1, 1]), tf.float32) - 1.0
         wrong = tf.cast(signs * scores <= 0, tf.float32)
         self.accuracy_tracker.update_state(tf.reshape(y, [-1, 1]), scores)
-        self.mistakes.update_state(tf.reduce_mean(wrong))
+        self.mistakes.update_state(wrong)  # a mean over examples, not batches
         return signs, wrong
 
     def train_step(self, data):

@@ -3,7 +3,6 @@ import json
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from keraslab.plugins.foundations import lab, second_order
 

@@ -78,3 +78,8 @@ def test_perceptron_learns_breast_cancer_and_exports_a_score(registry, tmp_path)
     version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
     row = predict(str(version), {"instances": [[0.0] * 30]})["predictions"][0]
     assert set(row) == {"score", "class_id"} and row["class_id"] == int(row["score"] > 0)
+
+
+def test_best_linear_accuracy_is_one_on_separable_data():
+    points = np.random.default_rng(0).normal(size=(300, 2))
+    assert linear.best_linear_accuracy(points, points[:, 0] + points[:, 1] > 0.3) == 1.0

@@ -1,8 +1,11 @@
 """Foundations models learn: held-out accuracy above a bar, fixed seeds."""
+import json
+
 import numpy as np
 import pytest
 
 from keraslab.core import actions
+from keraslab.core.registry import Registry
 
 
 def test_accuracy(registry, tmp_path, model, dataset, *overrides):
@@ -28,10 +31,18 @@ def test_models_reach_their_targets(registry, tmp_path, model, dataset, bar):
 def test_mlp_solves_xor_where_a_linear_model_cannot(registry, tmp_path):
     mlp = test_accuracy(registry, tmp_path, "mlp", "xor", "model.hidden_units=[16]", "model.dropout=0.0",
                         "optimizer.learning_rate=0.01")
-    linear = test_accuracy(registry, tmp_path, "logistic-regression", "xor")
+    logistic = test_accuracy(registry, tmp_path, "logistic-regression", "xor")
+    from keraslab.core.config import DataConfig
+    from keraslab.plugins.foundations.data import make_xor
+    from keraslab.plugins.foundations.linear import best_linear_accuracy
+
+    xor = make_xor(DataConfig())
+    best_line = best_linear_accuracy(xor.features, xor.targets)
     assert mlp == 1.0
-    # A line separates at most three of XOR's four corners: 75% is the ceiling.
-    assert linear <= 0.8
+    # A line separates at most three of XOR's four corners: about 75% is the
+    # ceiling of any linear classifier, and logistic regression gets no higher.
+    assert 0.70 <= best_line <= 0.80
+    assert logistic <= best_line
 
 
 def test_quickstart_is_the_main_job(cli_runner, tmp_path, monkeypatch):
@@ -62,3 +73,18 @@ def test_targets_over_five_fixed_splits(registry, tmp_path, model, dataset, bar)
     accuracies = [test_accuracy(registry, tmp_path, model, dataset, f"data.seed={seed}") for seed in SPLIT_SEEDS]
     print(model, dataset, [round(a, 4) for a in accuracies], "mean", round(float(np.mean(accuracies)), 4))
     assert np.mean(accuracies) >= bar
+
+
+@pytest.mark.parametrize("model", [m.name for m in Registry().get("foundations").models])
+def test_every_model_trains_and_exports(registry, tmp_path, model):
+    from keraslab.core.export.predict import predict
+    from keraslab.core.export.serving import export_run
+
+    run, summary = actions.start_training(registry, "foundations", model, runs_root=str(tmp_path),
+                                          overrides=["train.epochs=2", "data.synthetic=true"])
+    assert summary["epochs"] == 2
+    version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
+    shape = json.loads((version / "assets.extra" / "keraslab.json").read_text())["input"]["shape"][1:]
+    features = np.zeros((2, *shape)).tolist()
+    response = predict(str(version), {"instances": features})
+    assert len(response["predictions"]) == 2
