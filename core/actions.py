@@ -13,7 +13,8 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 from keraslab.core import building
 from keraslab.core.config import RunConfig, apply_overrides, check_ranges, dump_yaml, load_yaml, resolve_config
 from keraslab.core.contract import ModelSpec, Plugin
-from keraslab.core.errors import RunError
+from keraslab.core.errors import KeraslabError, RunError
+from keraslab.core.refs import resolve
 from keraslab.core.registry import Registry
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
 
@@ -23,6 +24,11 @@ def resolve_run_config(plugin: Plugin, spec: ModelSpec, config_file: Optional[st
     """The model's defaults, then the YAML file, then `--set` overrides, checked."""
     config = resolve_config(building.default_config(spec), config_file, overrides)
     check_ranges(config)
+    if ":" in config.optimizer.name:  # a reference that names nothing fails here, before any write
+        try:
+            resolve(config.optimizer.name, "optimizer.name")
+        except (ImportError, AttributeError, ValueError) as error:
+            raise KeraslabError(f"optimizer.name '{config.optimizer.name}' cannot be used: {error}.") from None
     if spec.training != "agent":
         plugin.dataset(config.data.name)  # an unknown dataset fails here, naming the available ones
     return config

@@ -46,8 +46,10 @@ class OptimizerConfig:
     """The optimizer and its gradient clipping.
 
     Attributes:
-        name: one of adam, sgd, rmsprop, adagrad, or a name an optimizer
-            plugin registers with `tf.keras.optimizers.get`.
+        name: adam, sgd, rmsprop or adagrad (Keras' own), or a reference
+            "package.module:Class" to any `tf.keras.optimizers.Optimizer`
+            subclass taking `learning_rate` (e.g. foundations' optimizers
+            written from their update equations).
         learning_rate: the base learning rate (the schedule scales it).
         momentum: momentum for sgd and rmsprop.
         nesterov: Nesterov momentum for sgd.
@@ -55,7 +57,7 @@ class OptimizerConfig:
         clipvalue: clip each gradient element to [-v, v] (0 disables).
     """
 
-    name: Literal["adam", "sgd", "rmsprop", "adagrad"] = "adam"
+    name: str = "adam"
     learning_rate: float = 1e-3
     momentum: float = 0.0
     nesterov: bool = False
@@ -332,6 +334,8 @@ def resolve_config(
     return config
 
 
+KERAS_OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
+
 _AT_LEAST = {
     "train.epochs": 1, "train.batch_size": 1, "train.steps_per_execution": 1,
     "train.checkpoint_every": 1, "train.keep_checkpoints": 1, "train.early_stopping_patience": 0,
@@ -349,6 +353,10 @@ def check_ranges(config: RunConfig) -> None:
         value = getattr(getattr(config, section), name)
         if value < minimum:
             raise ConfigError(f"Config key '{key}' must be at least {minimum}, received {value}.")
+    name = config.optimizer.name
+    if name not in KERAS_OPTIMIZERS and not (name.count(":") == 1 and all(name.split(":"))):
+        raise ConfigError(f"Config key 'optimizer.name' received '{name}'. Accepted: {', '.join(KERAS_OPTIMIZERS)}, "
+                          "or 'package.module:Class' naming a tf.keras optimizer.")
     if config.optimizer.learning_rate <= 0:
         raise ConfigError(f"Config key 'optimizer.learning_rate' must be > 0, received {config.optimizer.learning_rate}.")
 

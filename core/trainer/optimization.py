@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from keraslab.core.config import OptimizerConfig, ScheduleConfig, TrainConfig
 from keraslab.core.errors import KeraslabError
+from keraslab.core.refs import resolve
 
 
 class WarmupSchedule(tf.keras.optimizers.schedules.LearningRateSchedule):
@@ -70,6 +71,16 @@ def make_optimizer(optimizer: OptimizerConfig, schedule: ScheduleConfig) -> tf.k
     if optimizer.clipvalue:
         clipping["clipvalue"] = optimizer.clipvalue
     rate = learning_rate(optimizer, schedule)
+    if ":" in optimizer.name:
+        try:
+            factory = resolve(optimizer.name, "optimizer.name")
+            made = factory(learning_rate=rate, **clipping)
+        except (ImportError, AttributeError, ValueError, TypeError) as error:
+            raise KeraslabError(f"optimizer.name '{optimizer.name}' cannot be used: {error}.") from None
+        if not isinstance(made, tf.keras.optimizers.Optimizer):
+            raise KeraslabError(f"optimizer.name '{optimizer.name}' made a {type(made).__name__}, "
+                                "not a tf.keras optimizer.")
+        return made
     if optimizer.name == "sgd":
         return tf.keras.optimizers.SGD(rate, momentum=optimizer.momentum, nesterov=optimizer.nesterov, **clipping)
     if optimizer.name == "rmsprop":

@@ -39,3 +39,27 @@ def test_usable_by_the_shared_trainer(tmp_path):
     model.compile(optimizer=Adam(0.05), loss="mse")
     history = model.fit(x, y, epochs=30, verbose=0)
     assert history.history["loss"][-1] < 0.01 * history.history["loss"][0]
+
+
+def test_the_shared_trainer_takes_them_by_reference(registry, tmp_path):
+    from keraslab.core import actions
+
+    _, summary = actions.start_training(
+        registry, "foundations", "softmax-regression", runs_root=str(tmp_path),
+        overrides=["optimizer.name=keraslab.plugins.foundations.optimizers:Nesterov",
+                   "optimizer.learning_rate=0.05", "train.epochs=20"])
+    assert summary["metrics"]["test"]["accuracy"] > 0.9  # digits, 10 classes
+
+
+@pytest.mark.parametrize("name, message", [
+    ("adamw", "Accepted: adam, sgd, rmsprop, adagrad, or 'package.module:Class'"),
+    ("keraslab.plugins.foundations.optimizers:Nope", "cannot be used"),
+])
+def test_bad_optimizer_names(registry, tmp_path, name, message):
+    from keraslab.core import actions
+    from keraslab.core.errors import KeraslabError
+
+    with pytest.raises(KeraslabError, match=message):
+        actions.start_training(registry, "foundations", "mlp", runs_root=str(tmp_path),
+                               overrides=[f"optimizer.name={name}", "data.synthetic=true", "train.epochs=1"])
+    assert not any(tmp_path.iterdir())  # refused before any run directory was made
