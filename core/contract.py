@@ -76,6 +76,9 @@ class ModelSpec:
             defaults (epochs, learning rate, ...) where this model needs others.
         export: optional `(model, ExportContext) -> dict of signatures` that
             replaces the core's default export for the task.
+        report: optional `(model, Splits, run_path) -> None`, called after a
+            run completes, to write the model's own pictures into the run
+            directory (a confusion matrix, samples, ...).
     """
 
     name: str
@@ -88,6 +91,7 @@ class ModelSpec:
     input_name: str = "features"
     preset: Optional[Ref] = None
     export: Optional[Ref] = None
+    report: Optional[Ref] = None
 
 
 @dataclasses.dataclass(frozen=True)

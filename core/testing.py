@@ -85,6 +85,7 @@ def validate_plugin(plugin: Plugin) -> None:
         _check_ref(name, f"{field}.build", model.build)
         _check_ref(name, f"{field}.preset", model.preset, optional=True)
         _check_ref(name, f"{field}.export", model.export, optional=True)
+        _check_ref(name, f"{field}.report", model.report, optional=True)
         if model.training != "agent" and model.default_dataset not in dataset_names:
             raise _fail(
                 name, f"{field}.default_dataset",
@@ -125,7 +126,7 @@ def check_plugin(plugin: Plugin, build: bool = True) -> None:
     validate_plugin(plugin)
     name = plugin.name
     for model in plugin.models:
-        for field in ("build", "preset", "export"):
+        for field in ("build", "preset", "export", "report"):
             ref = getattr(model, field)
             if ref is not None:
                 _resolve_or_fail(name, f"model '{model.name}'.{field}", ref)

@@ -30,6 +30,7 @@ from keraslab.core.contract import ModelSpec, Plugin
 from keraslab.core.data import Splits
 from keraslab.core.machine import cpu_model
 from keraslab.core.plots import plot_learning_curves
+from keraslab.core.refs import resolve
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
 from keraslab.core.trainer import callbacks as cb
 from keraslab.core.trainer import pipeline
@@ -214,6 +215,8 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     records = run.metrics()
     if records:
         plot_learning_curves(records, run.path / "learning_curves.png", f"{plugin.name} / {spec.name}")
+    if spec.report is not None:
+        resolve(spec.report, f"report of model '{spec.name}'")(built.model, built.splits, run.path)
     run.write_json("summary.json", summary)
     run.mark(COMPLETE)
     return summary

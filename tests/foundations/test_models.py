@@ -45,16 +45,6 @@ def test_mlp_solves_xor_where_a_linear_model_cannot(registry, tmp_path):
     assert logistic <= best_line
 
 
-def test_quickstart_is_the_main_job(cli_runner, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    result = cli_runner("quickstart")
-    assert result.exit_code == 0, result.output
-    lines = {line.split(":")[0]: line for line in result.output.splitlines() if ":" in line}
-    assert "foundations/mlp" in lines["Model"]
-    accuracy = float(lines["Test metrics"].split("accuracy ")[1].split()[0])
-    assert accuracy >= 0.95
-    assert (tmp_path / "exports" / "foundations-mlp" / "1" / "saved_model.pb").is_file()
-    assert "Predict" in lines and "true class" in lines["Predict"]
 
 
 SPLIT_SEEDS = (0, 1, 2, 3, 4)

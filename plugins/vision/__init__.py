@@ -1,0 +1,41 @@
+"""The `vision` topic: CNNs from LeNet-style to residual and inception on
+digits and generated shapes. Declares the plugin; models and loaders are
+imported on first use."""
+from keraslab.core import __version__
+from keraslab.core.contract import DatasetSpec, ModelSpec, Plugin
+from keraslab.plugins.vision import config
+
+_MODELS = "keraslab.plugins.vision.models"
+_DATA = "keraslab.plugins.vision.data"
+
+
+def _classifier(name, description, builder, model_config, preset=config.image_preset):
+    return ModelSpec(name=name, description=description, build=f"{_MODELS}:{builder}", config=model_config,
+                     default_dataset="digits", input_name="image", preset=preset,
+                     report="keraslab.plugins.vision.report:write_classifier_report")
+
+
+plugin = Plugin(
+    name="vision",
+    topic="vision",
+    version=__version__,
+    description="CNNs from LeNet-style to residual and inception, on digits and generated shapes.",
+    models=(
+        _classifier("cnn", "Conv/pool blocks with batch norm and a dense head (configurable).", "build_cnn",
+                    config.CNNConfig()),
+        _classifier("mlp", "Pixels into a multi-layer perceptron.", "build_mlp", config.MLPConfig()),
+        _classifier("alexnet", "AlexNet's recipe scaled down: ReLU, dropout, weight decay, SGD+momentum.",
+                    "build_alexnet", config.AlexNetConfig(), preset=config.alexnet_preset),
+        _classifier("inception", "GoogLeNet inception modules with 1x1 reductions.", "build_inception",
+                    config.InceptionConfig()),
+        _classifier("resnet", "Residual network; shortcuts=false gives the plain network.", "build_resnet",
+                    config.ResNetConfig()),
+    ),
+    datasets=(
+        DatasetSpec("digits", "scikit-learn's 1,797 digits as 8x8x1 images; or --data FOLDER of class sub-folders.",
+                    f"{_DATA}:load_digits", f"{_DATA}:synthetic_digits"),
+        DatasetSpec("shapes", "1,500 generated 32x32 scenes: circle, square or triangle on noise.",
+                    f"{_DATA}:load_shapes", f"{_DATA}:synthetic_shapes"),
+    ),
+    commands="keraslab.plugins.vision.cli:commands",
+)

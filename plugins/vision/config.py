@@ -1,0 +1,100 @@
+"""Configurations of the vision models and their presets."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Tuple
+
+from keraslab.core.config import RunConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class Augmentation:
+    """Random training-time transformations (Keras preprocessing layers).
+
+    Attributes:
+        enabled: apply them (training only; evaluation and export see raw images).
+        shift: largest translation, as a fraction of height and width.
+        rotation: largest rotation, as a fraction of a full turn.
+        zoom: largest zoom in or out, as a fraction.
+        noise: standard deviation of Gaussian pixel noise, on the [0, 1] scale.
+    """
+
+    enabled: bool = True
+    shift: float = 0.1
+    rotation: float = 0.03
+    zoom: float = 0.1
+    noise: float = 0.02
+
+
+@dataclasses.dataclass(frozen=True)
+class MLPConfig:
+    hidden_units: Tuple[int, ...] = (256, 128)
+    dropout: float = 0.2
+    augmentation: Augmentation = Augmentation(enabled=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class CNNConfig:
+    """Conv/pool blocks: each block is `convs_per_block` convolutions of
+    `filters[i]` channels followed by 2×2 max-pooling (omitted where the
+    image is already 2×2 or smaller)."""
+
+    filters: Tuple[int, ...] = (32, 64)
+    convs_per_block: int = 2
+    kernel_size: int = 3
+    padding: str = "same"
+    stride: int = 1
+    dilation: int = 1
+    dense_units: int = 128
+    dropout: float = 0.3
+    batch_norm: bool = True
+    augmentation: Augmentation = Augmentation()
+
+
+@dataclasses.dataclass(frozen=True)
+class AlexNetConfig:
+    """AlexNet's recipe, scaled down: ReLU, large-then-small kernels, dropout 0.5
+    in wide dense layers, weight decay and SGD with momentum (Krizhevsky et al., 2012)."""
+
+    filters: Tuple[int, ...] = (48, 96, 96, 64)
+    dense_units: int = 256
+    dropout: float = 0.5
+    augmentation: Augmentation = Augmentation()
+
+
+@dataclasses.dataclass(frozen=True)
+class InceptionConfig:
+    """GoogLeNet-style inception modules with 1×1 reductions (Szegedy et al., 2015)."""
+
+    modules: int = 2
+    width: int = 32
+    dropout: float = 0.3
+    augmentation: Augmentation = Augmentation()
+
+
+@dataclasses.dataclass(frozen=True)
+class ResNetConfig:
+    """Residual network (He et al., 2016): `blocks_per_stage` basic blocks per
+    stage, channels doubling and resolution halving between stages. Depth =
+    2 × stages × blocks_per_stage + 2. `shortcuts=false` gives the plain
+    network of the same depth, for comparison."""
+
+    filters: Tuple[int, ...] = (32, 64)
+    blocks_per_stage: int = 2
+    shortcuts: bool = True
+    projection: bool = True
+    dropout: float = 0.2
+    augmentation: Augmentation = Augmentation()
+
+
+def image_preset(config: RunConfig) -> RunConfig:
+    return dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=40, batch_size=32))
+
+
+def alexnet_preset(config: RunConfig) -> RunConfig:
+    return dataclasses.replace(
+        config,
+        optimizer=dataclasses.replace(config.optimizer, name="sgd", learning_rate=0.02, momentum=0.9),
+        schedule=dataclasses.replace(config.schedule, name="cosine", decay_steps=2000),
+        train=dataclasses.replace(config.train, epochs=50, batch_size=32, l2=5e-4),
+    )

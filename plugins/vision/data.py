@@ -1,0 +1,124 @@
+"""Datasets of the vision topic.
+
+* digits: scikit-learn's 1,797 handwritten digits as 8×8×1 images (0..16).
+* shapes: generated 32×32×1 scenes of one circle, square or triangle on a
+  noisy background, with its per-pixel mask and bounding box; a pure
+  function of the seed.
+* any folder of images with one sub-folder per class (`--data PATH`), read
+  with `tf.keras.utils.image_dataset_from_directory`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from keraslab.core.config import DataConfig
+from keraslab.core.data import Examples
+from keraslab.core.errors import KeraslabError
+
+SHAPES = ("circle", "square", "triangle")
+SHAPE_SIZE = 32
+
+
+def load_digits(config: DataConfig) -> Examples:
+    """Digits as images (n, 8, 8, 1), intensities 0..16, or the user's image folder."""
+    if config.path:
+        return read_image_folder(config.path)
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    bunch = sklearn_digits()
+    return Examples(bunch.images[..., None].astype(np.float32), bunch.target.astype(np.int64), 10,
+                    tuple(str(d) for d in range(10)))
+
+
+def synthetic_digits(config: DataConfig) -> Examples:
+    """200 random 8×8 images whose class is the row of a bright stripe (10 classes over 8 rows + 2 columns)."""
+    rng = np.random.default_rng(config.seed)
+    targets = rng.integers(0, 10, size=200)
+    images = rng.uniform(0, 4, size=(200, 8, 8, 1)).astype(np.float32)
+    for i, t in enumerate(targets):
+        if t < 8:
+            images[i, t, :, 0] += 12
+        else:
+            images[i, :, t - 8, 0] += 12
+    return Examples(images, targets.astype(np.int64), 10, tuple(str(d) for d in range(10)))
+
+
+def draw_shape(kind: int, rng: np.random.Generator, size: int = SHAPE_SIZE):
+    """One scene: (image in [0, 1], mask of the shape, box (y0, x0, y1, x1) in [0, 1])."""
+    ys, xs = np.mgrid[0:size, 0:size] + 0.5
+    radius = rng.uniform(0.18, 0.32) * size
+    cy, cx = rng.uniform(radius + 1, size - radius - 1, size=2)
+    if kind == 0:  # circle
+        mask = (ys - cy) ** 2 + (xs - cx) ** 2 <= radius ** 2
+    elif kind == 1:  # axis-aligned square
+        mask = (np.abs(ys - cy) <= radius * 0.85) & (np.abs(xs - cx) <= radius * 0.85)
+    else:  # upward triangle: inside three half-planes
+        top, left, right = (cy - radius, cx), (cy + radius * 0.8, cx - radius), (cy + radius * 0.8, cx + radius)
+
+        def side(a, b):
+            return (xs - a[1]) * (b[0] - a[0]) - (ys - a[0]) * (b[1] - a[1])
+
+        signs = [side(top, left), side(left, right), side(right, top)]
+        mask = (np.all([s >= 0 for s in signs], axis=0)) | (np.all([s <= 0 for s in signs], axis=0))
+    background = rng.uniform(0.0, 0.35)
+    image = background + rng.normal(scale=0.08, size=(size, size))
+    image[mask] = rng.uniform(0.65, 1.0) + rng.normal(scale=0.05, size=mask.sum())
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    box = np.array([rows[0], cols[0], rows[-1] + 1, cols[-1] + 1], np.float32) / size
+    return np.clip(image, 0, 1).astype(np.float32), mask, box
+
+
+def make_shapes(count: int, seed: int, size: int = SHAPE_SIZE):
+    """`count` scenes: images (n, s, s, 1), class ids, masks (n, s, s) and boxes (n, 4)."""
+    rng = np.random.default_rng(seed)
+    kinds = np.arange(count) % len(SHAPES)
+    rng.shuffle(kinds)
+    drawn = [draw_shape(int(k), rng, size) for k in kinds]
+    images = np.stack([d[0] for d in drawn])[..., None]
+    masks = np.stack([d[1] for d in drawn]).astype(np.int64)
+    boxes = np.stack([d[2] for d in drawn])
+    return images, kinds.astype(np.int64), masks, boxes
+
+
+def load_shapes(config: DataConfig) -> Examples:
+    """1,500 shape scenes (500 per class), classified by shape."""
+    if config.path:
+        return read_image_folder(config.path)
+    images, kinds, _, _ = make_shapes(1500, config.seed)
+    return Examples(images, kinds, len(SHAPES), SHAPES)
+
+
+def synthetic_shapes(config: DataConfig) -> Examples:
+    images, kinds, _, _ = make_shapes(150, config.seed, size=16)
+    return Examples(images, kinds, len(SHAPES), SHAPES)
+
+
+def read_image_folder(path: str, image_size=None) -> Examples:
+    """Images from `path/<class>/<image>`; every image is resized to the size
+    of the first one (or `image_size`), kept as 0..255 floats."""
+    import tensorflow as tf
+
+    root = Path(path)
+    if not root.is_dir():
+        raise KeraslabError(f"Image folder '{path}' does not exist; expected one sub-folder of images per class.")
+    classes = sorted(p.name for p in root.iterdir() if p.is_dir())
+    if len(classes) < 2:
+        raise KeraslabError(f"Image folder '{path}' has {len(classes)} class sub-folder(s); at least 2 are needed.")
+    if image_size is None:
+        first = next((f for c in classes for f in sorted((root / c).iterdir()) if f.is_file()), None)
+        if first is None:
+            raise KeraslabError(f"Image folder '{path}' holds no image files.")
+        try:
+            image_size = tuple(tf.io.decode_image(tf.io.read_file(str(first)), expand_animations=False).shape[:2])
+        except tf.errors.InvalidArgumentError:
+            raise KeraslabError(f"'{first}' is not a readable image (accepted: PNG, JPEG, GIF, BMP).") from None
+    try:
+        dataset = tf.keras.utils.image_dataset_from_directory(
+            str(root), labels="inferred", label_mode="int", image_size=image_size, batch_size=None,
+            shuffle=False, color_mode="rgb")
+        images, labels = zip(*[(x.numpy(), y.numpy()) for x, y in dataset])
+    except (tf.errors.InvalidArgumentError, ValueError) as error:
+        raise KeraslabError(f"Image folder '{path}' has an unreadable file: {str(error).splitlines()[0]}.") from None
+    return Examples(np.stack(images).astype(np.float32), np.array(labels, np.int64), len(classes), tuple(classes))

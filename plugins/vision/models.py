@@ -1,0 +1,154 @@
+"""Vision models. Every model takes raw pixels: scaling to [0, 1] (by the
+training images' maximum) and training-time augmentation are layers of the
+model, so an export needs no preprocessing by its client."""
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from keraslab.core.contract import DataInfo
+from keraslab.plugins.vision.config import (AlexNetConfig, Augmentation, CNNConfig, InceptionConfig, MLPConfig,
+                                            ResNetConfig)
+
+layers = tf.keras.layers
+
+
+def batch_norm(name: str) -> layers.BatchNormalization:
+    """Batch norm whose moving averages follow the weights within tens of
+    steps (momentum 0.9, not Keras' 0.99): these datasets give 40 steps per
+    epoch, and with 0.99 evaluation lags training for many epochs."""
+    return layers.BatchNormalization(momentum=0.9, name=name)
+
+
+def image_input(info: DataInfo) -> tf.keras.Input:
+    return tf.keras.Input(shape=info.input_shape, name="image", dtype=tf.float32)
+
+
+def scale_and_augment(x, info: DataInfo, augmentation: Augmentation):
+    """Rescale to [0, 1] with the training images' maximum, then (in training
+    only) shift, rotate, zoom and add noise."""
+    peak = float(np.max(info.train_features)) or 1.0
+    x = layers.Rescaling(1.0 / peak, name="to_unit_range")(x)
+    if augmentation.enabled:
+        a = augmentation
+        if a.shift:
+            x = layers.RandomTranslation(a.shift, a.shift, fill_mode="constant", name="shift")(x)
+        if a.rotation:
+            x = layers.RandomRotation(a.rotation, fill_mode="constant", name="rotate")(x)
+        if a.zoom:
+            x = layers.RandomZoom(a.zoom, fill_mode="constant", name="zoom")(x)
+        if a.noise:
+            x = layers.GaussianNoise(a.noise, name="noise")(x)
+    return x
+
+
+def classifier_head(x, info: DataInfo, dense_units: int, dropout: float):
+    if dense_units:
+        x = layers.Dense(dense_units, activation="relu", name="dense")(x)
+    if dropout:
+        x = layers.Dropout(dropout, name="dropout")(x)
+    return layers.Dense(int(info.num_classes), name="logits")(x)
+
+
+def build_mlp(config: MLPConfig, info: DataInfo) -> tf.keras.Model:
+    """Pixels flattened into a multi-layer perceptron."""
+    inputs = image_input(info)
+    x = layers.Flatten()(scale_and_augment(inputs, info, config.augmentation))
+    for i, units in enumerate(config.hidden_units):
+        x = layers.Dense(units, activation="relu", name=f"hidden_{i}")(x)
+        if config.dropout:
+            x = layers.Dropout(config.dropout)(x)
+    return tf.keras.Model(inputs, layers.Dense(int(info.num_classes), name="logits")(x), name="mlp")
+
+
+def build_cnn(config: CNNConfig, info: DataInfo) -> tf.keras.Model:
+    """Conv/pool blocks (LeNet's pattern, LeCun et al., 1998) and a dense head."""
+    inputs = image_input(info)
+    x = scale_and_augment(inputs, info, config.augmentation)
+    for b, filters in enumerate(config.filters):
+        for c in range(config.convs_per_block):
+            x = layers.Conv2D(filters, config.kernel_size, strides=config.stride if c == 0 else 1,
+                              padding=config.padding, dilation_rate=config.dilation,
+                              use_bias=not config.batch_norm, name=f"conv{b}_{c}")(x)
+            if config.batch_norm:
+                x = batch_norm(f"bn{b}_{c}")(x)
+            x = layers.ReLU()(x)
+        if min(x.shape[1], x.shape[2]) > 2:
+            x = layers.MaxPooling2D(2, name=f"pool{b}")(x)
+    x = layers.Flatten()(x)
+    return tf.keras.Model(inputs, classifier_head(x, info, config.dense_units, config.dropout), name="cnn")
+
+
+def build_alexnet(config: AlexNetConfig, info: DataInfo) -> tf.keras.Model:
+    """AlexNet scaled to small images: a 5×5 then 3×3 convolutions, ReLU,
+    overlapping 3×3/2 max-pooling, two wide dense layers with dropout."""
+    inputs = image_input(info)
+    x = scale_and_augment(inputs, info, config.augmentation)
+    first, *rest = config.filters
+    x = layers.Conv2D(first, 5, padding="same", activation="relu", name="conv1")(x)
+    x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
+    for i, filters in enumerate(rest):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv{i + 2}")(x)
+    x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool2")(x)
+    x = layers.Flatten()(x)
+    for i in range(2):
+        x = layers.Dense(config.dense_units, activation="relu", name=f"fc{i + 1}")(x)
+        x = layers.Dropout(config.dropout)(x)
+    return tf.keras.Model(inputs, layers.Dense(int(info.num_classes), name="logits")(x), name="alexnet")
+
+
+def inception_module(x, width: int, name: str):
+    """Four parallel branches, concatenated: 1×1; 1×1 → 3×3; 1×1 → 5×5;
+    3×3 max-pool → 1×1. The 1×1 reductions keep the 3×3 and 5×5 cheap."""
+    conv = lambda f, k, n: layers.Conv2D(f, k, padding="same", activation="relu", name=f"{name}_{n}")  # noqa: E731
+    b1 = conv(width, 1, "1x1")(x)
+    b2 = conv(width, 3, "3x3")(conv(width // 2, 1, "3x3_reduce")(x))
+    b3 = conv(width // 2, 5, "5x5")(conv(width // 4, 1, "5x5_reduce")(x))
+    b4 = conv(width // 2, 1, "pool_proj")(layers.MaxPooling2D(3, strides=1, padding="same")(x))
+    return layers.Concatenate(name=f"{name}_concat")([b1, b2, b3, b4])
+
+
+def build_inception(config: InceptionConfig, info: DataInfo) -> tf.keras.Model:
+    inputs = image_input(info)
+    x = scale_and_augment(inputs, info, config.augmentation)
+    x = layers.Conv2D(config.width, 3, padding="same", activation="relu", name="stem")(x)
+    for i in range(config.modules):
+        x = inception_module(x, config.width * (i + 1), f"inception{i + 1}")
+        if min(x.shape[1], x.shape[2]) > 2:
+            x = layers.MaxPooling2D(2)(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    return tf.keras.Model(inputs, classifier_head(x, info, 0, config.dropout), name="inception")
+
+
+def residual_block(x, filters: int, stride: int, config: ResNetConfig, name: str):
+    """y = ReLU(F(x) + s(x)), F = conv-BN-ReLU-conv-BN; s is the identity, or
+    a 1×1 projection where the shape changes. Without shortcuts: y = ReLU(F(x))."""
+    f = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1")(x)
+    f = layers.ReLU()(batch_norm(f"{name}_bn1")(f))
+    f = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(f)
+    f = batch_norm(f"{name}_bn2")(f)
+    if not config.shortcuts:
+        return layers.ReLU()(f)
+    shortcut = x
+    if stride != 1 or x.shape[-1] != filters:
+        if config.projection:
+            shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False, name=f"{name}_project")(x)
+            shortcut = batch_norm(f"{name}_project_bn")(shortcut)
+        else:  # option A of He et al.: subsample and pad channels with zeros
+            shortcut = layers.Lambda(lambda t: tf.pad(t[:, ::stride, ::stride, :],
+                                                      [[0, 0], [0, 0], [0, 0], [0, filters - t.shape[-1]]]))(x)
+    return layers.ReLU()(layers.Add(name=f"{name}_add")([f, shortcut]))
+
+
+def build_resnet(config: ResNetConfig, info: DataInfo) -> tf.keras.Model:
+    inputs = image_input(info)
+    x = scale_and_augment(inputs, info, config.augmentation)
+    x = layers.Conv2D(config.filters[0], 3, padding="same", use_bias=False, name="stem")(x)
+    x = layers.ReLU()(batch_norm("stem_bn")(x))
+    for s, filters in enumerate(config.filters):
+        for b in range(config.blocks_per_stage):
+            stride = 2 if (s > 0 and b == 0 and min(x.shape[1], x.shape[2]) > 2) else 1
+            x = residual_block(x, filters, stride, config, f"stage{s}_block{b}")
+    x = layers.GlobalAveragePooling2D()(x)
+    name = "resnet" if config.shortcuts else "plainnet"
+    return tf.keras.Model(inputs, classifier_head(x, info, 0, config.dropout), name=name)

@@ -1,0 +1,76 @@
+"""Pictures every vision classifier writes into its run directory:
+`confusion_matrix.png` and `misclassified.png` (test split)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
+    """C[i, j] = number of test images of class i predicted as class j."""
+    matrix = np.zeros((classes, classes), np.int64)
+    np.add.at(matrix, (truth, predicted), 1)
+    return matrix
+
+
+def write_classifier_report(model, splits, run_path) -> None:
+    """Confusion matrix and a grid of misclassified test images."""
+    test = splits.test
+    if not len(test):
+        return
+    predicted = np.argmax(model.predict(test.features, verbose=0), axis=-1)
+    names = list(test.class_names) or [str(i) for i in range(test.num_classes)]
+    plot_confusion_matrix(confusion_matrix(test.targets, predicted, test.num_classes), names,
+                          Path(run_path) / "confusion_matrix.png")
+    plot_misclassified(test.features, test.targets, predicted, names, Path(run_path) / "misclassified.png")
+
+
+def plot_confusion_matrix(matrix: np.ndarray, names, path: Path) -> Path:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(1 + 0.5 * len(names), 0.8 + 0.5 * len(names)))
+    ax.imshow(matrix, cmap="Blues")
+    for (i, j), count in np.ndenumerate(matrix):
+        if count:
+            ax.text(j, i, str(count), ha="center", va="center",
+                    color="white" if count > matrix.max() / 2 else "black", fontsize=8)
+    ax.set_xticks(range(len(names)), names, rotation=45)
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    accuracy = np.trace(matrix) / max(matrix.sum(), 1)
+    ax.set_title(f"test confusion matrix (accuracy {accuracy:.3f})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def plot_misclassified(images: np.ndarray, truth: np.ndarray, predicted: np.ndarray, names, path: Path,
+                       limit: int = 32) -> Path:
+    plt = _pyplot()
+    wrong = np.flatnonzero(truth != predicted)[:limit]
+    columns = 8
+    rows = max(1, int(np.ceil(len(wrong) / columns)))
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.3, rows * 1.5), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, index in zip(axes.ravel(), wrong):
+        image = images[index]
+        ax.imshow(image[..., 0] if image.shape[-1] == 1 else image / max(image.max(), 1), cmap="gray_r")
+        ax.set_title(f"{names[truth[index]]}→{names[predicted[index]]}", fontsize=8, color="red")
+    fig.suptitle(f"misclassified test images ({len(np.flatnonzero(truth != predicted))}), true→predicted",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

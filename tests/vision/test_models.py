@@ -1,0 +1,81 @@
+"""Vision models learn on short budgets; full targets run in `make test-slow`."""
+import numpy as np
+import pytest
+
+from keraslab.core import actions
+from keraslab.core.export.predict import predict
+from keraslab.core.export.serving import export_run
+
+
+def accuracy(registry, tmp_path, model, *overrides):
+    run, summary = actions.start_training(registry, "vision", model, runs_root=str(tmp_path), overrides=list(overrides))
+    return run, summary["metrics"]["test"]["accuracy"]
+
+
+def test_cnn_learns_digits_quickly_and_exports_raw_pixels(registry, tmp_path):
+    run, acc = accuracy(registry, tmp_path, "cnn", "train.epochs=6")
+    assert acc > 0.9  # 10 classes: chance is 0.1
+    version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    rows = predict(str(version), {"instances": digits.images[:20, :, :, None].tolist()})["predictions"]
+    assert np.mean([r["class_id"] for r in rows] == digits.target[:20]) >= 0.8
+    bad = {"instances": [np.zeros((8, 8)).tolist()]}
+    with pytest.raises(Exception, match=r"expects image: float32\[None, 8, 8, 1\]"):
+        predict(str(version), bad)
+
+
+@pytest.mark.parametrize("model, epochs", [("mlp", 5), ("inception", 5), ("resnet", 5), ("alexnet", 8)])
+def test_every_classifier_learns_on_a_short_budget(registry, tmp_path, model, epochs):
+    # AlexNet's SGD + momentum preset starts slower than the Adam models (75% after 8 epochs).
+    _, acc = accuracy(registry, tmp_path, model, f"train.epochs={epochs}")
+    assert acc > 0.5  # digits; chance is 0.1
+
+
+@pytest.mark.slow
+def test_cnn_learns_shapes(registry, tmp_path):
+    _, acc = accuracy(registry, tmp_path, "cnn", "data.name=shapes", "train.epochs=20")
+    assert acc > 0.95  # three shapes: chance is 1/3
+
+
+def test_resnet_without_shortcuts_is_the_plain_network(registry, tmp_path):
+    from keraslab.core import building
+
+    plugin = registry.get("vision")
+    spec = plugin.model("resnet")
+    config = actions.resolve_run_config(plugin, spec, overrides=["model.shortcuts=false", "data.synthetic=true"])
+    model = building.build_model(spec, config, building.data_info(building.load_splits(plugin, spec, config.data)))
+    assert model.name == "plainnet" and not any("add" in layer.name for layer in model.layers)
+
+
+def test_runs_write_a_confusion_matrix_and_saliency_maps(registry, tmp_path, cli_runner):
+    from keraslab.plugins.vision.report import confusion_matrix
+
+    # C[i, j] counts class-i images predicted as j: rows sum to the class counts.
+    matrix = confusion_matrix(np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 2, 0]), 3)
+    assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 1]]
+
+    run, _ = accuracy(registry, tmp_path, "cnn", "train.epochs=2", "data.synthetic=true")
+    assert (run.path / "confusion_matrix.png").stat().st_size > 5_000
+    assert (run.path / "misclassified.png").exists()
+    out = tmp_path / "saliency.png"
+    result = cli_runner("vision", "saliency", str(run.path), "--index", "3", "--out", str(out), registry=registry)
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 5_000
+    bad = cli_runner("vision", "saliency", str(run.path), "--index", "999", "--out", str(out), registry=registry)
+    assert bad.exit_code == 2 and "--index must be in 0.." in bad.output
+
+
+def test_saliency_is_the_gradient_of_the_class_score():
+    import tensorflow as tf
+
+    from keraslab.plugins.vision.saliency import saliency_map
+
+    # A linear "network" z = Wx: ∂z_c/∂x = W_c, so the map is |W_c| reshaped.
+    weights = np.arange(1, 2 * 16 + 1, dtype=np.float32).reshape(16, 2) * np.array([1, -1], np.float32)
+    model = tf.keras.Sequential([tf.keras.Input((4, 4, 1)), tf.keras.layers.Flatten(),
+                                 tf.keras.layers.Dense(2, use_bias=False)])
+    model.layers[-1].set_weights([weights])
+    gradient, _ = saliency_map(model, np.ones((4, 4, 1), np.float32))
+    np.testing.assert_allclose(gradient, np.abs(weights[:, 0]).reshape(4, 4))  # class 0 has the larger score
