@@ -98,3 +98,14 @@ def alexnet_preset(config: RunConfig) -> RunConfig:
         schedule=dataclasses.replace(config.schedule, name="cosine", decay_steps=2000),
         train=dataclasses.replace(config.train, epochs=50, batch_size=32, l2=5e-4),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class SegmentationConfig:
+    """A fully convolutional encoder–decoder (U-Net's shape, Ronneberger et
+    al., 2015): `filters` per encoder stage, transposed convolutions to
+    upsample, skip connections from each encoder stage to its decoder stage."""
+
+    filters: Tuple[int, ...] = (16, 32)
+    bottleneck: int = 64
+    skip_connections: bool = True

@@ -122,3 +122,18 @@ def read_image_folder(path: str, image_size=None) -> Examples:
     except (tf.errors.InvalidArgumentError, ValueError) as error:
         raise KeraslabError(f"Image folder '{path}' has an unreadable file: {str(error).splitlines()[0]}.") from None
     return Examples(np.stack(images).astype(np.float32), np.array(labels, np.int64), len(classes), tuple(classes))
+
+
+SEGMENT_CLASSES = ("background",) + SHAPES
+
+
+def load_shape_masks(config: DataConfig) -> Examples:
+    """1,500 shape scenes with per-pixel labels: 0 background, 1 circle,
+    2 square, 3 triangle."""
+    images, kinds, masks, _ = make_shapes(1500, config.seed)
+    return Examples(images, masks * (kinds[:, None, None] + 1), len(SEGMENT_CLASSES), SEGMENT_CLASSES)
+
+
+def synthetic_shape_masks(config: DataConfig) -> Examples:
+    images, kinds, masks, _ = make_shapes(150, config.seed, size=16)
+    return Examples(images, masks * (kinds[:, None, None] + 1), len(SEGMENT_CLASSES), SEGMENT_CLASSES)

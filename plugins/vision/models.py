@@ -152,3 +152,44 @@ def build_resnet(config: ResNetConfig, info: DataInfo) -> tf.keras.Model:
     x = layers.GlobalAveragePooling2D()(x)
     name = "resnet" if config.shortcuts else "plainnet"
     return tf.keras.Model(inputs, classifier_head(x, info, 0, config.dropout), name=name)
+
+
+def conv_pair(x, filters: int, name: str):
+    for i in range(2):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv{i}")(x)
+        x = layers.ReLU()(batch_norm(f"{name}_bn{i}")(x))
+    return x
+
+
+def build_segmentation(config, info: DataInfo) -> tf.keras.Model:
+    """Encoder (conv pairs and 2×2 pooling), bottleneck, decoder (2×2
+    transposed convolutions with stride 2, the learnable upsampling, each
+    followed by the skip from the encoder stage of the same size and a conv
+    pair), and a 1×1 convolution to per-pixel class logits."""
+    inputs = image_input(info)
+    x = scale_and_augment(inputs, info, Augmentation(enabled=False))  # geometric noise would move the masks
+    skips = []
+    for s, filters in enumerate(config.filters):
+        x = conv_pair(x, filters, f"encode{s}")
+        skips.append(x)
+        x = layers.MaxPooling2D(2, name=f"pool{s}")(x)
+    x = conv_pair(x, config.bottleneck, "bottleneck")
+    for s, filters in reversed(list(enumerate(config.filters))):
+        x = layers.Conv2DTranspose(filters, 2, strides=2, padding="same", name=f"upsample{s}")(x)
+        if config.skip_connections:
+            x = layers.Concatenate(name=f"skip{s}")([x, skips[s]])
+        x = conv_pair(x, filters, f"decode{s}")
+    logits = layers.Conv2D(int(info.num_classes), 1, name="pixel_logits")(x)
+    return tf.keras.Model(inputs, logits, name="segmentation")
+
+
+def export_segmentation(model, context):
+    """serving_default: per-pixel `probabilities` and the `mask` of class ids."""
+    spec = tf.TensorSpec([None, *context.input_shape], tf.float32, name=context.input_name)
+
+    @tf.function(input_signature=[spec])
+    def serve(image):
+        probabilities = tf.nn.softmax(model(image, training=False), axis=-1)
+        return {"probabilities": probabilities, "mask": tf.argmax(probabilities, axis=-1)}
+
+    return {"serving_default": serve}

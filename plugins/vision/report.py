@@ -74,3 +74,41 @@ def plot_misclassified(images: np.ndarray, truth: np.ndarray, predicted: np.ndar
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def intersection_over_union(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
+    """IoU_k = |pred = k ∧ true = k| / |pred = k ∨ true = k| over all pixels, per class."""
+    scores = np.zeros(classes)
+    for k in range(classes):
+        union = np.logical_or(truth == k, predicted == k).sum()
+        scores[k] = np.logical_and(truth == k, predicted == k).sum() / union if union else np.nan
+    return scores
+
+
+def write_segmentation_report(model, splits, run_path) -> None:
+    """segmentation.json (IoU per class, mean IoU) and a PNG of test scenes,
+    their true and predicted masks."""
+    import json
+
+    test = splits.test
+    predicted = np.argmax(model.predict(test.features, verbose=0), axis=-1)
+    scores = intersection_over_union(test.targets, predicted, test.num_classes)
+    names = list(test.class_names)
+    result = {"iou": dict(zip(names, map(float, scores))), "mean_iou": float(np.nanmean(scores)),
+              "mean_iou_shapes": float(np.nanmean(scores[1:]))}
+    (Path(run_path) / "segmentation.json").write_text(json.dumps(result, indent=2) + "\n")
+    plt = _pyplot()
+    count = min(6, len(test))
+    fig, axes = plt.subplots(3, count, figsize=(1.6 * count, 5), squeeze=False)
+    for i in range(count):
+        for row, (picture, title) in enumerate(((test.features[i][..., 0], "image"),
+                                                (test.targets[i], "true"), (predicted[i], "predicted"))):
+            axes[row][i].imshow(picture, cmap="gray" if row == 0 else "viridis", vmin=0,
+                                vmax=None if row == 0 else test.num_classes - 1)
+            axes[row][i].axis("off")
+            if i == 0:
+                axes[row][i].set_title(title, fontsize=8, loc="left")
+    fig.suptitle(f"segmentation: mean IoU {result['mean_iou']:.3f}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(Path(run_path) / "segmentation.png", dpi=100)
+    plt.close(fig)

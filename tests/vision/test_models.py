@@ -79,3 +79,39 @@ def test_saliency_is_the_gradient_of_the_class_score():
     model.layers[-1].set_weights([weights])
     gradient, _ = saliency_map(model, np.ones((4, 4, 1), np.float32))
     np.testing.assert_allclose(gradient, np.abs(weights[:, 0]).reshape(4, 4))  # class 0 has the larger score
+
+
+def _segmentation_iou(run):
+    import json
+
+    return json.loads((run.path / "segmentation.json").read_text())
+
+
+def test_segmentation_learns_masks_and_exports_them(registry, tmp_path):
+    run, _ = accuracy(registry, tmp_path, "segmentation", "train.epochs=3")
+    scores = _segmentation_iou(run)
+    assert scores["mean_iou"] > 0.5  # 4 pixel classes; an all-background guess scores about 0.2
+    assert (run.path / "segmentation.png").exists()
+    version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
+    from keraslab.plugins.vision.data import make_shapes
+
+    images, kinds, masks, _ = make_shapes(2, seed=99)
+    mask = np.array(predict(str(version), {"instances": images.tolist()})["predictions"][0]["mask"])
+    assert mask.shape == (32, 32)
+
+
+def test_iou_by_hand():
+    from keraslab.plugins.vision.report import intersection_over_union
+
+    truth = np.array([[0, 0, 1, 1]])
+    predicted = np.array([[0, 1, 1, 1]])
+    # class 0: ∩ 1 / ∪ 2; class 1: ∩ 2 / ∪ 3; class 2 absent from both: undefined.
+    scores = intersection_over_union(truth, predicted, 3)
+    np.testing.assert_allclose(scores[:2], [0.5, 2 / 3])
+    assert np.isnan(scores[2])
+
+
+@pytest.mark.slow
+def test_segmentation_target(registry, tmp_path):
+    run, _ = accuracy(registry, tmp_path, "segmentation", "train.epochs=15")
+    assert _segmentation_iou(run)["mean_iou"] >= 0.85
