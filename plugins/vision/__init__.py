@@ -35,6 +35,10 @@ plugin = Plugin(
                   default_dataset="shape-masks", input_name="image", preset=config.image_preset,
                   export=f"{_MODELS}:export_segmentation",
                   report="keraslab.plugins.vision.report:write_segmentation_report"),
+        ModelSpec(name="detection", description="One box and its class per shapes scene (smooth-L1 + cross-entropy).",
+                  build=f"{_MODELS}:build_detection", config=config.DetectionConfig(), training="custom_step",
+                  task="regression", default_dataset="shape-boxes", input_name="image",
+                  preset=config.image_preset, export=f"{_MODELS}:export_detection"),
     ),
     datasets=(
         DatasetSpec("digits", "scikit-learn's 1,797 digits as 8x8x1 images; or --data FOLDER of class sub-folders.",
@@ -43,6 +47,8 @@ plugin = Plugin(
                     f"{_DATA}:load_shapes", f"{_DATA}:synthetic_shapes"),
         DatasetSpec("shape-masks", "The shapes scenes with per-pixel labels (background, circle, square, triangle).",
                     f"{_DATA}:load_shape_masks", f"{_DATA}:synthetic_shape_masks"),
+        DatasetSpec("shape-boxes", "The shapes scenes with (class, box) targets, one object per scene.",
+                    f"{_DATA}:load_shape_boxes", f"{_DATA}:synthetic_shape_boxes"),
     ),
     commands="keraslab.plugins.vision.cli:commands",
 )

@@ -109,3 +109,17 @@ class SegmentationConfig:
     filters: Tuple[int, ...] = (16, 32)
     bottleneck: int = 64
     skip_connections: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class DetectionConfig:
+    """One object per image: a CNN backbone with a class head and a box head.
+
+    Attributes:
+        filters: backbone conv/pool stages.
+        box_weight: λ in loss = cross-entropy(class) + λ · smooth-L1(box).
+    """
+
+    filters: Tuple[int, ...] = (16, 32, 64)
+    dense_units: int = 128
+    box_weight: float = 10.0

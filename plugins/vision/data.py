@@ -137,3 +137,15 @@ def load_shape_masks(config: DataConfig) -> Examples:
 def synthetic_shape_masks(config: DataConfig) -> Examples:
     images, kinds, masks, _ = make_shapes(150, config.seed, size=16)
     return Examples(images, masks * (kinds[:, None, None] + 1), len(SEGMENT_CLASSES), SEGMENT_CLASSES)
+
+
+def load_shape_boxes(config: DataConfig) -> Examples:
+    """1,500 shape scenes; target per scene: (class id, y0, x0, y1, x1), the
+    box corners as fractions of the image size."""
+    images, kinds, _, boxes = make_shapes(1500, config.seed)
+    return Examples(images, np.hstack([kinds[:, None], boxes]).astype(np.float32), None, SHAPES)
+
+
+def synthetic_shape_boxes(config: DataConfig) -> Examples:
+    images, kinds, _, boxes = make_shapes(150, config.seed, size=16)
+    return Examples(images, np.hstack([kinds[:, None], boxes]).astype(np.float32), None, SHAPES)

@@ -193,3 +193,87 @@ def export_segmentation(model, context):
         return {"probabilities": probabilities, "mask": tf.argmax(probabilities, axis=-1)}
 
     return {"serving_default": serve}
+
+
+def box_iou(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """IoU of boxes (y0, x0, y1, x1), row by row: area(a ∩ b) / area(a ∪ b)."""
+    top_left = tf.maximum(a[:, :2], b[:, :2])
+    bottom_right = tf.minimum(a[:, 2:], b[:, 2:])
+    inter = tf.reduce_prod(tf.maximum(bottom_right - top_left, 0.0), axis=-1)
+    area = lambda box: tf.reduce_prod(tf.maximum(box[:, 2:] - box[:, :2], 0.0), axis=-1)  # noqa: E731
+    return inter / tf.maximum(area(a) + area(b) - inter, 1e-9)
+
+
+class Detector(tf.keras.Model):
+    """Single-object detection: class logits and a box (y0, x0, y1, x1) in [0, 1].
+
+    Loss = cross-entropy(class) + λ · smooth-L1(box) (Girshick, 2015: the
+    Fast R-CNN box loss, robust to outliers early in training).
+    """
+
+    def __init__(self, config, info: DataInfo, classes: int):
+        super().__init__(name="detection")
+        inputs = image_input(info)
+        x = scale_and_augment(inputs, info, Augmentation(enabled=False))  # shifts would move the boxes
+        for s, filters in enumerate(config.filters):
+            x = conv_pair(x, filters, f"stage{s}")
+            x = layers.MaxPooling2D(2)(x)
+        x = layers.Flatten()(x)
+        x = layers.Dense(config.dense_units, activation="relu")(x)
+        outputs = {"logits": layers.Dense(classes, name="class_logits")(x),
+                   "box": layers.Dense(4, activation="sigmoid", name="box")(x)}
+        self.network = tf.keras.Model(inputs, outputs)
+        self.box_weight = config.box_weight
+        self.loss_tracker = tf.keras.metrics.Mean(name="loss")
+        self.accuracy_tracker = tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+        self.iou_tracker = tf.keras.metrics.Mean(name="box_iou")
+
+    def call(self, x, training=False):
+        return self.network(x, training=training)
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.accuracy_tracker, self.iou_tracker]
+
+    def _loss(self, data, training):
+        x, target = data
+        classes, boxes = tf.cast(target[:, 0], tf.int64), target[:, 1:]
+        out = self(x, training=training)
+        class_loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(classes, out["logits"],
+                                                                                    from_logits=True))
+        box_loss = tf.reduce_mean(tf.keras.losses.huber(boxes, out["box"], delta=0.1))
+        self.accuracy_tracker.update_state(classes, out["logits"])
+        self.iou_tracker.update_state(box_iou(boxes, out["box"]))
+        return class_loss + self.box_weight * box_loss + tf.add_n(self.losses or [0.0])
+
+    def train_step(self, data):
+        with tf.GradientTape() as tape:
+            loss = self._loss(data, training=True)
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, self.trainable_variables), self.trainable_variables))
+        self.loss_tracker.update_state(loss)
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        self.loss_tracker.update_state(self._loss(data, training=False))
+        return {m.name: m.result() for m in self.metrics}
+
+
+def build_detection(config, info: DataInfo) -> tf.keras.Model:
+    from keraslab.plugins.vision.data import SHAPES
+
+    model = Detector(config, info, len(SHAPES))
+    model(tf.zeros([1, *info.input_shape]))
+    return model
+
+
+def export_detection(model, context):
+    """serving_default: `box` (y0, x0, y1, x1 in [0, 1]), `class_id`, `probabilities`."""
+    spec = tf.TensorSpec([None, *context.input_shape], tf.float32, name=context.input_name)
+
+    @tf.function(input_signature=[spec])
+    def serve(image):
+        out = model(image, training=False)
+        probabilities = tf.nn.softmax(out["logits"], axis=-1)
+        return {"box": out["box"], "class_id": tf.argmax(probabilities, axis=-1), "probabilities": probabilities}
+
+    return {"serving_default": serve}

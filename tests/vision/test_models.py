@@ -115,3 +115,35 @@ def test_iou_by_hand():
 def test_segmentation_target(registry, tmp_path):
     run, _ = accuracy(registry, tmp_path, "segmentation", "train.epochs=15")
     assert _segmentation_iou(run)["mean_iou"] >= 0.85
+
+
+def test_box_iou_by_hand():
+    import tensorflow as tf
+
+    from keraslab.plugins.vision.models import box_iou
+
+    a = tf.constant([[0.0, 0.0, 0.5, 0.5], [0.0, 0.0, 1.0, 1.0]])
+    b = tf.constant([[0.25, 0.25, 0.75, 0.75], [0.0, 0.0, 1.0, 1.0]])
+    # ∩ = 0.25², ∪ = 2·0.5² − 0.25² → 0.0625 / 0.4375 = 1/7; identical boxes: 1.
+    np.testing.assert_allclose(box_iou(a, b).numpy(), [1 / 7, 1.0], rtol=1e-6)
+
+
+def test_detection_learns_and_exports_boxes(registry, tmp_path):
+    run, summary = actions.start_training(registry, "vision", "detection", runs_root=str(tmp_path),
+                                          overrides=["train.epochs=4"])
+    test = summary["metrics"]["test"]
+    assert test["accuracy"] > 0.6 and test["box_iou"] > 0.3  # chance: 1/3 and about 0.1
+    version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
+    from keraslab.plugins.vision.data import make_shapes
+
+    images, _, _, _ = make_shapes(2, seed=5)
+    row = predict(str(version), {"instances": images.tolist()})["predictions"][0]
+    assert set(row) == {"box", "class_id", "probabilities"} and len(row["box"]) == 4
+
+
+@pytest.mark.slow
+def test_detection_targets(registry, tmp_path):
+    _, summary = actions.start_training(registry, "vision", "detection", runs_root=str(tmp_path),
+                                        overrides=["train.epochs=15"])
+    assert summary["metrics"]["test"]["box_iou"] >= 0.75
+    assert summary["metrics"]["test"]["accuracy"] >= 0.95
