@@ -39,6 +39,10 @@ plugin = Plugin(
                   build=f"{_MODELS}:build_detection", config=config.DetectionConfig(), training="custom_step",
                   task="regression", default_dataset="shape-boxes", input_name="image",
                   preset=config.image_preset, export=f"{_MODELS}:export_detection"),
+        ModelSpec(name="siamese", description="Shared encoder trained with a contrastive loss on digit pairs.",
+                  build=f"{_MODELS}:build_siamese", config=config.SiameseConfig(), training="custom_step",
+                  task="generative", default_dataset="digits", input_name="image", preset=config.siamese_preset,
+                  export=f"{_MODELS}:export_siamese", report="keraslab.plugins.vision.report:write_siamese_report"),
     ),
     datasets=(
         DatasetSpec("digits", "scikit-learn's 1,797 digits as 8x8x1 images; or --data FOLDER of class sub-folders.",

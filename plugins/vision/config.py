@@ -123,3 +123,26 @@ class DetectionConfig:
     filters: Tuple[int, ...] = (16, 32, 64)
     dense_units: int = 128
     box_weight: float = 10.0
+
+
+@dataclasses.dataclass(frozen=True)
+class SiameseConfig:
+    """A shared encoder mapping images to unit vectors, trained with the
+    contrastive loss over every pair in a batch.
+
+    Attributes:
+        embedding_size: dimension of the embedding.
+        margin: m in the contrastive loss (on Euclidean distance of unit vectors).
+        held_out_classes: classes dropped from training entirely, to measure
+            how the embedding transfers to classes it never saw.
+    """
+
+    filters: Tuple[int, ...] = (32, 64)
+    embedding_size: int = 32
+    margin: float = 1.0
+    held_out_classes: Tuple[int, ...] = ()
+
+
+def siamese_preset(config: RunConfig) -> RunConfig:
+    """Larger batches give each step more pairs (B(B−1)/2)."""
+    return dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=40, batch_size=64))

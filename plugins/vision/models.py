@@ -277,3 +277,76 @@ def export_detection(model, context):
         return {"box": out["box"], "class_id": tf.argmax(probabilities, axis=-1), "probabilities": probabilities}
 
     return {"serving_default": serve}
+
+
+class Siamese(tf.keras.Model):
+    """A shared encoder f with ‖f(x)‖ = 1, trained on every pair (i, j) of a
+    batch with the contrastive loss (Hadsell, Chopra & LeCun, 2006):
+
+        L = mean over pairs of  y d² + (1 − y) max(0, m − d)²,  d = ‖f(x_i) − f(x_j)‖,
+
+    y = 1 for a same-class pair. Examples of `held_out_classes` are dropped
+    from every training batch.
+    """
+
+    def __init__(self, config, info: DataInfo):
+        super().__init__(name="siamese")
+        inputs = image_input(info)
+        x = scale_and_augment(inputs, info, Augmentation())
+        for s, filters in enumerate(config.filters):
+            x = conv_pair(x, filters, f"stage{s}")
+            if min(x.shape[1], x.shape[2]) > 2:
+                x = layers.MaxPooling2D(2)(x)
+        x = layers.Dense(config.embedding_size, name="embedding")(layers.GlobalAveragePooling2D()(x))
+        self.encoder = tf.keras.Model(inputs, layers.UnitNormalization(name="unit")(x))
+        self.margin = config.margin
+        self.held_out = tf.constant(list(config.held_out_classes) or [-1], tf.int64)
+        self.loss_tracker = tf.keras.metrics.Mean(name="loss")
+
+    def call(self, x, training=False):
+        return self.encoder(x, training=training)
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
+
+    def _contrastive(self, x, labels, training):
+        embeddings = self(x, training=training)
+        distances = tf.sqrt(tf.maximum(
+            2.0 - 2.0 * tf.matmul(embeddings, embeddings, transpose_b=True), 1e-12))  # unit vectors
+        same = tf.cast(tf.equal(labels[:, None], labels[None, :]), tf.float32)
+        off_diagonal = 1.0 - tf.eye(tf.shape(labels)[0])
+        pair_loss = same * distances ** 2 + (1.0 - same) * tf.nn.relu(self.margin - distances) ** 2
+        return tf.reduce_sum(pair_loss * off_diagonal) / tf.maximum(tf.reduce_sum(off_diagonal), 1.0)
+
+    def train_step(self, data):
+        x, labels = data
+        keep = tf.reduce_all(tf.not_equal(labels[:, None], self.held_out[None, :]), axis=1)
+        x, labels = tf.boolean_mask(x, keep), tf.boolean_mask(labels, keep)
+        with tf.GradientTape() as tape:
+            loss = self._contrastive(x, labels, training=True)
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, self.trainable_variables), self.trainable_variables))
+        self.loss_tracker.update_state(loss)
+        return {"loss": self.loss_tracker.result()}
+
+    def test_step(self, data):
+        x, labels = data
+        self.loss_tracker.update_state(self._contrastive(x, labels, training=False))
+        return {"loss": self.loss_tracker.result()}
+
+
+def build_siamese(config, info: DataInfo) -> tf.keras.Model:
+    model = Siamese(config, info)
+    model(tf.zeros([1, *info.input_shape]))
+    return model
+
+
+def export_siamese(model, context):
+    """serving_default: the unit-length `embedding` of each image."""
+    spec = tf.TensorSpec([None, *context.input_shape], tf.float32, name=context.input_name)
+
+    @tf.function(input_signature=[spec])
+    def serve(image):
+        return {"embedding": model(image, training=False)}
+
+    return {"serving_default": serve}

@@ -112,3 +112,30 @@ def write_segmentation_report(model, splits, run_path) -> None:
     fig.tight_layout()
     fig.savefig(Path(run_path) / "segmentation.png", dpi=100)
     plt.close(fig)
+
+
+def pair_auc(embeddings: np.ndarray, labels: np.ndarray) -> float:
+    """ROC AUC of cosine similarity for same/different over all distinct pairs."""
+    from sklearn.metrics import roc_auc_score
+
+    similarity = embeddings @ embeddings.T
+    upper = np.triu_indices(len(labels), k=1)
+    same = (labels[:, None] == labels[None, :])[upper]
+    return float(roc_auc_score(same, similarity[upper]))
+
+
+def write_siamese_report(model, splits, run_path) -> None:
+    """siamese.json: same/different ROC AUC on pairs of test images, and on
+    pairs among the classes held out of training (when there are any)."""
+    import json
+
+    test = splits.test
+    embeddings = model.predict(test.features, verbose=0)
+    result = {"pair_auc": pair_auc(embeddings, test.targets), "pairs": len(test) * (len(test) - 1) // 2}
+    held_out = [int(c) for c in model.held_out.numpy() if c >= 0]
+    if held_out:
+        among = np.isin(test.targets, held_out)
+        result["held_out_classes"] = held_out
+        result["pair_auc_held_out"] = pair_auc(embeddings[among], test.targets[among])
+        result["pair_auc_seen"] = pair_auc(embeddings[~among], test.targets[~among])
+    (Path(run_path) / "siamese.json").write_text(json.dumps(result, indent=2) + "\n")

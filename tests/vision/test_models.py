@@ -147,3 +147,36 @@ def test_detection_targets(registry, tmp_path):
                                         overrides=["train.epochs=15"])
     assert summary["metrics"]["test"]["box_iou"] >= 0.75
     assert summary["metrics"]["test"]["accuracy"] >= 0.95
+
+
+def test_pair_auc_by_hand():
+    from keraslab.plugins.vision.report import pair_auc
+
+    # Two tight clusters: every same-class pair is more similar than every other pair.
+    embeddings = np.array([[1.0, 0.0], [0.99, 0.14], [0.0, 1.0], [0.14, 0.99]])
+    assert pair_auc(embeddings, np.array([0, 0, 1, 1])) == 1.0
+    assert pair_auc(embeddings, np.array([0, 1, 0, 1])) < 0.5
+
+
+def test_siamese_embeds_digits_and_reports_held_out_classes(registry, tmp_path):
+    import json
+
+    run, _ = actions.start_training(registry, "vision", "siamese", runs_root=str(tmp_path),
+                                    overrides=["train.epochs=5", "model.held_out_classes=[8, 9]"])
+    report = json.loads((run.path / "siamese.json").read_text())
+    assert report["pair_auc_seen"] > 0.9  # chance is 0.5
+    assert set(report) >= {"pair_auc", "pair_auc_held_out", "held_out_classes"}
+    version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
+    from sklearn.datasets import load_digits
+
+    row = predict(str(version), {"instances": load_digits().images[:1, :, :, None].tolist()})["predictions"][0]
+    assert abs(np.linalg.norm(row) - 1.0) < 1e-4  # one output: the unit-length embedding
+
+
+@pytest.mark.slow
+def test_siamese_target(registry, tmp_path):
+    import json
+
+    run, _ = actions.start_training(registry, "vision", "siamese", runs_root=str(tmp_path),
+                                    overrides=["train.epochs=15"])
+    assert json.loads((run.path / "siamese.json").read_text())["pair_auc"] >= 0.98
