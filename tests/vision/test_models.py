@@ -180,3 +180,10 @@ def test_siamese_target(registry, tmp_path):
     run, _ = actions.start_training(registry, "vision", "siamese", runs_root=str(tmp_path),
                                     overrides=["train.epochs=15"])
     assert json.loads((run.path / "siamese.json").read_text())["pair_auc"] >= 0.98
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model, bar", [("cnn", 0.985), ("resnet", 0.985), ("inception", 0.98)])
+def test_digit_classifier_targets(registry, tmp_path, model, bar):
+    _, acc = accuracy(registry, tmp_path, model)  # each model's default budget
+    assert acc >= bar
