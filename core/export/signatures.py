@@ -46,6 +46,14 @@ class ExportContext:
     samples: int = 50
 
 
+def serving_default(context: ExportContext, outputs: Callable[[tf.Tensor], Dict[str, tf.Tensor]],
+                    dtype: str = "float32") -> Dict[str, Callable]:
+    """{"serving_default": f} for export hooks: f takes the model's named
+    input (one example's shape, any batch size) and returns `outputs(input)`."""
+    spec = tf.TensorSpec([None, *context.input_shape], tf.as_dtype(dtype), name=context.input_name)
+    return {"serving_default": tf.function(outputs, input_signature=[spec])}
+
+
 def default_signatures(model: tf.keras.Model, context: ExportContext) -> Dict[str, Callable]:
     """The core's signatures for the model's task and training kind."""
     spec = tf.TensorSpec([None, *context.input_shape], tf.as_dtype(context.input_dtype), name=context.input_name)

@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from keraslab.core.contract import DataInfo
+from keraslab.core.export.signatures import serving_default
 from keraslab.plugins.foundations.config import LinearConfig, MLPConfig
 
 
@@ -143,11 +144,8 @@ def build_perceptron(config: LinearConfig, info: DataInfo) -> tf.keras.Model:
 def export_perceptron(model, context):
     """serving_default: the raw `score` f(x) and `class_id` = 1[f(x) > 0]
     (a perceptron's score is no probability, so none is served)."""
-    spec = tf.TensorSpec([None, *context.input_shape], tf.float32, name=context.input_name)
-
-    @tf.function(input_signature=[spec])
-    def serve(features):
+    def outputs(features):
         score = model(features)[:, 0]
         return {"score": score, "class_id": tf.cast(score > 0, tf.int64)}
 
-    return {"serving_default": serve}
+    return serving_default(context, outputs)

@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from keraslab.core.contract import DataInfo
+from keraslab.core.export.signatures import serving_default
 from keraslab.plugins.vision.config import (AlexNetConfig, Augmentation, CNNConfig, InceptionConfig, MLPConfig,
                                             ResNetConfig)
 
@@ -185,14 +186,11 @@ def build_segmentation(config, info: DataInfo) -> tf.keras.Model:
 
 def export_segmentation(model, context):
     """serving_default: per-pixel `probabilities` and the `mask` of class ids."""
-    spec = tf.TensorSpec([None, *context.input_shape], tf.float32, name=context.input_name)
-
-    @tf.function(input_signature=[spec])
-    def serve(image):
+    def outputs(image):
         probabilities = tf.nn.softmax(model(image, training=False), axis=-1)
         return {"probabilities": probabilities, "mask": tf.argmax(probabilities, axis=-1)}
 
-    return {"serving_default": serve}
+    return serving_default(context, outputs)
 
 
 def box_iou(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
@@ -268,15 +266,12 @@ def build_detection(config, info: DataInfo) -> tf.keras.Model:
 
 def export_detection(model, context):
     """serving_default: `box` (y0, x0, y1, x1 in [0, 1]), `class_id`, `probabilities`."""
-    spec = tf.TensorSpec([None, *context.input_shape], tf.float32, name=context.input_name)
-
-    @tf.function(input_signature=[spec])
-    def serve(image):
+    def outputs(image):
         out = model(image, training=False)
         probabilities = tf.nn.softmax(out["logits"], axis=-1)
         return {"box": out["box"], "class_id": tf.argmax(probabilities, axis=-1), "probabilities": probabilities}
 
-    return {"serving_default": serve}
+    return serving_default(context, outputs)
 
 
 class Siamese(tf.keras.Model):
@@ -343,10 +338,4 @@ def build_siamese(config, info: DataInfo) -> tf.keras.Model:
 
 def export_siamese(model, context):
     """serving_default: the unit-length `embedding` of each image."""
-    spec = tf.TensorSpec([None, *context.input_shape], tf.float32, name=context.input_name)
-
-    @tf.function(input_signature=[spec])
-    def serve(image):
-        return {"embedding": model(image, training=False)}
-
-    return {"serving_default": serve}
+    return serving_default(context, lambda image: {"embedding": model(image, training=False)})
