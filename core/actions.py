@@ -5,8 +5,6 @@ writes anything, so a mistake leaves no run directory behind.
 """
 from __future__ import annotations
 
-import json
-import os
 import tempfile
 from typing import Any, Dict, Optional, Sequence, Tuple
 
@@ -52,9 +50,10 @@ def start_training(registry: Registry, plugin_name: str, model_name: str, *,
         return run, _train_guarded(plugin, spec, config, run, resume=False)
     splits = building.load_splits(plugin, spec, config.data)
     from keraslab.core.trainer.loop import prepare_runtime
+    from keraslab.core.trainer.strategy import is_chief
 
     strategy = prepare_runtime(config)  # a strategy that cannot be made here fails before any write
-    if _is_secondary_worker(config):
+    if not is_chief(strategy):  # other workers of a multi-worker run write to temporary places
         run_dir = tempfile.mkdtemp(prefix="keraslab-worker-")
     run = RunDir.create(plugin.name, spec.name, config.data.name, root=runs_root, explicit=run_dir)
     run.config_file.write_text(dump_yaml(config))
@@ -125,17 +124,3 @@ def evaluate_run(registry: Registry, run_path: str) -> Dict[str, Any]:
     result = {"run": str(run.path), "split": "test", "examples": len(built.splits.test), "metrics": metrics}
     run.write_json("evaluation.json", result)
     return result
-
-
-def _is_secondary_worker(config: RunConfig) -> bool:
-    """True for a multi-worker run's non-chief workers, which write to temporary places."""
-    if config.train.strategy != "multi-worker":
-        return False
-    try:
-        task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {})
-        cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
-    except ValueError:
-        return False  # the strategy reports the malformed TF_CONFIG
-    if "chief" in cluster:
-        return task.get("type") != "chief"
-    return not (task.get("type") == "worker" and int(task.get("index", 0)) == 0)
