@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Callable, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Literal, Optional, Sequence, Tuple, Union
 
 from keraslab.core.refs import Ref
 
@@ -160,15 +160,3 @@ class Plugin:
     @property
     def default_model(self) -> ModelSpec:
         return self.models[0]
-
-
-def describe(plugin: Plugin) -> Mapping[str, Any]:
-    """A plain summary of a plugin, for listings and JSON output."""
-    return {
-        "name": plugin.name,
-        "topic": plugin.topic,
-        "version": plugin.version,
-        "description": plugin.description,
-        "models": {m.name: m.description for m in plugin.models},
-        "datasets": {d.name: d.description for d in plugin.datasets},
-    }

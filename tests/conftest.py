@@ -3,8 +3,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import dataclasses  # noqa: E402
-
 import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 
@@ -55,7 +53,3 @@ def tiny_overrides(epochs: int = 2):
 @pytest.fixture
 def tiny():
     return tiny_overrides
-
-
-def replace(obj, **changes):
-    return dataclasses.replace(obj, **changes)

@@ -3,7 +3,6 @@ import dataclasses
 
 import pytest
 
-from keraslab.core.contract import ModelSpec
 from keraslab.core.errors import PluginError
 from keraslab.core.registry import Registry
 from keraslab.core.testing import check_plugin, validate_plugin
@@ -65,6 +64,6 @@ def test_duplicate_model_names_are_refused():
 
 
 def test_agent_models_need_no_dataset():
-    plugin = _with_model(training="agent", task="control", default_dataset="")
-    validate_plugin(plugin)
-    assert isinstance(plugin.models[0], ModelSpec)
+    validate_plugin(_with_model(training="agent", task="control", default_dataset=""))  # raises if not
+    with pytest.raises(PluginError, match="default_dataset"):
+        validate_plugin(_with_model(training="fit", default_dataset=""))  # a Keras model does need one

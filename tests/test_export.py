@@ -160,7 +160,7 @@ def test_predict_cli_prints_the_serving_response(finished_run, cli_runner, tmp_p
     assert result.exit_code == 2 and "is not JSON" in result.output
 
 
-def test_synthetic_split_is_fixed_by_seed(registry):
+def test_split_is_fixed_by_seed(registry):
     plugin = registry.get("foundations")
     spec = plugin.model("mlp")
     config = building.default_config(spec)
