@@ -29,6 +29,9 @@ def resolve_run_config(plugin: Plugin, spec: ModelSpec, config_file: Optional[st
             raise KeraslabError(f"optimizer.name '{config.optimizer.name}' cannot be used: {error}.") from None
     if spec.training != "agent":
         plugin.dataset(config.data.name)  # an unknown dataset fails here, naming the available ones
+        from keraslab.core.trainer.transfer import check_config
+
+        check_config(config.train)  # a source run that cannot be used fails before any write
     return config
 
 

@@ -5,11 +5,13 @@ These are the steps every command shares (train, evaluate, export,
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from keraslab.core.config import DataConfig, RunConfig
 from keraslab.core.contract import DataInfo, ModelSpec, Plugin
-from keraslab.core.data import Examples, Splits, split_examples
+from keraslab.core.data import Examples, Splits, limit_per_class, select_classes, split_examples
 from keraslab.core.errors import KeraslabError, PluginError
 from keraslab.core.refs import resolve
 
@@ -39,13 +41,20 @@ def load_examples(plugin: Plugin, data: DataConfig) -> Examples:
 
 
 def load_splits(plugin: Plugin, spec: ModelSpec, data: DataConfig) -> Splits:
-    """The fixed train/validation/test splits the model trains and is tested on."""
+    """The fixed train/validation/test splits the model trains and is tested on
+    (of `data.classes` only, and `data.train_per_class` training examples per
+    class, where those are set)."""
     examples = load_examples(plugin, data)
     if spec.task == "classification" and examples.num_classes is None:
         raise KeraslabError(
             f"Model '{spec.name}' is a classifier but dataset '{data.name}' has no class targets."
         )
-    return split_examples(examples, data.validation_fraction, data.test_fraction, data.seed)
+    if data.classes:
+        examples = select_classes(examples, data.classes)
+    splits = split_examples(examples, data.validation_fraction, data.test_fraction, data.seed)
+    if data.train_per_class:
+        splits = dataclasses.replace(splits, train=limit_per_class(splits.train, data.train_per_class))
+    return splits
 
 
 def data_info(splits: Splits) -> DataInfo:

@@ -31,6 +31,11 @@ class DataConfig:
         test_fraction: share held out for the final test.
         seed: seed of the split, independent of the training seed so that
             runs with different training seeds see the same test set.
+        classes: classification data only: keep these class ids, renumbered
+            0..k−1 in the order given (empty: every class).
+        train_per_class: classification data only: keep at most this many
+            training examples of each class (0: all); validation and test
+            splits are unchanged. For few-shot and transfer experiments.
     """
 
     name: str = ""
@@ -39,6 +44,8 @@ class DataConfig:
     validation_fraction: float = 0.15
     test_fraction: float = 0.15
     seed: int = 0
+    classes: Tuple[int, ...] = ()
+    train_per_class: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,6 +118,13 @@ class TrainConfig:
         env_steps: agents: the training budget in environment steps.
         eval_every_steps: agents: evaluate, log and checkpoint this often.
         eval_episodes: agents: episodes per evaluation.
+        init_from: a finished run whose weights start this one, layer by
+            layer of the same name and shape (transfer learning).
+        init_output_layers: copy the output layers too (default: a new head).
+        init_exclude: names of further layers to leave freshly initialised.
+        freeze_init: keep the layers copied from `init_from` fixed.
+        freeze_batch_norm: keep batch-norm layers in inference mode with
+            fixed statistics (fine-tuning on few examples).
     """
 
     epochs: int = 20
@@ -131,6 +145,11 @@ class TrainConfig:
     env_steps: int = 50_000
     eval_every_steps: int = 5_000
     eval_episodes: int = 10
+    init_from: str = ""
+    init_output_layers: bool = False
+    init_exclude: Tuple[str, ...] = ()
+    freeze_init: bool = False
+    freeze_batch_norm: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -343,6 +362,7 @@ _AT_LEAST = {
     "optimizer.clipnorm": 0, "optimizer.clipvalue": 0, "schedule.decay_steps": 1,
     "schedule.decay_rate": 0, "schedule.warmup_steps": 0,
     "train.env_steps": 1, "train.eval_every_steps": 1, "train.eval_episodes": 1,
+    "data.train_per_class": 0,
 }
 
 

@@ -99,3 +99,34 @@ def split_examples(
     if len(chosen["train"]) == 0:
         raise KeraslabError(f"Dataset of {n} examples leaves no training examples after the split.")
     return Splits(**{k: examples.take(v) for k, v in chosen.items()})
+
+
+def _class_targets(examples: Examples, setting: str) -> np.ndarray:
+    if not examples.num_classes or examples.targets is None or examples.targets.ndim != 1:
+        raise KeraslabError(f"{setting} applies to classification data (one class id per example); "
+                            "this dataset has none.")
+    return examples.targets
+
+
+def select_classes(examples: Examples, classes: Tuple[int, ...]) -> Examples:
+    """The examples of `classes` only, their targets renumbered 0..k−1 in the
+    order given (so classes (5, 6) become 0 and 1, named as before)."""
+    targets = _class_targets(examples, "data.classes")
+    unknown = [c for c in classes if not 0 <= c < examples.num_classes]
+    if unknown or len(set(classes)) != len(classes) or len(classes) < 2:
+        raise KeraslabError(f"data.classes must list at least 2 distinct class ids in 0..{examples.num_classes - 1}, "
+                            f"received {list(classes)}.")
+    keep = np.flatnonzero(np.isin(targets, classes))
+    renumber = np.full(examples.num_classes, -1, np.int64)
+    renumber[list(classes)] = np.arange(len(classes))
+    names = examples.class_names or tuple(str(c) for c in range(examples.num_classes))
+    return Examples(examples.features[keep], renumber[targets[keep]], len(classes),
+                    tuple(names[c] for c in classes))
+
+
+def limit_per_class(examples: Examples, count: int) -> Examples:
+    """At most `count` examples of each class: the first ones in the current
+    (seeded) order, so the choice is fixed by the split seed."""
+    targets = _class_targets(examples, "data.train_per_class")
+    keep = np.concatenate([np.flatnonzero(targets == c)[:count] for c in range(examples.num_classes)])
+    return examples.take(np.sort(keep))

@@ -62,7 +62,8 @@ def predict(export_path: str, request: Mapping[str, Any], signature: str = "serv
     Args:
         export_path: a version directory, or a model directory.
         request: the parsed request body.
-        signature: the signature to call.
+        signature: the signature to call, unless the body names one in
+            "signature_name" (as TF Serving reads it).
 
     Returns:
         The response body TF Serving would send.
@@ -74,6 +75,9 @@ def predict(export_path: str, request: Mapping[str, Any], signature: str = "serv
     import tensorflow as tf
 
     loaded = tf.saved_model.load(str(find_version_dir(export_path)))
+    if isinstance(request, dict) and "signature_name" in request:
+        request = dict(request)
+        signature = request.pop("signature_name")
     if signature not in loaded.signatures:
         raise KeraslabError(f"Unknown signature '{signature}'. Available: {', '.join(sorted(loaded.signatures))}.")
     function = loaded.signatures[signature]

@@ -54,6 +54,25 @@ def serving_default(context: ExportContext, outputs: Callable[[tf.Tensor], Dict[
     return {"serving_default": tf.function(outputs, input_signature=[spec])}
 
 
+def image_signatures(context: ExportContext,
+                     outputs: Callable[[tf.Tensor], Dict[str, tf.Tensor]]) -> Dict[str, Callable]:
+    """Signatures of a model taking raw pixels: `serving_default` accepts
+    float pixels, `serving_uint8` the same pixels as uint8 (decoded image
+    bytes, four times smaller on the wire); both return `outputs(pixels)`
+    with the pixels as float32."""
+    signatures = serving_default(context, outputs)
+    spec = tf.TensorSpec([None, *context.input_shape], tf.uint8, name=context.input_name)
+    signatures["serving_uint8"] = tf.function(lambda pixels: outputs(tf.cast(pixels, tf.float32)),
+                                              input_signature=[spec])
+    return signatures
+
+
+def classifier_outputs(logits: tf.Tensor) -> Dict[str, tf.Tensor]:
+    """`probabilities` (softmax; for one logit [1 − σ(z), σ(z)]) and `class_id`."""
+    probabilities = _probabilities(logits)
+    return {"probabilities": probabilities, "class_id": tf.argmax(probabilities, axis=-1)}
+
+
 def default_signatures(model: tf.keras.Model, context: ExportContext) -> Dict[str, Callable]:
     """The core's signatures for the model's task and training kind."""
     spec = tf.TensorSpec([None, *context.input_shape], tf.as_dtype(context.input_dtype), name=context.input_name)
@@ -66,7 +85,7 @@ def default_signatures(model: tf.keras.Model, context: ExportContext) -> Dict[st
         if context.samples < 1:
             raise KeraslabError(f"Monte-Carlo samples must be at least 1, received {context.samples}.")
         return {"serving_default": _monte_carlo(model, spec, context)}
-    head = _classifier_head if context.task == "classification" else _regressor_head
+    head = classifier_outputs if context.task == "classification" else _regressor_head
 
     @tf.function(input_signature=[spec])
     def serve(inputs):
@@ -81,11 +100,6 @@ def _probabilities(logits: tf.Tensor) -> tf.Tensor:
         p = tf.sigmoid(logits)
         return tf.concat([1.0 - p, p], axis=-1)
     return tf.nn.softmax(logits, axis=-1)
-
-
-def _classifier_head(logits: tf.Tensor) -> Dict[str, tf.Tensor]:
-    probabilities = _probabilities(logits)
-    return {"probabilities": probabilities, "class_id": tf.argmax(probabilities, axis=-1)}
 
 
 def _regressor_head(prediction: tf.Tensor) -> Dict[str, tf.Tensor]:

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import tensorflow as tf
 
@@ -37,6 +37,8 @@ from keraslab.core.trainer import pipeline
 from keraslab.core.trainer.optimization import add_weight_decay, make_optimizer
 from keraslab.core.trainer.strategy import configure_logical_cpus, describe, is_chief, make_strategy
 from keraslab.core.trainer.tasks import loss_and_metrics
+from keraslab.core.trainer.transfer import (LAYER_WEIGHTS, freeze_batch_norm, initialize_from_run,
+                                            save_layer_weights)
 
 FINAL_WEIGHTS = "final/weights"
 
@@ -50,6 +52,7 @@ class Built:
     strategy: tf.distribute.Strategy
     checkpoint: tf.train.Checkpoint
     epoch: tf.Variable
+    initialized: Tuple[str, ...] = ()
 
 
 def prepare_runtime(config: RunConfig) -> tf.distribute.Strategy:
@@ -75,15 +78,20 @@ def prepare_runtime(config: RunConfig) -> tf.distribute.Strategy:
 
 
 def build(plugin: Plugin, spec: ModelSpec, config: RunConfig, splits: Optional[Splits] = None,
-          strategy: Optional[tf.distribute.Strategy] = None) -> Built:
+          strategy: Optional[tf.distribute.Strategy] = None, initialize: bool = True) -> Built:
     """Builds model, optimizer and checkpoint for `spec` inside the strategy's
-    scope; the data and the strategy are made here unless given."""
+    scope; the data and the strategy are made here unless given. With
+    `train.init_from`, the model starts from that run's weights
+    (`initialize=False`: a finished run being rebuilt, which loads its own)."""
     if strategy is None:
         strategy = prepare_runtime(config)
     if splits is None:
         splits = building.load_splits(plugin, spec, config.data)
     with strategy.scope():
         model = building.build_model(spec, config, building.data_info(splits))
+        initialized = initialize_from_run(model, config.train) if initialize else ()
+        if config.train.freeze_batch_norm:
+            freeze_batch_norm(model)
         if config.train.mixed_precision and getattr(model, "_is_graph_network", False) \
                 and isinstance(model.output, tf.Tensor):
             # Losses need float32 outputs; compute stays in the mixed policy.
@@ -99,7 +107,7 @@ def build(plugin: Plugin, spec: ModelSpec, config: RunConfig, splits: Optional[S
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch,
                                          rng=random_generators(model))
-    return Built(model, splits, strategy, checkpoint, epoch)
+    return Built(model, splits, strategy, checkpoint, epoch, initialized)
 
 
 def random_generators(model: tf.keras.Model) -> Dict[str, tf.random.Generator]:
@@ -190,6 +198,7 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     # collective ops under a multi-worker strategy. Only the chief keeps them.
     final_dir = run.path if chief else Path(tempfile.mkdtemp(prefix="keraslab-worker-"))
     tf.train.Checkpoint(model=built.model).write(str(final_dir / FINAL_WEIGHTS))
+    save_layer_weights(built.model, final_dir / LAYER_WEIGHTS)
     test_metrics = evaluate_model(built.model, built.splits, global_batch)
     if not chief:
         return {"status": COMPLETE, "worker": True}
@@ -212,6 +221,9 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
         "seed": config.train.seed,
         "versions": versions(),
     }
+    if config.train.init_from:
+        summary["initialized_from"] = {"run": config.train.init_from, "layers": list(built.initialized),
+                                       "frozen": config.train.freeze_init}
     records = run.metrics()
     if records:
         plot_learning_curves(records, run.path / "learning_curves.png", f"{plugin.name} / {spec.name}")
@@ -232,7 +244,7 @@ def evaluate_model(model: tf.keras.Model, splits: Splits, global_batch: int) -> 
 
 def load_trained(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir) -> Built:
     """Rebuilds a finished run's model and loads its final weights."""
-    built = build(plugin, spec, config)
+    built = build(plugin, spec, config, initialize=False)
     tf.train.Checkpoint(model=built.model).read(str(run.path / FINAL_WEIGHTS)).expect_partial()
     return built
 

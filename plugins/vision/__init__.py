@@ -12,7 +12,7 @@ _DATA = "keraslab.plugins.vision.data"
 def _classifier(name, description, builder, model_config, preset=config.image_preset):
     return ModelSpec(name=name, description=description, build=f"{_MODELS}:{builder}", config=model_config,
                      default_dataset="digits", input_name="image", preset=preset,
-                     report="keraslab.plugins.vision.report:write_classifier_report")
+                     export=f"{_MODELS}:export_classifier", report="keraslab.plugins.vision.report:write_classifier_report")
 
 
 plugin = Plugin(
@@ -23,7 +23,8 @@ plugin = Plugin(
     models=(
         _classifier("cnn", "Conv/pool blocks with batch norm and a dense head (configurable).", "build_cnn",
                     config.CNNConfig()),
-        _classifier("mlp", "Pixels into a multi-layer perceptron.", "build_mlp", config.MLPConfig()),
+        _classifier("mlp", "Pixels into a multi-layer perceptron.", "build_mlp", config.MLPConfig(),
+                    preset=config.mlp_preset),
         _classifier("alexnet", "AlexNet's recipe scaled down: ReLU, dropout, weight decay, SGD+momentum.",
                     "build_alexnet", config.AlexNetConfig(), preset=config.alexnet_preset),
         _classifier("inception", "GoogLeNet inception modules with 1x1 reductions.", "build_inception",
@@ -38,7 +39,8 @@ plugin = Plugin(
         ModelSpec(name="detection", description="One box and its class per shapes scene (smooth-L1 + cross-entropy).",
                   build=f"{_MODELS}:build_detection", config=config.DetectionConfig(), training="custom_step",
                   task="regression", default_dataset="shape-boxes", input_name="image",
-                  preset=config.image_preset, export=f"{_MODELS}:export_detection"),
+                  preset=config.image_preset, export=f"{_MODELS}:export_detection",
+                  report="keraslab.plugins.vision.report:write_detection_report"),
         ModelSpec(name="siamese", description="Shared encoder trained with a contrastive loss on digit pairs.",
                   build=f"{_MODELS}:build_siamese", config=config.SiameseConfig(), training="custom_step",
                   task="generative", default_dataset="digits", input_name="image", preset=config.siamese_preset,

@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from keraslab.core.contract import DataInfo
-from keraslab.core.export.signatures import serving_default
+from keraslab.core.export.signatures import classifier_outputs, image_signatures
 from keraslab.plugins.vision.config import (AlexNetConfig, Augmentation, CNNConfig, InceptionConfig, MLPConfig,
                                             ResNetConfig)
 
@@ -41,6 +41,12 @@ def scale_and_augment(x, info: DataInfo, augmentation: Augmentation):
         if a.noise:
             x = layers.GaussianNoise(a.noise, name="noise")(x)
     return x
+
+
+def export_classifier(model, context):
+    """serving_default (float pixels) and serving_uint8 (uint8 pixels):
+    `probabilities` and `class_id`."""
+    return image_signatures(context, lambda image: classifier_outputs(model(image, training=False)))
 
 
 def classifier_head(x, info: DataInfo, dense_units: int, dropout: float):
@@ -190,7 +196,7 @@ def export_segmentation(model, context):
         probabilities = tf.nn.softmax(model(image, training=False), axis=-1)
         return {"probabilities": probabilities, "mask": tf.argmax(probabilities, axis=-1)}
 
-    return serving_default(context, outputs)
+    return image_signatures(context, outputs)
 
 
 def box_iou(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
@@ -271,7 +277,7 @@ def export_detection(model, context):
         probabilities = tf.nn.softmax(out["logits"], axis=-1)
         return {"box": out["box"], "class_id": tf.argmax(probabilities, axis=-1), "probabilities": probabilities}
 
-    return serving_default(context, outputs)
+    return image_signatures(context, outputs)
 
 
 class Siamese(tf.keras.Model):
@@ -338,4 +344,4 @@ def build_siamese(config, info: DataInfo) -> tf.keras.Model:
 
 def export_siamese(model, context):
     """serving_default: the unit-length `embedding` of each image."""
-    return serving_default(context, lambda image: {"embedding": model(image, training=False)})
+    return image_signatures(context, lambda image: {"embedding": model(image, training=False)})

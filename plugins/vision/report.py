@@ -1,5 +1,6 @@
-"""Pictures every vision classifier writes into its run directory:
-`confusion_matrix.png` and `misclassified.png` (test split)."""
+"""What vision runs write into their run directory about the test split:
+classifiers `confusion_matrix.png` and `misclassified.png`; segmentation,
+detection and siamese models their own measures (JSON) and pictures."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -139,3 +140,38 @@ def write_siamese_report(model, splits, run_path) -> None:
         result["pair_auc_held_out"] = pair_auc(embeddings[among], test.targets[among])
         result["pair_auc_seen"] = pair_auc(embeddings[~among], test.targets[~among])
     (Path(run_path) / "siamese.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+def write_detection_report(model, splits, run_path) -> None:
+    """detection.json (mean box IoU, class accuracy on the test scenes) and
+    detection.png: test scenes with the true box (green) and the predicted
+    one (orange, with its class)."""
+    import json
+
+    from keraslab.plugins.vision.data import SHAPES
+    from keraslab.plugins.vision.models import box_iou
+
+    test = splits.test
+    out = model.predict(test.features, verbose=0)
+    truth_class, truth_box = test.targets[:, 0].astype(np.int64), test.targets[:, 1:]
+    predicted_class = np.argmax(out["logits"], axis=-1)
+    iou = box_iou(truth_box.astype(np.float32), out["box"].astype(np.float32)).numpy()
+    result = {"mean_box_iou": float(iou.mean()), "accuracy": float(np.mean(predicted_class == truth_class)),
+              "scenes": len(test)}
+    (Path(run_path) / "detection.json").write_text(json.dumps(result, indent=2) + "\n")
+    plt = _pyplot()
+    count = min(8, len(test))
+    fig, axes = plt.subplots(1, count, figsize=(1.7 * count, 2.2), squeeze=False)
+    size = test.features.shape[1]
+    for ax, i in zip(axes[0], range(count)):
+        ax.imshow(test.features[i][..., 0], cmap="gray")
+        for box, color in ((truth_box[i], "limegreen"), (out["box"][i], "orange")):
+            y0, x0, y1, x1 = np.asarray(box) * size
+            ax.add_patch(plt.Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, color=color, lw=1.5))
+        ax.set_title(f"{SHAPES[predicted_class[i]]} (IoU {iou[i]:.2f})", fontsize=7)
+        ax.axis("off")
+    fig.suptitle(f"detection: mean IoU {result['mean_box_iou']:.3f}, class accuracy {result['accuracy']:.3f} "
+                 "(green: true, orange: predicted)", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(Path(run_path) / "detection.png", dpi=100)
+    plt.close(fig)

@@ -21,7 +21,8 @@ def saliency_map(model: tf.keras.Model, image: np.ndarray):
     return np.abs(gradient).max(axis=-1), tf.nn.softmax(logits)[0].numpy()
 
 
-def plot_saliency(image: np.ndarray, gradient: np.ndarray, title: str, path) -> None:
+def plot_saliency(image: np.ndarray, gradient: np.ndarray, title: str, path):
+    """The image beside its saliency map; returns `path`."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -39,3 +40,4 @@ def plot_saliency(image: np.ndarray, gradient: np.ndarray, title: str, path) -> 
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return path

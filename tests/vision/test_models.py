@@ -1,4 +1,6 @@
 """Vision models learn on short budgets; full targets run in `make test-slow`."""
+import json
+
 import numpy as np
 import pytest
 
@@ -19,8 +21,13 @@ def test_cnn_learns_digits_quickly_and_exports_raw_pixels(registry, tmp_path):
     from sklearn.datasets import load_digits
 
     digits = load_digits()
-    rows = predict(str(version), {"instances": digits.images[:20, :, :, None].tolist()})["predictions"]
+    images = digits.images[:20, :, :, None]
+    rows = predict(str(version), {"instances": images.tolist()})["predictions"]
     assert np.mean([r["class_id"] for r in rows] == digits.target[:20]) >= 0.8
+    as_bytes = predict(str(version), {"instances": images.astype(np.uint8).tolist(), "signature_name": "serving_uint8"})
+    assert [r["class_id"] for r in as_bytes["predictions"]] == [r["class_id"] for r in rows]
+    with pytest.raises(Exception, match=r"expects image: uint8\[None, 8, 8, 1\]"):
+        predict(str(version), {"instances": [np.zeros((8, 8, 3)).tolist()]}, signature="serving_uint8")
     bad = {"instances": [np.zeros((8, 8)).tolist()]}
     with pytest.raises(Exception, match=r"expects image: float32\[None, 8, 8, 1\]"):
         predict(str(version), bad)
@@ -82,7 +89,6 @@ def test_saliency_is_the_gradient_of_the_class_score():
 
 
 def _segmentation_iou(run):
-    import json
 
     return json.loads((run.path / "segmentation.json").read_text())
 
@@ -133,6 +139,9 @@ def test_detection_learns_and_exports_boxes(registry, tmp_path):
                                           overrides=["train.epochs=4"])
     test = summary["metrics"]["test"]
     assert test["accuracy"] > 0.6 and test["box_iou"] > 0.3  # chance: 1/3 and about 0.1
+    report = json.loads((run.path / "detection.json").read_text())
+    assert report["mean_box_iou"] == pytest.approx(test["box_iou"], abs=1e-4)
+    assert (run.path / "detection.png").stat().st_size > 5_000
     version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
     from keraslab.plugins.vision.data import make_shapes
 
@@ -159,7 +168,6 @@ def test_pair_auc_by_hand():
 
 
 def test_siamese_embeds_digits_and_reports_held_out_classes(registry, tmp_path):
-    import json
 
     run, _ = actions.start_training(registry, "vision", "siamese", runs_root=str(tmp_path),
                                     overrides=["train.epochs=5", "model.held_out_classes=[8, 9]"])
@@ -175,7 +183,6 @@ def test_siamese_embeds_digits_and_reports_held_out_classes(registry, tmp_path):
 
 @pytest.mark.slow
 def test_siamese_target(registry, tmp_path):
-    import json
 
     run, _ = actions.start_training(registry, "vision", "siamese", runs_root=str(tmp_path),
                                     overrides=["train.epochs=15"])

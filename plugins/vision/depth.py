@@ -1,0 +1,100 @@
+"""Deep networks with and without shortcuts: the degradation problem.
+
+He et al. (2016) found that stacking more plain layers made the *training*
+error worse, not only the test error: the solver fails to find the deeper
+network's solution even though it contains the shallower one (identity
+layers). A residual block learns F(x) in y = F(x) + x, so identity is
+F = 0, easy to reach. This study trains `resnet` twice at the same depth
+(2 × stages × blocks + 2 weighted layers) through the shared trainer, once
+with shortcuts and once without, and draws both learning curves.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+from keraslab.core.errors import KeraslabError
+from keraslab.core.rundir import COMPLETE, RunDir
+
+VARIANTS = {"residual": "model.shortcuts=true", "plain": "model.shortcuts=false"}
+STUDY_FILE = "shortcuts.json"
+#: The training loss is noisy from epoch to epoch (augmentation, dropout);
+#: the comparison averages it over the last few epochs.
+LATE_EPOCHS = 5
+
+
+def depth(stages: int, blocks_per_stage: int) -> int:
+    """Weighted layers on the main path: a stem, two convolutions per block, the output layer."""
+    return 2 * stages * blocks_per_stage + 2
+
+
+def overrides(filters: Sequence[int], blocks_per_stage: int, epochs: int, seed: int, synthetic: bool) -> List[str]:
+    return [f"model.filters={list(filters)}", f"model.blocks_per_stage={blocks_per_stage}", f"train.epochs={epochs}",
+            f"train.seed={seed}", f"data.synthetic={str(synthetic).lower()}"]
+
+
+def run_study(registry, filters: Sequence[int], blocks_per_stage: int, epochs: int, seed: int, out: Path,
+              synthetic: bool = False, echo=print) -> Dict:
+    """Trains both variants under `out/<variant>` (a complete run there is
+    reused, an unfinished one resumed); writes the comparison and its plot."""
+    from keraslab.core import actions
+
+    if blocks_per_stage < 1 or epochs < 1 or not filters:
+        raise KeraslabError("--blocks-per-stage and --epochs must be at least 1, and --filters name a stage.")
+    layers = depth(len(filters), blocks_per_stage)
+    curves, results = {}, {}
+    for variant, switch in VARIANTS.items():
+        path = out / variant
+        if (path / "run.json").is_file() and RunDir.open(str(path)).status == COMPLETE:
+            summary = json.loads((path / "summary.json").read_text())
+        elif (path / "run.json").is_file():
+            echo(f"{variant}: resuming")
+            _, summary = actions.resume_training(registry, str(path), expect=("vision", "resnet"))
+        else:
+            echo(f"{variant} network, {layers} layers")
+            _, summary = actions.start_training(
+                registry, "vision", "resnet", run_dir=str(path),
+                overrides=overrides(filters, blocks_per_stage, epochs, seed, synthetic) + [switch])
+        if summary.get("status", COMPLETE) != COMPLETE:
+            raise KeraslabError(f"Run {path} did not finish ({summary.get('reason')}); run the same command "
+                                "again to continue it.")
+        records = RunDir.open(str(path)).metrics()
+        curves[variant] = records
+        late = records[-LATE_EPOCHS:]
+        results[variant] = {"final_train_loss": records[-1]["loss"], "final_train_accuracy": records[-1]["accuracy"],
+                            "late_train_loss": sum(r["loss"] for r in late) / len(late),
+                            "test_accuracy": summary["metrics"]["test"]["accuracy"],
+                            "test_loss": summary["metrics"]["test"]["loss"]}
+    report = {"layers": layers, "filters": list(filters), "blocks_per_stage": blocks_per_stage, "epochs": epochs,
+              "seed": seed, "results": results}
+    (out / STUDY_FILE).write_text(json.dumps(report, indent=2) + "\n")
+    plot_curves(curves, out / "shortcuts.png", layers)
+    return report
+
+
+def plot_curves(curves: Dict[str, list], path: Path, layers: int) -> Path:
+    """Training loss (log scale) and validation accuracy per epoch, both variants."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (loss_ax, accuracy_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for index, (variant, records) in enumerate(curves.items()):
+        epochs = [r["epoch"] for r in records]
+        loss_ax.plot(epochs, [r["loss"] for r in records], color=f"C{index}", label=f"{variant} (train)")
+        loss_ax.plot(epochs, [r["val_loss"] for r in records], color=f"C{index}", linestyle="--",
+                     label=f"{variant} (validation)")
+        accuracy_ax.plot(epochs, [r["val_accuracy"] for r in records], color=f"C{index}", label=variant)
+    loss_ax.set_yscale("log")
+    loss_ax.set_title(f"{layers}-layer network: loss")
+    accuracy_ax.set_title("validation accuracy")
+    for ax in (loss_ax, accuracy_ax):
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
