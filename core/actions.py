@@ -86,6 +86,29 @@ def resume_training(registry: Registry, run_path: str,
     return run, _train_guarded(plugin, spec, config, run, resume=True)
 
 
+def ensure_trained(registry: Registry, plugin_name: str, model_name: str, run_dir: str,
+                   overrides: Sequence[str] = (), echo=lambda message: None) -> Dict[str, Any]:
+    """The summary of the complete run at `run_dir`: read back if the run
+    finished, after resuming it if it stopped, after training it if there is
+    none. For studies made of several runs, which then continue where they
+    stopped. Raises `RunError` if the run does not finish."""
+    from pathlib import Path
+
+    path = Path(run_dir)
+    if (path / "run.json").is_file():
+        run = RunDir.open(run_dir)
+        if run.status == COMPLETE:
+            return run.read_json("summary.json")
+        echo(f"resuming {run_dir}")
+        _, summary = resume_training(registry, run_dir, expect=(plugin_name, model_name))
+    else:
+        _, summary = start_training(registry, plugin_name, model_name, run_dir=run_dir, overrides=overrides)
+    if summary.get("status", COMPLETE) != COMPLETE:
+        raise RunError(f"Run {run_dir} did not finish ({summary.get('reason')}); run the same command again "
+                       "to continue it.")
+    return summary
+
+
 def _train_guarded(plugin, spec, config, run, resume, splits=None, strategy=None) -> Dict[str, Any]:
     try:
         if spec.training == "agent":

@@ -190,3 +190,18 @@ def test_warmup_raises_the_learning_rate_linearly(registry, tmp_path, tiny):
     # η(t) = η₀ · min(1, (t + 1) / 100); the log holds the rate of each
     # epoch's last step, t = 5e − 1: η₀ · 5e / 100.
     assert rates == pytest.approx([1e-3 * steps * e / 100 for e in (1, 2, 3)], rel=1e-5)
+
+
+def test_ensure_trained_trains_resumes_or_reads_back(registry, tmp_path, tiny):
+    target = str(tmp_path / "study-run")
+    messages = []
+    first = actions.ensure_trained(registry, "foundations", "mlp", target, tiny(2), echo=messages.append)
+    run = RunDir.open(target)
+    assert first["epochs"] == 2 and run.status == "complete" and not messages
+    run.write_state(dict(run.state, status="interrupted"))  # as if killed after its last checkpoint
+    resumed = actions.ensure_trained(registry, "foundations", "mlp", target, tiny(2), echo=messages.append)
+    assert messages == [f"resuming {target}"] and run.status == "complete"
+    assert resumed["metrics"]["test"] == pytest.approx(first["metrics"]["test"])
+    mtime = (run.path / "summary.json").stat().st_mtime
+    assert actions.ensure_trained(registry, "foundations", "mlp", target, tiny(2)) == resumed
+    assert (run.path / "summary.json").stat().st_mtime == mtime

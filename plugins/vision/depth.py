@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence
 
 from keraslab.core.errors import KeraslabError
-from keraslab.core.rundir import COMPLETE, RunDir
+from keraslab.core.rundir import RunDir
 
 VARIANTS = {"residual": "model.shortcuts=true", "plain": "model.shortcuts=false"}
 STUDY_FILE = "shortcuts.json"
@@ -46,19 +46,10 @@ def run_study(registry, filters: Sequence[int], blocks_per_stage: int, epochs: i
     curves, results = {}, {}
     for variant, switch in VARIANTS.items():
         path = out / variant
-        if (path / "run.json").is_file() and RunDir.open(str(path)).status == COMPLETE:
-            summary = json.loads((path / "summary.json").read_text())
-        elif (path / "run.json").is_file():
-            echo(f"{variant}: resuming")
-            _, summary = actions.resume_training(registry, str(path), expect=("vision", "resnet"))
-        else:
-            echo(f"{variant} network, {layers} layers")
-            _, summary = actions.start_training(
-                registry, "vision", "resnet", run_dir=str(path),
-                overrides=overrides(filters, blocks_per_stage, epochs, seed, synthetic) + [switch])
-        if summary.get("status", COMPLETE) != COMPLETE:
-            raise KeraslabError(f"Run {path} did not finish ({summary.get('reason')}); run the same command "
-                                "again to continue it.")
+        echo(f"{variant} network, {layers} layers")
+        summary = actions.ensure_trained(registry, "vision", "resnet", str(path),
+                                         overrides(filters, blocks_per_stage, epochs, seed, synthetic) + [switch],
+                                         echo=echo)
         records = RunDir.open(str(path)).metrics()
         curves[variant] = records
         late = records[-LATE_EPOCHS:]

@@ -190,7 +190,8 @@ def test_siamese_target(registry, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model, bar", [("cnn", 0.985), ("resnet", 0.985), ("inception", 0.98)])
+@pytest.mark.parametrize("model, bar", [("cnn", 0.985), ("resnet", 0.985), ("inception", 0.98), ("mlp", 0.97),
+                                        ("alexnet", 0.98)])
 def test_digit_classifier_targets(registry, tmp_path, model, bar):
     _, acc = accuracy(registry, tmp_path, model)  # each model's default budget
     assert acc >= bar

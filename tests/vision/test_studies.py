@@ -8,7 +8,7 @@ from keraslab.plugins.vision import depth, transfer
 
 def test_transfer_study_trains_every_stage_and_continues_where_it_stopped(cli_runner, tmp_path):
     out = tmp_path / "study"
-    result = cli_runner("vision", "transfer", "--synthetic", "--seeds", "0", "--pretrain-epochs", "2",
+    result = cli_runner("vision", "transfer", "--synthetic", "--seeds", "0", "--shots", "3", "--pretrain-epochs", "2",
                         "--head-epochs", "1", "--finetune-epochs", "1", "--out", str(out))
     assert result.exit_code == 0, result.output
     report = json.loads((out / "transfer.json").read_text())
@@ -17,7 +17,7 @@ def test_transfer_study_trains_every_stage_and_continues_where_it_stopped(cli_ru
     head = json.loads((out / "seed0" / "head" / "summary.json").read_text())
     assert head["initialized_from"]["frozen"] and "logits" not in head["initialized_from"]["layers"]
     assert "conv0_0" in head["initialized_from"]["layers"] and "dense" not in head["initialized_from"]["layers"]
-    assert head["examples"]["train"] == 5 * 10  # ten shots of each of the five target digits
+    assert head["examples"]["train"] == 5 * 3  # three shots of each of the five target digits
     scratch = json.loads((out / "seed0" / "scratch" / "summary.json").read_text())
     assert "initialized_from" not in scratch and scratch["epochs"] == 2
     assert (out / "transfer.png").stat().st_size > 5_000
@@ -35,6 +35,9 @@ def test_transfer_study_trains_every_stage_and_continues_where_it_stopped(cli_ru
     (["--shots", "0"], "--shots must be at least 1"),
     (["--seeds", "a"], "--seeds takes comma-separated integers"),
     (["--model", "nope"], "nope"),
+    (["--model", "segmentation"], "needs one of vision's digit classifiers"),
+    (["--set", "model.nope=1"], "Unknown config key 'model.nope'"),
+    (["--target-classes", "5,6,12"], "data.classes must list at least 2 distinct class ids in 0..9"),
 ])
 def test_transfer_study_refuses_bad_settings_before_writing(cli_runner, tmp_path, args, message):
     out = tmp_path / "study"
