@@ -65,6 +65,7 @@ def data_info(splits: Splits) -> DataInfo:
         num_train_examples=len(train),
         train_features=train.features,
         input_dtype=str(np.asarray(train.features).dtype),
+        train_targets=train.targets,
     )
 
 

@@ -48,6 +48,8 @@ class DataInfo:
         train_features: the training features, for layers that adapt to the
             data (a `Normalization` layer, so the export takes raw values).
         input_dtype: dtype of the raw features ("float32", "uint8", ...).
+        train_targets: the training targets (None for unlabelled data), for
+            heads that work on the targets' scale.
     """
 
     input_shape: Tuple[int, ...]
@@ -55,6 +57,7 @@ class DataInfo:
     num_train_examples: int
     train_features: Any = dataclasses.field(default=None, repr=False, compare=False)
     input_dtype: str = "float32"
+    train_targets: Any = dataclasses.field(default=None, repr=False, compare=False)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -42,8 +42,8 @@ def test_list_shows_models_and_datasets(cli_runner):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["nosuch"], "Unknown command or plugin 'nosuch'. Available: list, plugins, predict, quickstart, foundations"),
-    (["list", "--topic", "astrology"], "Unknown topic 'astrology'. Available: foundations"),
+    (["nosuch"], "Unknown command or plugin 'nosuch'. Available: list, plugins, predict, quickstart, bayesian, foundations"),
+    (["list", "--topic", "astrology"], "Unknown topic 'astrology'. Available: bayesian, foundations"),
     (["foundations", "train", "mpl"], "Unknown model 'mpl' for plugin 'foundations'. Available: "),
     (["foundations", "train", "mlp", "--dataset", "mnist"], "Unknown dataset 'mnist' for plugin 'foundations'"),
     (["foundations", "train", "mlp", "--set", "train.epoch=3"], "Unknown config key 'train.epoch'"),

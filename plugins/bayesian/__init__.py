@@ -1,0 +1,49 @@
+"""The `bayesian` topic: Bayes by backprop with TFP layers, Monte-Carlo
+dropout and heteroscedastic regression; every model reports its
+uncertainty, not only its prediction. Declares the plugin; models and
+loaders are imported on first use."""
+from keraslab.core import __version__
+from keraslab.core.contract import DatasetSpec, ModelSpec, Plugin
+from keraslab.plugins.bayesian import config
+
+_MODELS = "keraslab.plugins.bayesian.models"
+_DATA = "keraslab.plugins.bayesian.data"
+_FOUNDATIONS_DATA = "keraslab.plugins.foundations.data"
+_CLASSIFIER_REPORT = "keraslab.plugins.bayesian.report:write_classifier_report"
+
+
+def _classifier(name, description, builder, model_config, training):
+    return ModelSpec(name=name, description=description, build=f"{_MODELS}:{builder}", config=model_config,
+                     training=training, default_dataset="digits", preset=config.classifier_preset,
+                     report=_CLASSIFIER_REPORT)
+
+
+plugin = Plugin(
+    name="bayesian",
+    topic="bayesian",
+    version=__version__,
+    description="Bayes by backprop, MC dropout and heteroscedastic regression: predictions with uncertainty.",
+    models=(
+        _classifier("bnn-flipout", "Bayes by backprop, DenseFlipout layers, KL / N.", "build_variational",
+                    config.VariationalConfig(), "variational"),
+        _classifier("bnn-reparam", "Bayes by backprop, DenseReparameterization layers, KL / N.", "build_variational",
+                    config.VariationalConfig(estimator="reparameterization"), "variational"),
+        _classifier("mc-dropout", "MLP whose dropout stays on at prediction: T stochastic passes.",
+                    "build_dropout_mlp", config.DropoutConfig(), "variational"),
+        _classifier("deterministic", "The same MLP, one deterministic pass: the softmax baseline.",
+                    "build_dropout_mlp", config.DropoutConfig(monte_carlo=False), "fit"),
+        ModelSpec(name="heteroscedastic", description="Regressor of mean and noise σ(x), Gaussian NLL.",
+                  build=f"{_MODELS}:build_heteroscedastic", config=config.HeteroscedasticConfig(),
+                  training="custom_step", task="regression", default_dataset="gap-1d",
+                  preset=config.regression_preset, export=f"{_MODELS}:export_heteroscedastic",
+                  report="keraslab.plugins.bayesian.report:write_regression_report"),
+    ),
+    datasets=(
+        DatasetSpec("digits", "scikit-learn's 1,797 digits as 64 pixel features (0..16).",
+                    f"{_FOUNDATIONS_DATA}:load_digits", f"{_FOUNDATIONS_DATA}:synthetic_digits"),
+        DatasetSpec("gap-1d", "y = x sin x + noise of known σ(x), no training inputs in (−1, 1).",
+                    f"{_DATA}:load_gap", f"{_DATA}:synthetic_gap"),
+        DatasetSpec("diabetes", "scikit-learn's 442 patients, 10 features, disease progression.",
+                    f"{_FOUNDATIONS_DATA}:load_diabetes", f"{_FOUNDATIONS_DATA}:synthetic_regression"),
+    ),
+)

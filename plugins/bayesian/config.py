@@ -1,0 +1,68 @@
+"""Configurations of the bayesian models and their presets."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal, Tuple
+
+from keraslab.core.config import RunConfig
+from keraslab.core.errors import ConfigError
+
+
+def check_samples(samples: int) -> None:
+    if samples < 1:
+        raise ConfigError(f"Config key 'model.samples' must be at least 1 (Monte-Carlo passes), received {samples}.")
+
+
+@dataclasses.dataclass(frozen=True)
+class VariationalConfig:
+    """Bayes by backprop (Blundell et al., 2015).
+
+    Attributes:
+        hidden_units: widths of the hidden layers.
+        prior_scale: σ_p of the prior N(0, σ_p²) on every kernel weight.
+        samples: Monte-Carlo forward passes of the predictive (reports, export).
+        estimator: "flipout" (Wen et al., 2018: decorrelated perturbations
+            within a batch) or "reparameterization" (one weight draw per batch).
+    """
+
+    hidden_units: Tuple[int, ...] = (128,)
+    prior_scale: float = 1.0
+    samples: int = 50
+    estimator: Literal["flipout", "reparameterization"] = "flipout"
+
+    def __post_init__(self):
+        if self.prior_scale <= 0:
+            raise ConfigError(f"Config key 'model.prior_scale' must be > 0 (the prior's standard deviation), "
+                              f"received {self.prior_scale}.")
+        check_samples(self.samples)
+
+
+@dataclasses.dataclass(frozen=True)
+class DropoutConfig:
+    """An MLP with dropout; `monte_carlo` keeps dropout on at prediction
+    time, the predictive then averaging `samples` passes (Gal & Ghahramani, 2016)."""
+
+    hidden_units: Tuple[int, ...] = (128,)
+    dropout: float = 0.2
+    monte_carlo: bool = True
+    samples: int = 50
+
+    def __post_init__(self):
+        check_samples(self.samples)
+
+
+@dataclasses.dataclass(frozen=True)
+class HeteroscedasticConfig:
+    """A regressor of mean μ(x) and noise scale σ(x)."""
+
+    hidden_units: Tuple[int, ...] = (64, 64)
+
+
+def classifier_preset(config: RunConfig) -> RunConfig:
+    return dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=100, batch_size=64))
+
+
+def regression_preset(config: RunConfig) -> RunConfig:
+    return dataclasses.replace(
+        config, optimizer=dataclasses.replace(config.optimizer, learning_rate=3e-3),
+        train=dataclasses.replace(config.train, epochs=600, batch_size=64))

@@ -1,0 +1,44 @@
+"""Datasets of the bayesian topic.
+
+* digits: foundations' (scikit-learn's 1,797 digits as 64 pixel features, 0..16).
+* gap-1d: y = x sin(x) + ε, ε ~ N(0, σ(x)²) with the known noise scale
+  σ(x) = 0.1 + 0.4 (1 + sin(x / 2)) / 2 and no training input in the gap
+  (−1, 1): aleatoric noise varies with x, and epistemic uncertainty has a
+  region without data to show in.
+* diabetes: foundations' (scikit-learn's 442 patients, 10 features).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from keraslab.core.config import DataConfig
+from keraslab.core.data import Examples
+
+RANGE = (-4.0, 4.0)
+GAP = (-1.0, 1.0)
+
+
+def true_mean(x: np.ndarray) -> np.ndarray:
+    return x * np.sin(x)
+
+
+def true_noise_scale(x: np.ndarray) -> np.ndarray:
+    """σ(x) of the gap-1d problem: between 0.1 and 0.5, varying with x."""
+    return 0.1 + 0.4 * (1.0 + np.sin(x / 2.0)) / 2.0
+
+
+def make_gap_problem(count: int, seed: int) -> Examples:
+    """`count` points with x uniform on [−4, −1] ∪ [1, 4]."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(RANGE[0], RANGE[1], size=count * 2)
+    x = x[(x <= GAP[0]) | (x >= GAP[1])][:count]
+    y = true_mean(x) + rng.normal(size=x.shape) * true_noise_scale(x)
+    return Examples(x[:, None].astype(np.float32), y[:, None].astype(np.float32))
+
+
+def load_gap(config: DataConfig) -> Examples:
+    return make_gap_problem(1000, config.seed)
+
+
+def synthetic_gap(config: DataConfig) -> Examples:
+    return make_gap_problem(200, config.seed)

@@ -1,0 +1,181 @@
+"""What bayesian runs write into their run directory about the test split.
+
+Classifiers: `uncertainty.json` (accuracy, NLL, ECE, out-of-distribution
+ROC AUC of entropy and mutual information), `reliability.png` and
+`out_of_distribution.png`. Regressors: `regression.json` (NLL, MAE; on
+gap-1d the recovery of the true noise σ(x) and the uncertainty in the gap)
+and `regression.png` (data, predictive mean, aleatoric and epistemic bands).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from keraslab.plugins.bayesian import uncertainty as u
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def classifier_measures(model, splits, samples: int) -> dict:
+    """Accuracy, NLL, ECE and out-of-distribution AUCs of the Monte-Carlo predictive."""
+    test = splits.test
+    passes = u.predictive_samples(model, test.features, samples)
+    mean = passes.mean(axis=0)
+    result = {"samples": samples, "accuracy": float(np.mean(mean.argmax(-1) == test.targets)),
+              "nll": u.negative_log_likelihood(mean, test.targets),
+              "ece": u.expected_calibration_error(mean, test.targets), "out_of_distribution": {}}
+    scores = {"entropy": u.entropy(mean)}
+    if samples > 1:
+        scores["mutual_information"] = u.mutual_information(passes)
+    for name, images in u.out_of_distribution_sets(test.features).items():
+        ood = u.predictive_samples(model, images, samples)
+        ood_scores = {"entropy": u.entropy(ood.mean(axis=0))}
+        if samples > 1:
+            ood_scores["mutual_information"] = u.mutual_information(ood)
+        result["out_of_distribution"][name] = {
+            f"auc_{score}": u.separation_auc(scores[score], ood_scores[score]) for score in scores}
+        result["out_of_distribution"][name]["mean_entropy"] = float(ood_scores["entropy"].mean())
+    result["mean_entropy_test"] = float(scores["entropy"].mean())
+    result["_passes"] = passes
+    return result
+
+
+def write_classifier_report(model, splits, run_path) -> None:
+    samples = int(getattr(model, "predictive_samples", 1))
+    result = classifier_measures(model, splits, samples)
+    passes = result.pop("_passes")
+    Path(run_path, "uncertainty.json").write_text(json.dumps(result, indent=2) + "\n")
+    plot_reliability(passes.mean(axis=0), splits.test.targets, result, Path(run_path) / "reliability.png")
+
+
+def plot_reliability(mean_probabilities, targets, result, path: Path) -> Path:
+    """Accuracy against confidence per bin (the diagonal is perfect calibration)."""
+    plt = _pyplot()
+    table = u.calibration_bins(mean_probabilities, targets)
+    centres = (table["edges"][:-1] + table["edges"][1:]) / 2
+    used = table["count"] > 0
+    fig, (ax, hist) = plt.subplots(1, 2, figsize=(9, 3.8))
+    ax.plot([0, 1], [0, 1], color="gray", linestyle="--", label="perfect calibration")
+    ax.bar(centres[used], table["accuracy"][used], width=1 / len(centres), alpha=0.7, edgecolor="black",
+           label="accuracy")
+    ax.set_xlabel("confidence (max probability)")
+    ax.set_ylabel("accuracy")
+    ax.set_title(f"reliability: ECE {result['ece']:.4f}, NLL {result['nll']:.3f}")
+    ax.legend(fontsize=8)
+    hist.bar(centres, table["count"], width=1 / len(centres), edgecolor="black")
+    hist.set_yscale("log")
+    hist.set_xlabel("confidence")
+    hist.set_title(f"test images per bin ({result['samples']} passes)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def regression_outputs(model, features: np.ndarray, samples: int):
+    """(mean, aleatoric σ, epistemic σ) per input, over `samples` passes.
+
+    A model returning {"mean", "stddev"} gives σ_aleatoric; the spread of the
+    means over passes is σ_epistemic (0 for a deterministic network):
+    Var[y] = E_w[σ²(x, w)] + Var_w[μ(x, w)].
+    """
+    import tensorflow as tf
+
+    means, variances = [], []
+    for _ in range(samples):
+        out = model(tf.constant(features), training=False)
+        if isinstance(out, dict):
+            means.append(out["mean"].numpy())
+            variances.append(np.square(out["stddev"].numpy()))
+        else:
+            means.append(out.numpy())
+            variances.append(np.zeros_like(means[-1]))
+    means, variances = np.stack(means), np.stack(variances)
+    return means.mean(axis=0), np.sqrt(variances.mean(axis=0)), means.std(axis=0)
+
+
+def write_regression_report(model, splits, run_path) -> None:
+    run_path = Path(run_path)
+    samples = int(getattr(model, "predictive_samples", 1))
+    test = splits.test
+    targets = test.targets.reshape(len(test), -1)
+    mean, aleatoric, epistemic = regression_outputs(model, test.features, samples)
+    total = np.sqrt(aleatoric ** 2 + epistemic ** 2) + 1e-9
+    result = {"samples": samples, "mae": float(np.mean(np.abs(mean - targets))),
+              "nll": float(np.mean(np.log(total) + (targets - mean) ** 2 / (2 * total ** 2)
+                                   + 0.5 * np.log(2 * np.pi)))}
+    if test.input_shape == (1,) and _dataset(run_path) == "gap-1d":
+        result.update(gap_measures(model, samples))
+    run_path.joinpath("regression.json").write_text(json.dumps(result, indent=2) + "\n")
+    plot_regression(model, splits, samples, result, run_path / "regression.png")
+
+
+def gap_measures(model, samples: int) -> dict:
+    """On gap-1d: relative RMSE of the learned σ(x) against the true one
+    inside the training range, and the mean epistemic σ in the gap against
+    inside the training range."""
+    from keraslab.plugins.bayesian import data
+
+    inside = np.concatenate([np.linspace(data.RANGE[0], data.GAP[0], 150),
+                             np.linspace(data.GAP[1], data.RANGE[1], 150)])
+    gap = np.linspace(data.GAP[0] + 0.1, data.GAP[1] - 0.1, 100)
+    _, aleatoric, epistemic_inside = regression_outputs(model, inside[:, None].astype(np.float32), samples)
+    _, _, epistemic_gap = regression_outputs(model, gap[:, None].astype(np.float32), samples)
+    truth = data.true_noise_scale(inside)[:, None]
+    return {"noise_relative_rmse": float(np.sqrt(np.mean(((aleatoric - truth) / truth) ** 2))),
+            "epistemic_inside": float(epistemic_inside.mean()), "epistemic_gap": float(epistemic_gap.mean()),
+            "epistemic_gap_ratio": float(epistemic_gap.mean() / max(epistemic_inside.mean(), 1e-12))}
+
+
+def plot_regression(model, splits, samples: int, result: dict, path: Path) -> Path:
+    """1-D inputs: data, predictive mean, ±2σ aleatoric and epistemic bands
+    over a grid; more inputs: predicted against true with ±2σ error bars."""
+    plt = _pyplot()
+    test = splits.test
+    fig, ax = plt.subplots(figsize=(7, 4))
+    if test.input_shape == (1,):
+        train = splits.train
+        low, high = float(train.features.min()), float(train.features.max())
+        margin = 0.25 * (high - low)
+        grid = np.linspace(low - margin, high + margin, 400)[:, None].astype(np.float32)
+        mean, aleatoric, epistemic = (a[:, 0] for a in regression_outputs(model, grid, samples))
+        x = grid[:, 0]
+        ax.scatter(train.features[:, 0], train.targets.reshape(len(train), -1)[:, 0], s=4, color="gray", alpha=0.5, label="training data")
+        ax.fill_between(x, mean - 2 * np.sqrt(aleatoric ** 2 + epistemic ** 2),
+                        mean + 2 * np.sqrt(aleatoric ** 2 + epistemic ** 2), alpha=0.2, color="C1",
+                        label="±2σ total (aleatoric + epistemic)")
+        ax.fill_between(x, mean - 2 * aleatoric, mean + 2 * aleatoric, alpha=0.3, color="C0", label="±2σ aleatoric")
+        ax.plot(x, mean, color="C3", label="predictive mean")
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+    else:
+        mean, aleatoric, epistemic = regression_outputs(model, test.features, samples)
+        total = np.sqrt(aleatoric ** 2 + epistemic ** 2)[:, 0]
+        ax.errorbar(test.targets.reshape(len(test), -1)[:, 0], mean[:, 0], yerr=2 * total, fmt=".", alpha=0.6,
+                    label="prediction ±2σ")
+        lims = [float(test.targets.min()), float(test.targets.max())]
+        ax.plot(lims, lims, color="gray", linestyle="--", label="y = ŷ")
+        ax.set_xlabel("true")
+        ax.set_ylabel("predicted")
+    ax.set_title(f"test MAE {result['mae']:.3f}, NLL {result['nll']:.3f}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def _dataset(run_path: Path) -> str:
+    import yaml
+
+    config = run_path / "config.yaml"
+    return yaml.safe_load(config.read_text()).get("data", {}).get("name", "") if config.is_file() else ""

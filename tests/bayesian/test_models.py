@@ -1,0 +1,97 @@
+"""Bayesian models learn on short budgets and report their uncertainty; the
+full targets run in `make test-slow`."""
+import json
+
+import numpy as np
+import pytest
+
+from keraslab.core import actions
+from keraslab.core.export.predict import predict
+from keraslab.core.export.serving import export_run
+
+
+def train(registry, tmp_path, model, *overrides):
+    return actions.start_training(registry, "bayesian", model, runs_root=str(tmp_path), overrides=list(overrides))
+
+
+def test_bnn_flipout_learns_digits_and_knows_noise_from_digits(registry, tmp_path):
+    run, _ = train(registry, tmp_path, "bnn-flipout", "train.epochs=30", "model.samples=10")
+    report = json.loads((run.path / "uncertainty.json").read_text())
+    assert report["samples"] == 10
+    assert report["accuracy"] > 0.85  # 10 classes: chance is 0.1
+    assert 0 <= report["ece"] < 0.2
+    # Noise images get a flatter predictive than test digits.
+    assert report["out_of_distribution"]["noise"]["auc_entropy"] > 0.8
+    assert report["out_of_distribution"]["noise"]["mean_entropy"] > report["mean_entropy_test"]
+    assert (run.path / "reliability.png").stat().st_size > 5_000
+    version = export_run(registry, str(run.path), out=str(tmp_path / "exports"), samples=20)
+    from sklearn.datasets import load_digits
+
+    row = predict(str(version), {"instances": load_digits().data[:3].tolist()})["predictions"][0]
+    assert set(row) == {"mean", "stddev", "probabilities", "class_id", "entropy"}
+    assert sum(row["probabilities"]) == pytest.approx(1.0, abs=1e-5) and max(row["stddev"]) > 0
+
+
+def test_kl_is_divided_by_the_training_set_size(registry, tmp_path):
+    from keraslab.core import building
+
+    plugin = registry.get("bayesian")
+    spec = plugin.model("bnn-flipout")
+    config = actions.resolve_run_config(plugin, spec, overrides=["data.synthetic=true"])
+    splits = building.load_splits(plugin, spec, config.data)
+    model = building.build_model(spec, config, building.data_info(splits))
+    model(splits.train.features[:2])
+    import tensorflow_probability as tfp
+
+    layer = model.get_layer("logits")
+    total = float(tfp.distributions.kl_divergence(layer.kernel_posterior, layer.kernel_prior).numpy())
+    assert float(sum(l.numpy() for l in layer.losses)) == pytest.approx(total / len(splits.train), rel=1e-5)
+
+
+def test_monte_carlo_dropout_varies_between_passes_and_the_baseline_does_not(registry, tmp_path):
+    from keraslab.core import building
+
+    plugin = registry.get("bayesian")
+    features = None
+    outputs = {}
+    for name in ("mc-dropout", "deterministic"):
+        spec = plugin.model(name)
+        config = actions.resolve_run_config(plugin, spec, overrides=["data.synthetic=true"])
+        splits = building.load_splits(plugin, spec, config.data)
+        model = building.build_model(spec, config, building.data_info(splits))
+        features = splits.test.features[:4]
+        outputs[name] = [model(features, training=False).numpy() for _ in range(2)]
+    assert not np.allclose(*outputs["mc-dropout"])
+    np.testing.assert_array_equal(*outputs["deterministic"])
+
+
+def test_heteroscedastic_regressor_learns_the_noise_and_plots_both_bands(registry, tmp_path):
+    run, summary = train(registry, tmp_path, "heteroscedastic", "train.epochs=60")
+    report = json.loads((run.path / "regression.json").read_text())
+    # y = x sin x spans about [−3.5, 1.8] on the training range: a MAE of 0.6 is learning.
+    assert summary["metrics"]["test"]["mae"] < 0.6
+    assert report["noise_relative_rmse"] < 0.45  # the best constant σ scores 0.53
+    assert (run.path / "regression.png").stat().st_size > 10_000
+    version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
+    rows = predict(str(version), {"instances": [[-3.0], [3.0]]})["predictions"]
+    assert all(set(r) == {"mean", "stddev"} and r["stddev"][0] > 0 for r in rows)
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("model.prior_scale=0", "'model.prior_scale' must be > 0"),
+    ("model.samples=0", "'model.samples' must be at least 1"),
+])
+def test_impossible_settings_are_refused_before_any_write(cli_runner, tmp_path, setting, message):
+    result = cli_runner("bayesian", "train", "bnn-flipout", "--synthetic", "--set", setting,
+                        "--runs-root", str(tmp_path))
+    assert result.exit_code == 2 and message in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_heteroscedastic_regressor_takes_flat_targets(registry, tmp_path):
+    run, summary = train(registry, tmp_path, "heteroscedastic", "data.name=diabetes", "train.epochs=40")
+    report = json.loads((run.path / "regression.json").read_text())
+    # Disease progression spans 25..346 (std 77): predicting the mean scores a MAE of 66.
+    assert summary["metrics"]["test"]["mae"] < 60
+    assert report["mae"] == pytest.approx(summary["metrics"]["test"]["mae"], rel=1e-3)
+    assert "noise_relative_rmse" not in report and (run.path / "regression.png").is_file()

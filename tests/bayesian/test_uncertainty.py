@@ -1,0 +1,39 @@
+"""Uncertainty measures checked against hand computations."""
+import numpy as np
+import pytest
+
+from keraslab.plugins.bayesian import uncertainty as u
+
+
+def test_entropy_and_mutual_information_by_hand():
+    # Two passes that disagree with certainty: the mean is uniform over two
+    # classes (H = log 2), each pass has H = 0, so all of it is epistemic.
+    passes = np.array([[[1.0, 0.0]], [[0.0, 1.0]]])
+    assert u.entropy(passes.mean(axis=0))[0] == pytest.approx(np.log(2))
+    assert u.mutual_information(passes)[0] == pytest.approx(np.log(2))
+    # Two passes that agree on a uniform prediction: no epistemic part.
+    agree = np.array([[[0.5, 0.5]], [[0.5, 0.5]]])
+    assert u.mutual_information(agree)[0] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_expected_calibration_error_by_hand():
+    # Confidence 0.9 on four examples, three right: |0.75 − 0.9| = 0.15.
+    # Confidence 0.6 on one example, right: |1 − 0.6| = 0.4. ECE = 4/5·0.15 + 1/5·0.4.
+    p = np.array([[0.9, 0.1]] * 4 + [[0.6, 0.4]])
+    targets = np.array([0, 0, 0, 1, 0])
+    assert u.expected_calibration_error(p, targets) == pytest.approx(0.8 * 0.15 + 0.2 * 0.4)
+    assert u.negative_log_likelihood(p, targets) == pytest.approx(-np.mean(np.log([0.9, 0.9, 0.9, 0.1, 0.6])))
+
+
+def test_separation_auc_orders_scores():
+    assert u.separation_auc(np.array([0.1, 0.2]), np.array([0.3, 0.4])) == 1.0
+    assert u.separation_auc(np.array([0.3, 0.4]), np.array([0.1, 0.2])) == 0.0
+
+
+def test_out_of_distribution_sets_stay_in_the_input_range():
+    features = np.random.default_rng(0).uniform(0, 16, size=(10, 64)).astype(np.float32)
+    sets = u.out_of_distribution_sets(features)
+    assert set(sets) == {"noise", "inverted"}
+    for images in sets.values():
+        assert images.shape == features.shape and images.min() >= 0 and images.max() <= 16
+    np.testing.assert_allclose(sets["inverted"], features.max() - features)
