@@ -46,4 +46,5 @@ plugin = Plugin(
         DatasetSpec("diabetes", "scikit-learn's 442 patients, 10 features, disease progression.",
                     f"{_FOUNDATIONS_DATA}:load_diabetes", f"{_FOUNDATIONS_DATA}:synthetic_regression"),
     ),
+    commands="keraslab.plugins.bayesian.cli:commands",
 )

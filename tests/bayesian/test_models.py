@@ -95,3 +95,24 @@ def test_heteroscedastic_regressor_takes_flat_targets(registry, tmp_path):
     assert summary["metrics"]["test"]["mae"] < 60
     assert report["mae"] == pytest.approx(summary["metrics"]["test"]["mae"], rel=1e-3)
     assert "noise_relative_rmse" not in report and (run.path / "regression.png").is_file()
+
+
+def test_uncertainty_command_splits_aleatoric_from_epistemic(cli_runner, registry, tmp_path):
+    run, _ = train(registry, tmp_path, "mc-dropout", "train.epochs=3", "data.synthetic=true", "model.samples=8")
+    request = tmp_path / "request.json"
+    rng = np.random.default_rng(0)
+    request.write_text(json.dumps({"instances": rng.uniform(0, 16, size=(3, 64)).tolist()}))
+    result = cli_runner("bayesian", "uncertainty", str(run.path), "--input", str(request), "--json")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["samples"] == 8 and len(answer["predictions"]) == 3
+    for row in answer["predictions"]:
+        # H[p̄] = E_s H[p_s] + I: the two parts add up, and neither is negative.
+        assert row["total"] == pytest.approx(row["aleatoric"] + row["epistemic"], abs=1e-6)
+        assert row["aleatoric"] >= 0 and row["epistemic"] >= -1e-6 and 0 <= row["class_id"] < 10
+    table = cli_runner("bayesian", "uncertainty", str(run.path), "--input", str(request), "--samples", "2")
+    assert table.exit_code == 0 and "2 Monte-Carlo pass(es)" in table.output
+
+    request.write_text(json.dumps({"instances": [[1.0, 2.0]]}))
+    wrong = cli_runner("bayesian", "uncertainty", str(run.path), "--input", str(request))
+    assert wrong.exit_code == 2 and "examples of shape [2]; expected" in wrong.output

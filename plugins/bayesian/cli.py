@@ -1,0 +1,91 @@
+"""Commands of `keraslab bayesian` beyond train/evaluate/export."""
+from __future__ import annotations
+
+import json
+
+import click
+import numpy as np
+
+from keraslab.core.errors import KeraslabError
+
+
+def read_examples(path: str, input_shape) -> np.ndarray:
+    """The "instances" of a TF Serving request body, as float32 rows of `input_shape`."""
+    from keraslab.core.export.predict import read_request
+
+    request = read_request(path)
+    instances = request.get("instances") if isinstance(request, dict) else None
+    expected = f"expected a JSON object {{\"instances\": [...]}} of examples of shape {list(input_shape)}"
+    if not isinstance(instances, list) or not instances:
+        raise KeraslabError(f"'{path}' has no \"instances\" list; {expected}.")
+    try:
+        examples = np.asarray(instances, np.float32)
+    except (TypeError, ValueError):
+        raise KeraslabError(f"'{path}' has instances that are not all numbers of one shape; {expected}.") from None
+    if examples.shape[1:] != tuple(input_shape):
+        raise KeraslabError(f"'{path}' has examples of shape {list(examples.shape[1:])}; {expected}.")
+    return examples
+
+
+@click.command("uncertainty")
+@click.argument("run")
+@click.option("--input", "input_file", required=True,
+              help='Examples as a JSON request body, as for `keraslab predict`: {"instances": [...]}.')
+@click.option("--samples", type=int, help="Monte-Carlo passes (default: the model's `samples`).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def uncertainty(ctx, run, input_file, samples, as_json):
+    """Prediction with its aleatoric and epistemic uncertainty, per example.
+
+    Classifiers: total = H[p̄], aleatoric = mean of H[p_s], epistemic = their
+    difference (mutual information), in nats. Regressors: σ_aleatoric
+    (predicted noise) and σ_epistemic (spread of the mean over passes).
+    """
+    from keraslab.core import actions
+    from keraslab.core.rundir import RunDir
+    from keraslab.core.trainer.loop import load_trained
+    from keraslab.entrypoints.cli import registry_of
+    from keraslab.plugins.bayesian import report
+    from keraslab.plugins.bayesian import uncertainty as u
+
+    opened = RunDir.open(run)
+    opened.require_complete("explain")
+    plugin = registry_of(ctx).get("bayesian")
+    spec = plugin.model(opened.state["model"])
+    built = load_trained(plugin, spec, actions.load_run_config(spec, opened), opened)
+    passes = samples if samples is not None else int(getattr(built.model, "predictive_samples", 1))
+    if passes < 1:
+        raise KeraslabError(f"--samples must be at least 1, received {passes}.")
+    examples = read_examples(input_file, built.splits.train.input_shape)
+    rows = []
+    if spec.task == "classification":
+        draws = u.predictive_samples(built.model, examples, passes)
+        mean = draws.mean(axis=0)
+        total, aleatoric = u.entropy(mean), u.entropy(draws).mean(axis=0)
+        for i in range(len(examples)):
+            rows.append({"class_id": int(mean[i].argmax()), "probability": float(mean[i].max()),
+                         "total": float(total[i]), "aleatoric": float(aleatoric[i]),
+                         "epistemic": float(total[i] - aleatoric[i])})
+    else:
+        mean, aleatoric, epistemic = report.regression_outputs(built.model, examples, passes)
+        for i in range(len(examples)):
+            rows.append({"mean": mean[i].tolist(), "aleatoric_stddev": aleatoric[i].tolist(),
+                         "epistemic_stddev": epistemic[i].tolist()})
+    if as_json:
+        click.echo(json.dumps({"samples": passes, "predictions": rows}, indent=2))
+        return
+    click.echo(f"{passes} Monte-Carlo pass(es)")
+    if spec.task == "classification":
+        click.echo("example  class  probability  entropy (total)  aleatoric  epistemic   [nats]")
+        for i, r in enumerate(rows):
+            click.echo(f"{i:>7}  {r['class_id']:>5}  {r['probability']:11.4f}  {r['total']:15.4f}  "
+                       f"{r['aleatoric']:9.4f}  {r['epistemic']:9.4f}")
+    else:
+        click.echo("example  mean        σ aleatoric  σ epistemic")
+        for i, r in enumerate(rows):
+            click.echo(f"{i:>7}  {r['mean'][0]:10.4f}  {r['aleatoric_stddev'][0]:11.4f}  "
+                       f"{r['epistemic_stddev'][0]:11.4f}")
+
+
+def commands():
+    return [uncertainty]
