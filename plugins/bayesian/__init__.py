@@ -10,6 +10,7 @@ _MODELS = "keraslab.plugins.bayesian.models"
 _DATA = "keraslab.plugins.bayesian.data"
 _FOUNDATIONS_DATA = "keraslab.plugins.foundations.data"
 _CLASSIFIER_REPORT = "keraslab.plugins.bayesian.report:write_classifier_report"
+_REGRESSION_REPORT = "keraslab.plugins.bayesian.report:write_regression_report"
 
 
 def _classifier(name, description, builder, model_config, training):
@@ -35,8 +36,13 @@ plugin = Plugin(
         ModelSpec(name="heteroscedastic", description="Regressor of mean and noise σ(x), Gaussian NLL.",
                   build=f"{_MODELS}:build_heteroscedastic", config=config.HeteroscedasticConfig(),
                   training="custom_step", task="regression", default_dataset="gap-1d",
-                  preset=config.regression_preset, export=f"{_MODELS}:export_heteroscedastic",
-                  report="keraslab.plugins.bayesian.report:write_regression_report"),
+                  preset=config.regression_preset, export=f"{_MODELS}:export_regressor",
+                  report=_REGRESSION_REPORT),
+        ModelSpec(name="evidential", description="Deep evidential regression: aleatoric and epistemic in one pass.",
+                  build=f"{_MODELS}:build_evidential", config=config.EvidentialConfig(),
+                  training="custom_step", task="regression", default_dataset="gap-1d",
+                  preset=config.regression_preset, export=f"{_MODELS}:export_regressor",
+                  report=_REGRESSION_REPORT),
     ),
     datasets=(
         DatasetSpec("digits", "scikit-learn's 1,797 digits as 64 pixel features (0..16).",

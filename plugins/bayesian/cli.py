@@ -87,5 +87,34 @@ def uncertainty(ctx, run, input_file, samples, as_json):
                        f"{r['epistemic_stddev'][0]:11.4f}")
 
 
+@click.command("ensemble")
+@click.option("--model", default="deterministic", show_default=True, help="The member network (a classifier).")
+@click.option("--members", type=int, default=5, show_default=True, help="Independently seeded members (at least 2).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Config override for every member.")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Ensemble directory (default runs/bayesian/ensemble/<time>); an unfinished one continues.")
+@click.pass_context
+def ensemble(ctx, model, members, settings, out):
+    """Train N seeded members through the shared trainer; report the ensemble's accuracy, calibration and OOD AUC."""
+    import datetime as _dt
+    from pathlib import Path
+
+    from keraslab.entrypoints.cli import registry_of
+    from keraslab.plugins.bayesian import ensemble as deep_ensemble
+
+    registry = registry_of(ctx)
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = Path(out) if out else Path("runs") / "bayesian" / "ensemble" / stamp
+    paths = deep_ensemble.train_members(registry, model, members, folder, settings, echo=click.echo)
+    result = deep_ensemble.evaluate_ensemble(registry, paths, folder)
+    click.echo(f"{members} x {model}: accuracy {result['accuracy']:.4f} (members "
+               f"{', '.join(f'{a:.4f}' for a in result['member_accuracy'])}), NLL {result['nll']:.4f}, "
+               f"ECE {result['ece']:.4f}")
+    for name, aucs in result["out_of_distribution"].items():
+        click.echo(f"  {name:<9} AUC entropy {aucs['auc_entropy']:.3f}, mutual information "
+                   f"{aucs['auc_mutual_information']:.3f}")
+    click.echo(f"Results: {folder / deep_ensemble.ENSEMBLE_FILE}, plot: {folder / 'reliability.png'}")
+
+
 def commands():
-    return [uncertainty]
+    return [uncertainty, ensemble]

@@ -58,6 +58,19 @@ class HeteroscedasticConfig:
     hidden_units: Tuple[int, ...] = (64, 64)
 
 
+@dataclasses.dataclass(frozen=True)
+class EvidentialConfig:
+    """Deep evidential regression.
+
+    Attributes:
+        hidden_units: widths of the hidden layers.
+        regularizer: λ of the evidence regulariser |y − γ| (2ν + α).
+    """
+
+    hidden_units: Tuple[int, ...] = (64, 64)
+    regularizer: float = 0.01
+
+
 def classifier_preset(config: RunConfig) -> RunConfig:
     return dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=100, batch_size=64))
 

@@ -12,7 +12,9 @@ import numpy as np
 import tensorflow as tf
 
 from keraslab.core.contract import DataInfo
-from keraslab.plugins.bayesian.config import DropoutConfig, HeteroscedasticConfig, VariationalConfig
+from keraslab.core.trainer.own_loss import OwnLossModel
+from keraslab.plugins.bayesian.config import (DropoutConfig, EvidentialConfig, HeteroscedasticConfig,
+                                              VariationalConfig)
 
 layers = tf.keras.layers
 
@@ -93,26 +95,36 @@ def build_dropout_mlp(config: DropoutConfig, info: DataInfo) -> tf.keras.Model:
     return model
 
 
+def regression_trunk(hidden_units, info: DataInfo):
+    """(inputs, features): standardised inputs through ReLU dense layers."""
+    inputs = features_input(info)
+    x = standardizer(info)(layers.Flatten()(inputs))
+    for i, units in enumerate(hidden_units):
+        x = layers.Dense(units, activation="relu", name=f"dense_{i}")(x)
+    return inputs, x
+
+
+def target_statistics(info: DataInfo):
+    """(targets per example, mean, standard deviation) of the training
+    targets: heads work on unit scale, outputs are in the targets' units."""
+    train_targets = np.asarray(info.train_targets, np.float64).reshape(info.num_train_examples, -1)
+    return train_targets.shape[1], float(train_targets.mean()), float(train_targets.std()) or 1.0
+
+
 def gaussian_nll(y: tf.Tensor, mean: tf.Tensor, scale: tf.Tensor) -> tf.Tensor:
     """−log N(y; μ, σ²) up to the constant ½ log 2π: (y − μ)²/(2σ²) + log σ, per example."""
     return tf.reduce_sum(tf.square(y - mean) / (2.0 * tf.square(scale)) + tf.math.log(scale), axis=-1)
 
 
-class Heteroscedastic(tf.keras.Model):
+class Heteroscedastic(OwnLossModel):
     """Regression with input-dependent noise (Nix & Weigend, 1994): the
     network outputs μ(x) and σ(x) = softplus(s(x)) + 10⁻³ and is trained on
     the Gaussian negative log-likelihood, so σ(x) learns the aleatoric noise."""
 
     def __init__(self, config: HeteroscedasticConfig, info: DataInfo):
         super().__init__(name="heteroscedastic")
-        inputs = features_input(info)
-        x = standardizer(info)(layers.Flatten()(inputs))
-        for i, units in enumerate(config.hidden_units):
-            x = layers.Dense(units, activation="relu", name=f"dense_{i}")(x)
-        train_targets = np.asarray(info.train_targets, np.float64).reshape(info.num_train_examples, -1)
-        targets = train_targets.shape[1]
-        target_scale = float(train_targets.std()) or 1.0
-        target_mean = float(train_targets.mean())
+        inputs, x = regression_trunk(config.hidden_units, info)
+        targets, target_mean, target_scale = target_statistics(info)
         mean = layers.Dense(targets, name="mean")(x)
         raw_scale = layers.Dense(targets, name="raw_scale")(x)
         # The outputs are in the targets' units: the heads work on unit scale.
@@ -120,34 +132,22 @@ class Heteroscedastic(tf.keras.Model):
                    "stddev": layers.Lambda(lambda s: target_scale * (tf.nn.softplus(s) + 1e-3),
                                            name="stddev")(raw_scale)}
         self.network = tf.keras.Model(inputs, outputs)
-        self.loss_tracker = tf.keras.metrics.Mean(name="loss")
         self.mae_tracker = tf.keras.metrics.MeanAbsoluteError(name="mae")
 
     def call(self, x, training=False):
         return self.network(x, training=training)
 
     @property
-    def metrics(self):
-        return [self.loss_tracker, self.mae_tracker]
+    def own_metrics(self):
+        return [self.mae_tracker]
 
-    def _loss(self, data, training):
+    def own_loss(self, data, training):
         x, y = data
         out = self(x, training=training)
         y = tf.reshape(tf.cast(y, out["mean"].dtype), tf.shape(out["mean"]))  # (n,) targets as (n, 1)
         loss = tf.reduce_mean(gaussian_nll(y, out["mean"], out["stddev"]))
         self.mae_tracker.update_state(y, out["mean"])
         return loss
-
-    def train_step(self, data):
-        with tf.GradientTape() as tape:
-            loss = self._loss(data, training=True)
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, self.trainable_variables), self.trainable_variables))
-        self.loss_tracker.update_state(loss)
-        return {m.name: m.result() for m in self.metrics}
-
-    def test_step(self, data):
-        self.loss_tracker.update_state(self._loss(data, training=False))
-        return {m.name: m.result() for m in self.metrics}
 
 
 def build_heteroscedastic(config: HeteroscedasticConfig, info: DataInfo) -> tf.keras.Model:
@@ -156,8 +156,73 @@ def build_heteroscedastic(config: HeteroscedasticConfig, info: DataInfo) -> tf.k
     return model
 
 
-def export_heteroscedastic(model, context):
-    """serving_default: `mean` and `stddev` (the aleatoric σ(x)) per input."""
+def export_regressor(model, context):
+    """serving_default: `mean` and `stddev` (the aleatoric σ(x)) per input,
+    and `epistemic_stddev` where the model gives one."""
     from keraslab.core.export.signatures import serving_default
 
     return serving_default(context, lambda features: model(features, training=False))
+
+
+def evidential_nll(y, gamma, nu, alpha, beta) -> tf.Tensor:
+    """−log St(y; γ, β(1+ν)/(να), 2α): the marginal likelihood of y under the
+    Normal-Inverse-Gamma evidence (Amini et al., 2020, eq. 8), Ω = 2β(1 + ν):
+    ½ log(π/ν) − α log Ω + (α + ½) log((y − γ)² ν + Ω) + log Γ(α) − log Γ(α + ½)."""
+    omega = 2.0 * beta * (1.0 + nu)
+    return (0.5 * tf.math.log(np.pi / nu) - alpha * tf.math.log(omega)
+            + (alpha + 0.5) * tf.math.log(tf.square(y - gamma) * nu + omega)
+            + tf.math.lgamma(alpha) - tf.math.lgamma(alpha + 0.5))
+
+
+class Evidential(OwnLossModel):
+    """Deep evidential regression (Amini et al., 2020): one forward pass
+    predicts the Normal-Inverse-Gamma parameters (γ, ν, α, β) of a prior
+    over (μ, σ²), giving
+
+        mean E[μ] = γ,  aleatoric E[σ²] = β / (α − 1),  epistemic Var[μ] = β / (ν (α − 1)).
+
+    Loss = NLL of the evidence + λ |y − γ| (2ν + α): the regulariser takes
+    evidence away from wrong predictions, so ν (the "virtual observations"
+    of μ) stays small where the data give no support, e.g. in a gap.
+    """
+
+    def __init__(self, config: EvidentialConfig, info: DataInfo):
+        super().__init__(name="evidential")
+        inputs, x = regression_trunk(config.hidden_units, info)
+        targets, self.target_mean, self.target_scale = target_statistics(info)
+        positive = lambda name: layers.Dense(targets, activation="softplus", name=name)(x)  # noqa: E731
+        self.network = tf.keras.Model(inputs, {
+            "gamma": layers.Dense(targets, name="gamma")(x), "nu": positive("nu"),
+            "alpha": layers.Lambda(lambda a: a + 1.0, name="alpha")(positive("alpha_minus_one")),
+            "beta": positive("beta")})
+        self.regularizer = config.regularizer
+        self.mae_tracker = tf.keras.metrics.MeanAbsoluteError(name="mae")
+
+    def call(self, x, training=False):
+        """`mean`, aleatoric `stddev` and `epistemic_stddev`, in the targets' units."""
+        p = self.network(x, training=training)
+        nu, alpha, beta = p["nu"] + 1e-6, p["alpha"] + 1e-6, p["beta"] + 1e-6
+        return {"mean": p["gamma"] * self.target_scale + self.target_mean,
+                "stddev": self.target_scale * tf.sqrt(beta / (alpha - 1.0)),
+                "epistemic_stddev": self.target_scale * tf.sqrt(beta / (nu * (alpha - 1.0)))}
+
+    @property
+    def own_metrics(self):
+        return [self.mae_tracker]
+
+    def own_loss(self, data, training):
+        x, y = data
+        p = self.network(x, training=training)
+        y = tf.reshape(tf.cast(y, p["gamma"].dtype), tf.shape(p["gamma"]))
+        unit_y = (y - self.target_mean) / self.target_scale
+        nu, alpha, beta = p["nu"] + 1e-6, p["alpha"] + 1e-6, p["beta"] + 1e-6
+        nll = evidential_nll(unit_y, p["gamma"], nu, alpha, beta)
+        penalty = tf.abs(unit_y - p["gamma"]) * (2.0 * nu + alpha)
+        self.mae_tracker.update_state(y, p["gamma"] * self.target_scale + self.target_mean)
+        return tf.reduce_mean(nll + self.regularizer * penalty)
+
+
+def build_evidential(config: EvidentialConfig, info: DataInfo) -> tf.keras.Model:
+    model = Evidential(config, info)
+    model(tf.zeros([1, *info.input_shape]))
+    return model

@@ -86,21 +86,22 @@ def regression_outputs(model, features: np.ndarray, samples: int):
 
     A model returning {"mean", "stddev"} gives σ_aleatoric; the spread of the
     means over passes is σ_epistemic (0 for a deterministic network):
-    Var[y] = E_w[σ²(x, w)] + Var_w[μ(x, w)].
+    Var[y] = E_w[σ²(x, w)] + Var_w[μ(x, w)]. A model that also returns
+    `epistemic_stddev` (evidential) adds its own epistemic variance.
     """
     import tensorflow as tf
 
-    means, variances = [], []
+    means, variances, epistemic = [], [], []
     for _ in range(samples):
         out = model(tf.constant(features), training=False)
-        if isinstance(out, dict):
-            means.append(out["mean"].numpy())
-            variances.append(np.square(out["stddev"].numpy()))
-        else:
-            means.append(out.numpy())
-            variances.append(np.zeros_like(means[-1]))
-    means, variances = np.stack(means), np.stack(variances)
-    return means.mean(axis=0), np.sqrt(variances.mean(axis=0)), means.std(axis=0)
+        out = out if isinstance(out, dict) else {"mean": out}
+        means.append(out["mean"].numpy())
+        variances.append(np.square(out["stddev"].numpy()) if "stddev" in out else np.zeros_like(means[-1]))
+        epistemic.append(np.square(out["epistemic_stddev"].numpy()) if "epistemic_stddev" in out
+                         else np.zeros_like(means[-1]))
+    means, variances, epistemic = np.stack(means), np.stack(variances), np.stack(epistemic)
+    return (means.mean(axis=0), np.sqrt(variances.mean(axis=0)),
+            np.sqrt(means.var(axis=0) + epistemic.mean(axis=0)))
 
 
 def write_regression_report(model, splits, run_path) -> None:

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from keraslab.core.contract import DataInfo
 from keraslab.core.export.signatures import classifier_outputs, image_signatures
+from keraslab.core.trainer.own_loss import OwnLossModel
 from keraslab.plugins.vision.config import (AlexNetConfig, Augmentation, CNNConfig, InceptionConfig, MLPConfig,
                                             ResNetConfig)
 
@@ -208,7 +209,7 @@ def box_iou(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
     return inter / tf.maximum(area(a) + area(b) - inter, 1e-9)
 
 
-class Detector(tf.keras.Model):
+class Detector(OwnLossModel):
     """Single-object detection: class logits and a box (y0, x0, y1, x1) in [0, 1].
 
     Loss = cross-entropy(class) + λ · smooth-L1(box) (Girshick, 2015: the
@@ -228,7 +229,6 @@ class Detector(tf.keras.Model):
                    "box": layers.Dense(4, activation="sigmoid", name="box")(x)}
         self.network = tf.keras.Model(inputs, outputs)
         self.box_weight = config.box_weight
-        self.loss_tracker = tf.keras.metrics.Mean(name="loss")
         self.accuracy_tracker = tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")
         self.iou_tracker = tf.keras.metrics.Mean(name="box_iou")
 
@@ -236,10 +236,10 @@ class Detector(tf.keras.Model):
         return self.network(x, training=training)
 
     @property
-    def metrics(self):
-        return [self.loss_tracker, self.accuracy_tracker, self.iou_tracker]
+    def own_metrics(self):
+        return [self.accuracy_tracker, self.iou_tracker]
 
-    def _loss(self, data, training):
+    def own_loss(self, data, training):
         x, target = data
         classes, boxes = tf.cast(target[:, 0], tf.int64), target[:, 1:]
         out = self(x, training=training)
@@ -248,18 +248,7 @@ class Detector(tf.keras.Model):
         box_loss = tf.reduce_mean(tf.keras.losses.huber(boxes, out["box"], delta=0.1))
         self.accuracy_tracker.update_state(classes, out["logits"])
         self.iou_tracker.update_state(box_iou(boxes, out["box"]))
-        return class_loss + self.box_weight * box_loss + tf.add_n(self.losses or [0.0])
-
-    def train_step(self, data):
-        with tf.GradientTape() as tape:
-            loss = self._loss(data, training=True)
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, self.trainable_variables), self.trainable_variables))
-        self.loss_tracker.update_state(loss)
-        return {m.name: m.result() for m in self.metrics}
-
-    def test_step(self, data):
-        self.loss_tracker.update_state(self._loss(data, training=False))
-        return {m.name: m.result() for m in self.metrics}
+        return class_loss + self.box_weight * box_loss
 
 
 def build_detection(config, info: DataInfo) -> tf.keras.Model:
@@ -280,7 +269,7 @@ def export_detection(model, context):
     return image_signatures(context, outputs)
 
 
-class Siamese(tf.keras.Model):
+class Siamese(OwnLossModel):
     """A shared encoder f with ‖f(x)‖ = 1, trained on every pair (i, j) of a
     batch with the contrastive loss (Hadsell, Chopra & LeCun, 2006):
 
@@ -302,16 +291,15 @@ class Siamese(tf.keras.Model):
         self.encoder = tf.keras.Model(inputs, layers.UnitNormalization(name="unit")(x))
         self.margin = config.margin
         self.held_out = tf.constant(list(config.held_out_classes) or [-1], tf.int64)
-        self.loss_tracker = tf.keras.metrics.Mean(name="loss")
 
     def call(self, x, training=False):
         return self.encoder(x, training=training)
 
-    @property
-    def metrics(self):
-        return [self.loss_tracker]
-
-    def _contrastive(self, x, labels, training):
+    def own_loss(self, data, training):
+        x, labels = data
+        if training:
+            keep = tf.reduce_all(tf.not_equal(labels[:, None], self.held_out[None, :]), axis=1)
+            x, labels = tf.boolean_mask(x, keep), tf.boolean_mask(labels, keep)
         embeddings = self(x, training=training)
         distances = tf.sqrt(tf.maximum(
             2.0 - 2.0 * tf.matmul(embeddings, embeddings, transpose_b=True), 1e-12))  # unit vectors
@@ -319,21 +307,6 @@ class Siamese(tf.keras.Model):
         off_diagonal = 1.0 - tf.eye(tf.shape(labels)[0])
         pair_loss = same * distances ** 2 + (1.0 - same) * tf.nn.relu(self.margin - distances) ** 2
         return tf.reduce_sum(pair_loss * off_diagonal) / tf.maximum(tf.reduce_sum(off_diagonal), 1.0)
-
-    def train_step(self, data):
-        x, labels = data
-        keep = tf.reduce_all(tf.not_equal(labels[:, None], self.held_out[None, :]), axis=1)
-        x, labels = tf.boolean_mask(x, keep), tf.boolean_mask(labels, keep)
-        with tf.GradientTape() as tape:
-            loss = self._contrastive(x, labels, training=True)
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, self.trainable_variables), self.trainable_variables))
-        self.loss_tracker.update_state(loss)
-        return {"loss": self.loss_tracker.result()}
-
-    def test_step(self, data):
-        x, labels = data
-        self.loss_tracker.update_state(self._contrastive(x, labels, training=False))
-        return {"loss": self.loss_tracker.result()}
 
 
 def build_siamese(config, info: DataInfo) -> tf.keras.Model:

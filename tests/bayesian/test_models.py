@@ -116,3 +116,37 @@ def test_uncertainty_command_splits_aleatoric_from_epistemic(cli_runner, registr
     request.write_text(json.dumps({"instances": [[1.0, 2.0]]}))
     wrong = cli_runner("bayesian", "uncertainty", str(run.path), "--input", str(request))
     assert wrong.exit_code == 2 and "examples of shape [2]; expected" in wrong.output
+
+
+def test_evidential_regressor_learns_and_serves_both_uncertainties(registry, tmp_path):
+    run, summary = train(registry, tmp_path, "evidential", "train.epochs=60")
+    assert summary["metrics"]["test"]["mae"] < 0.6  # as for the heteroscedastic model above
+    report = json.loads((run.path / "regression.json").read_text())
+    assert report["epistemic_inside"] > 0 and report["epistemic_gap"] > 0
+    version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
+    row = predict(str(version), {"instances": [[0.0]]})["predictions"][0]
+    assert set(row) == {"mean", "stddev", "epistemic_stddev"} and row["epistemic_stddev"][0] > 0
+
+
+def test_ensemble_trains_seeded_members_and_reports_their_disagreement(cli_runner, tmp_path):
+    out = tmp_path / "ensemble"
+    result = cli_runner("bayesian", "ensemble", "--members", "2", "--set", "data.synthetic=true",
+                        "--set", "train.epochs=3", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "ensemble.json").read_text())
+    assert report["members"] == 2 and len(report["member_accuracy"]) == 2
+    seeds = [json.loads((out / f"member{i}" / "summary.json").read_text())["seed"] for i in range(2)]
+    assert seeds == [0, 1]
+    assert set(report["out_of_distribution"]["noise"]) == {"auc_entropy", "auc_mutual_information"}
+    assert (out / "reliability.png").is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--members", "1"], "at least 2 members, received 1"),
+    (["--model", "heteroscedastic"], "combine classifiers"),
+    (["--set", "model.samples=0"], "'model.samples' must be at least 1"),
+])
+def test_impossible_ensembles_are_refused_before_any_write(cli_runner, tmp_path, args, message):
+    result = cli_runner("bayesian", "ensemble", "--out", str(tmp_path / "ensemble"), *args)
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "ensemble").exists()

@@ -37,3 +37,14 @@ def test_out_of_distribution_sets_stay_in_the_input_range():
     for images in sets.values():
         assert images.shape == features.shape and images.min() >= 0 and images.max() <= 16
     np.testing.assert_allclose(sets["inverted"], features.max() - features)
+
+
+def test_evidential_nll_is_the_student_t_marginal():
+    from scipy import stats
+
+    from keraslab.plugins.bayesian.models import evidential_nll
+
+    y, gamma, nu, alpha, beta = 0.7, 0.2, 1.5, 2.5, 0.8
+    scale = np.sqrt(beta * (1 + nu) / (nu * alpha))
+    expected = -stats.t.logpdf(y, df=2 * alpha, loc=gamma, scale=scale)
+    assert float(evidential_nll(*(np.float64(v) for v in (y, gamma, nu, alpha, beta)))) == pytest.approx(expected)
