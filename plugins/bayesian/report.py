@@ -104,9 +104,9 @@ def regression_outputs(model, features: np.ndarray, samples: int):
             np.sqrt(means.var(axis=0) + epistemic.mean(axis=0)))
 
 
-def write_regression_report(model, splits, run_path) -> None:
-    run_path = Path(run_path)
-    samples = int(getattr(model, "predictive_samples", 1))
+def regression_measures(model, splits, samples: int, dataset: str) -> dict:
+    """Test MAE and Gaussian NLL of the predictive N(mean, σ_aleatoric² + σ_epistemic²);
+    on gap-1d also `gap_measures`."""
     test = splits.test
     targets = test.targets.reshape(len(test), -1)
     mean, aleatoric, epistemic = regression_outputs(model, test.features, samples)
@@ -114,8 +114,15 @@ def write_regression_report(model, splits, run_path) -> None:
     result = {"samples": samples, "mae": float(np.mean(np.abs(mean - targets))),
               "nll": float(np.mean(np.log(total) + (targets - mean) ** 2 / (2 * total ** 2)
                                    + 0.5 * np.log(2 * np.pi)))}
-    if test.input_shape == (1,) and _dataset(run_path) == "gap-1d":
+    if test.input_shape == (1,) and dataset == "gap-1d":
         result.update(gap_measures(model, samples))
+    return result
+
+
+def write_regression_report(model, splits, run_path) -> None:
+    run_path = Path(run_path)
+    samples = int(getattr(model, "predictive_samples", 1))
+    result = regression_measures(model, splits, samples, _dataset(run_path))
     run_path.joinpath("regression.json").write_text(json.dumps(result, indent=2) + "\n")
     plot_regression(model, splits, samples, result, run_path / "regression.png")
 

@@ -150,3 +150,13 @@ def test_impossible_ensembles_are_refused_before_any_write(cli_runner, tmp_path,
     result = cli_runner("bayesian", "ensemble", "--out", str(tmp_path / "ensemble"), *args)
     assert result.exit_code == 2 and message in result.output
     assert not (tmp_path / "ensemble").exists()
+
+
+def test_conjugate_baseline_is_most_uncertain_in_the_gap(cli_runner, tmp_path):
+    result = cli_runner("bayesian", "conjugate", "--out", str(tmp_path / "c"))
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "c" / "conjugate.json").read_text())
+    assert report["epistemic_gap_ratio"] > 2 and report["mae"] < 0.4
+    assert (tmp_path / "c" / "conjugate.png").stat().st_size > 10_000
+    wrong = cli_runner("bayesian", "conjugate", "--dataset", "diabetes", "--out", str(tmp_path / "d"))
+    assert wrong.exit_code == 2 and "--basis rbf takes 1-D inputs" in wrong.output and not (tmp_path / "d").exists()

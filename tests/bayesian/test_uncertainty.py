@@ -48,3 +48,19 @@ def test_evidential_nll_is_the_student_t_marginal():
     scale = np.sqrt(beta * (1 + nu) / (nu * alpha))
     expected = -stats.t.logpdf(y, df=2 * alpha, loc=gamma, scale=scale)
     assert float(evidential_nll(*(np.float64(v) for v in (y, gamma, nu, alpha, beta)))) == pytest.approx(expected)
+
+
+def test_conjugate_posterior_is_ridge_regression_and_finds_the_noise():
+    from keraslab.plugins.bayesian.conjugate import BayesianLinearRegression
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 3))
+    t = x @ np.array([1.0, -2.0, 0.5]) + 3.0 + rng.normal(scale=0.3, size=500)
+    model = BayesianLinearRegression(basis="linear").fit(x, t)
+    # The posterior mean is the ridge solution with λ = α / β on the same features.
+    phi = model.features(x)
+    ridge = np.linalg.solve(phi.T @ phi + (model.alpha / model.beta) * np.eye(4), phi.T @ t)
+    np.testing.assert_allclose(model.mean_weights, ridge, rtol=1e-6)
+    assert 1 / np.sqrt(model.beta) == pytest.approx(0.3, rel=0.1)  # evidence maximisation finds the noise
+    mean, aleatoric, epistemic = model.predict(x[:5])
+    assert mean.shape == aleatoric.shape == epistemic.shape == (5, 1) and np.all(epistemic > 0)
