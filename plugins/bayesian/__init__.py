@@ -1,6 +1,6 @@
 """The `bayesian` topic: Bayes by backprop with TFP layers, Monte-Carlo
-dropout and heteroscedastic regression; every model reports its
-uncertainty, not only its prediction. Declares the plugin; models and
+dropout, ensembles, heteroscedastic, multi-task and evidential regression;
+every model reports its uncertainty, not only its prediction. Declares the plugin; models and
 loaders are imported on first use."""
 from keraslab.core import __version__
 from keraslab.core.contract import DatasetSpec, ModelSpec, Plugin
@@ -38,6 +38,11 @@ plugin = Plugin(
                   training="custom_step", task="regression", default_dataset="gap-1d",
                   preset=config.regression_preset, export=f"{_MODELS}:export_regressor",
                   report=_REGRESSION_REPORT),
+        ModelSpec(name="homoscedastic", description="Multi-task regression weighted by one learned σ per task.",
+                  build=f"{_MODELS}:build_homoscedastic", config=config.HeteroscedasticConfig(),
+                  training="custom_step", task="regression", default_dataset="two-tasks",
+                  preset=config.regression_preset, export=f"{_MODELS}:export_regressor",
+                  report=_REGRESSION_REPORT),
         ModelSpec(name="evidential", description="Deep evidential regression: aleatoric and epistemic in one pass.",
                   build=f"{_MODELS}:build_evidential", config=config.EvidentialConfig(),
                   training="custom_step", task="regression", default_dataset="gap-1d",
@@ -49,6 +54,8 @@ plugin = Plugin(
                     f"{_FOUNDATIONS_DATA}:load_digits", f"{_FOUNDATIONS_DATA}:synthetic_digits"),
         DatasetSpec("gap-1d", "y = x sin x + noise of known σ(x), no training inputs in (−1, 1).",
                     f"{_DATA}:load_gap", f"{_DATA}:synthetic_gap"),
+        DatasetSpec("two-tasks", "Two targets of one input with noise σ 0.1 and 0.5 (multi-task weighting).",
+                    f"{_DATA}:load_two_tasks", f"{_DATA}:synthetic_two_tasks"),
         DatasetSpec("diabetes", "scikit-learn's 442 patients, 10 features, disease progression.",
                     f"{_FOUNDATIONS_DATA}:load_diabetes", f"{_FOUNDATIONS_DATA}:synthetic_regression"),
     ),

@@ -5,6 +5,8 @@
   σ(x) = 0.1 + 0.4 (1 + sin(x / 2)) / 2 and no training input in the gap
   (−1, 1): aleatoric noise varies with x, and epistemic uncertainty has a
   region without data to show in.
+* two-tasks: two targets of one input, y₁ = sin x + N(0, 0.1²) and
+  y₂ = 2 cos x + N(0, 0.5²): tasks of different noise for multi-task weighting.
 * diabetes: foundations' (scikit-learn's 442 patients, 10 features).
 """
 from __future__ import annotations
@@ -42,3 +44,23 @@ def load_gap(config: DataConfig) -> Examples:
 
 def synthetic_gap(config: DataConfig) -> Examples:
     return make_gap_problem(200, config.seed)
+
+
+#: The noise standard deviation of each target of two-tasks.
+TASK_NOISE = (0.1, 0.5)
+
+
+def make_two_tasks(count: int, seed: int) -> Examples:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-3.0, 3.0, size=count)
+    clean = np.stack([np.sin(x), 2.0 * np.cos(x)], axis=1)
+    y = clean + rng.normal(size=clean.shape) * np.array(TASK_NOISE)
+    return Examples(x[:, None].astype(np.float32), y.astype(np.float32))
+
+
+def load_two_tasks(config: DataConfig) -> Examples:
+    return make_two_tasks(1000, config.seed)
+
+
+def synthetic_two_tasks(config: DataConfig) -> Examples:
+    return make_two_tasks(200, config.seed)

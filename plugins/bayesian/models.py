@@ -226,3 +226,51 @@ def build_evidential(config: EvidentialConfig, info: DataInfo) -> tf.keras.Model
     model = Evidential(config, info)
     model(tf.zeros([1, *info.input_shape]))
     return model
+
+
+class Homoscedastic(OwnLossModel):
+    """Multi-task regression weighted by one learned noise scale per task
+    (Kendall, Gal & Cipolla, 2018): with σ_t = exp(s_t),
+
+        L = Σ_t ‖y_t − f_t(x)‖² / (2σ_t²) + log σ_t,
+
+    the Gaussian NLL of each task with its own homoscedastic noise. A noisy
+    task gets a large σ_t and so a small weight, without tuning weights by hand.
+    """
+
+    def __init__(self, config: HeteroscedasticConfig, info: DataInfo):
+        super().__init__(name="homoscedastic")
+        inputs, x = regression_trunk(config.hidden_units, info)
+        tasks, self.target_mean, self.target_scale = target_statistics(info)
+        mean = layers.Dense(tasks, name="mean")(x)
+        self.network = tf.keras.Model(inputs, layers.Rescaling(self.target_scale, offset=self.target_mean)(mean))
+        self.log_scale = self.add_weight(name="log_task_scale", shape=(tasks,), initializer="zeros")
+        self.mae_tracker = tf.keras.metrics.MeanAbsoluteError(name="mae")
+        self.scale_trackers = [tf.keras.metrics.Mean(name=f"sigma_{t}") for t in range(tasks)]
+
+    def task_scales(self) -> tf.Tensor:
+        """σ_t in the targets' units."""
+        return self.target_scale * tf.exp(self.log_scale)
+
+    def call(self, x, training=False):
+        mean = self.network(x, training=training)
+        return {"mean": mean, "stddev": tf.ones_like(mean) * self.task_scales()}
+
+    @property
+    def own_metrics(self):
+        return [self.mae_tracker, *self.scale_trackers]
+
+    def own_loss(self, data, training):
+        x, y = data
+        out = self(x, training=training)
+        y = tf.reshape(tf.cast(y, out["mean"].dtype), tf.shape(out["mean"]))
+        self.mae_tracker.update_state(y, out["mean"])
+        for t, tracker in enumerate(self.scale_trackers):
+            tracker.update_state(self.task_scales()[t])
+        return tf.reduce_mean(gaussian_nll(y, out["mean"], out["stddev"]))
+
+
+def build_homoscedastic(config: HeteroscedasticConfig, info: DataInfo) -> tf.keras.Model:
+    model = Homoscedastic(config, info)
+    model(tf.zeros([1, *info.input_shape]))
+    return model

@@ -160,3 +160,16 @@ def test_conjugate_baseline_is_most_uncertain_in_the_gap(cli_runner, tmp_path):
     assert (tmp_path / "c" / "conjugate.png").stat().st_size > 10_000
     wrong = cli_runner("bayesian", "conjugate", "--dataset", "diabetes", "--out", str(tmp_path / "d"))
     assert wrong.exit_code == 2 and "--basis rbf takes 1-D inputs" in wrong.output and not (tmp_path / "d").exists()
+
+
+def test_homoscedastic_weighting_learns_each_tasks_noise(registry, tmp_path):
+    from keraslab.plugins.bayesian.data import TASK_NOISE
+
+    run, summary = train(registry, tmp_path, "homoscedastic", "train.epochs=150")
+    test = summary["metrics"]["test"]
+    # True noise: 0.1 and 0.5; a shared weighting would have no per-task σ at all.
+    assert test["sigma_0"] == pytest.approx(TASK_NOISE[0], rel=0.3)
+    assert test["sigma_1"] == pytest.approx(TASK_NOISE[1], rel=0.2)
+    version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
+    row = predict(str(version), {"instances": [[0.5]]})["predictions"][0]
+    assert len(row["mean"]) == 2 and row["stddev"] == pytest.approx([test["sigma_0"], test["sigma_1"]], rel=0.05)
