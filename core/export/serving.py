@@ -60,24 +60,35 @@ def export_run(registry: Registry, run_path: str, out: str = "exports", name: Op
     plugin = registry.get(run.state["plugin"])
     spec = plugin.model(run.state["model"])
     name = name or f"{plugin.name}-{spec.name}"
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", name):
-        raise KeraslabError(f"Export name '{name}' must be letters, digits, '_', '.' and '-'.")
-    model_root = Path(out) / name
-    version = _choose_version(model_root, version)
+    check_export_name(name)
     config = load_run_config(spec, run)
     exportable = (_agent_exportable if spec.training == "agent" else _model_exportable)(plugin, spec, config, run, samples)
+    return write_export(exportable, out, name, version, spec.input_name,
+                        {"plugin": plugin.name, "model": spec.name, "run": str(run.path.resolve())})
 
+
+def check_export_name(name: str) -> None:
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", name):
+        raise KeraslabError(f"Export name '{name}' must be letters, digits, '_', '.' and '-'.")
+
+
+def write_export(exportable: "Exportable", out: str, name: str, version: Optional[int], input_name: str,
+                 origin: Dict[str, Any]) -> Path:
+    """Writes `exportable` as version `version` (default: one past the
+    highest) of `out/name`, with warm-up requests and `keraslab.json`
+    (`origin` says what it was made from), and rewrites models.config."""
+    model_root = Path(out) / name
+    version = _choose_version(model_root, version)
     model_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=model_root))
     try:
         exportable.write(staging)
         extra = staging / "assets.extra"
         extra.mkdir()
-        write_warmup_requests(extra / WARMUP_FILE, name, spec.input_name, exportable.warmup)
+        write_warmup_requests(extra / WARMUP_FILE, name, input_name, exportable.warmup)
         (extra / "keraslab.json").write_text(json.dumps({
-            "plugin": plugin.name, "model": spec.name, "run": str(run.path.resolve()),
-            "signatures": sorted(exportable.signatures), "input": {
-                "name": spec.input_name, "shape": [None, *exportable.warmup.shape[1:]],
+            **origin, "signatures": sorted(exportable.signatures), "input": {
+                "name": input_name, "shape": [None, *exportable.warmup.shape[1:]],
                 "dtype": str(exportable.warmup.dtype)},
             "class_names": list(exportable.class_names),
         }, indent=2) + "\n")

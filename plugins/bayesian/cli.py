@@ -93,8 +93,11 @@ def uncertainty(ctx, run, input_file, samples, as_json):
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Config override for every member.")
 @click.option("--out", type=click.Path(file_okay=False),
               help="Ensemble directory (default runs/bayesian/ensemble/<time>); an unfinished one continues.")
+@click.option("--export", "export_root", type=click.Path(file_okay=False),
+              help="Also export the ensemble as one SavedModel under this serving root.")
+@click.option("--name", default="bayesian-ensemble", show_default=True, help="Serving name of the export.")
 @click.pass_context
-def ensemble(ctx, model, members, settings, out):
+def ensemble(ctx, model, members, settings, out, export_root, name):
     """Train N seeded members through the shared trainer; report the ensemble's accuracy, calibration and OOD AUC."""
     import datetime as _dt
     from pathlib import Path
@@ -102,7 +105,11 @@ def ensemble(ctx, model, members, settings, out):
     from keraslab.entrypoints.cli import registry_of
     from keraslab.plugins.bayesian import ensemble as deep_ensemble
 
+    from keraslab.core.export.serving import check_export_name
+
     registry = registry_of(ctx)
+    if export_root:
+        check_export_name(name)  # before hours of training, not after
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = Path(out) if out else Path("runs") / "bayesian" / "ensemble" / stamp
     paths = deep_ensemble.train_members(registry, model, members, folder, settings, echo=click.echo)
@@ -110,10 +117,12 @@ def ensemble(ctx, model, members, settings, out):
     click.echo(f"{members} x {model}: accuracy {result['accuracy']:.4f} (members "
                f"{', '.join(f'{a:.4f}' for a in result['member_accuracy'])}), NLL {result['nll']:.4f}, "
                f"ECE {result['ece']:.4f}")
-    for name, aucs in result["out_of_distribution"].items():
-        click.echo(f"  {name:<9} AUC entropy {aucs['auc_entropy']:.3f}, mutual information "
+    for inputs, aucs in result["out_of_distribution"].items():
+        click.echo(f"  {inputs:<9} AUC entropy {aucs['auc_entropy']:.3f}, mutual information "
                    f"{aucs['auc_mutual_information']:.3f}")
     click.echo(f"Results: {folder / deep_ensemble.ENSEMBLE_FILE}, plot: {folder / 'reliability.png'}")
+    if export_root:
+        click.echo(f"Export: {deep_ensemble.export_ensemble(registry, paths, export_root, name)}")
 
 
 @click.command("conjugate")

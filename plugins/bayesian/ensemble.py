@@ -86,3 +86,53 @@ def evaluate_ensemble(registry, paths: Sequence[Path], out: Path) -> Dict:
     (out / ENSEMBLE_FILE).write_text(json.dumps(result, indent=2) + "\n")
     report.plot_reliability(mean, test.targets, dict(result, samples=len(paths)), out / "reliability.png")
     return result
+
+
+def export_ensemble(registry, paths: Sequence[Path], out: str, name: str = "bayesian-ensemble") -> Path:
+    """One SavedModel over every member: `serving_default` takes `features`
+    and returns the ensemble's `probabilities` (mean over members, each a
+    mean over its own Monte-Carlo passes), their `stddev`, `class_id`,
+    `entropy` and `mutual_information` (the members' disagreement)."""
+    import tensorflow as tf
+
+    from keraslab.core import actions
+    from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable, check_export_name, write_export
+    from keraslab.core.rundir import RunDir
+    from keraslab.core.trainer.loop import load_trained
+
+    check_export_name(name)
+    plugin = registry.get("bayesian")
+    models, splits = [], None
+    for path in paths:
+        run = RunDir.open(str(path))
+        run.require_complete("export")
+        spec = plugin.model(run.state["model"])
+        built = load_trained(plugin, spec, actions.load_run_config(spec, run), run)
+        models.append(built.model)
+        splits = built.splits
+    input_spec = tf.TensorSpec([None, *splits.train.input_shape], tf.float32, name="features")
+
+    def member_probabilities_in_graph(model, features):
+        passes = int(getattr(model, "predictive_samples", 1))
+        one_pass = lambda _: tf.nn.softmax(model(features, training=False), axis=-1)  # noqa: E731
+        if passes == 1:
+            return one_pass(0)
+        return tf.reduce_mean(tf.map_fn(one_pass, tf.range(passes), fn_output_signature=tf.float32), axis=0)
+
+    @tf.function(input_signature=[input_spec])
+    def serve(features):
+        members = tf.stack([member_probabilities_in_graph(m, features) for m in models])
+        mean = tf.reduce_mean(members, axis=0)
+        entropy = -tf.reduce_sum(mean * tf.math.log(mean + 1e-12), axis=-1)
+        member_entropy = -tf.reduce_sum(members * tf.math.log(members + 1e-12), axis=-1)
+        return {"probabilities": mean, "stddev": tf.math.reduce_std(members, axis=0),
+                "class_id": tf.argmax(mean, axis=-1), "entropy": entropy,
+                "mutual_information": entropy - tf.reduce_mean(member_entropy, axis=0)}
+
+    holder = tf.Module()
+    holder.members = models
+    warmup = splits.validation if len(splits.validation) else splits.train
+    exportable = Exportable(holder, {"serving_default": serve}, warmup.features[:WARMUP_EXAMPLES].astype(np.float32),
+                            splits.train.class_names)
+    return write_export(exportable, out, name, None, "features",
+                        {"plugin": "bayesian", "model": "ensemble", "members": [str(Path(p).resolve()) for p in paths]})

@@ -131,7 +131,7 @@ def test_evidential_regressor_learns_and_serves_both_uncertainties(registry, tmp
 def test_ensemble_trains_seeded_members_and_reports_their_disagreement(cli_runner, tmp_path):
     out = tmp_path / "ensemble"
     result = cli_runner("bayesian", "ensemble", "--members", "2", "--set", "data.synthetic=true",
-                        "--set", "train.epochs=3", "--out", str(out))
+                        "--set", "train.epochs=3", "--out", str(out), "--export", str(tmp_path / "exports"))
     assert result.exit_code == 0, result.output
     report = json.loads((out / "ensemble.json").read_text())
     assert report["members"] == 2 and len(report["member_accuracy"]) == 2
@@ -139,12 +139,19 @@ def test_ensemble_trains_seeded_members_and_reports_their_disagreement(cli_runne
     assert seeds == [0, 1]
     assert set(report["out_of_distribution"]["noise"]) == {"auc_entropy", "auc_mutual_information"}
     assert (out / "reliability.png").is_file()
+    # One SavedModel over both members, in TF Serving's layout.
+    rows = predict(str(tmp_path / "exports" / "bayesian-ensemble"),
+                   {"instances": np.random.default_rng(0).uniform(0, 16, size=(2, 64)).tolist()})["predictions"]
+    assert set(rows[0]) == {"probabilities", "stddev", "class_id", "entropy", "mutual_information"}
+    assert sum(rows[0]["probabilities"]) == pytest.approx(1.0, abs=1e-5) and rows[0]["mutual_information"] >= -1e-6
+    assert "bayesian-ensemble" in (tmp_path / "exports" / "models.config").read_text()
 
 
 @pytest.mark.parametrize("args, message", [
     (["--members", "1"], "at least 2 members, received 1"),
     (["--model", "heteroscedastic"], "combine classifiers"),
     (["--set", "model.samples=0"], "'model.samples' must be at least 1"),
+    (["--export", "exports", "--name", "no spaces"], "Export name 'no spaces' must be"),
 ])
 def test_impossible_ensembles_are_refused_before_any_write(cli_runner, tmp_path, args, message):
     result = cli_runner("bayesian", "ensemble", "--out", str(tmp_path / "ensemble"), *args)
