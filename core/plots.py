@@ -5,7 +5,8 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot with the file-only Agg backend (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -21,7 +22,7 @@ def plot_learning_curves(records: Sequence[Mapping[str, float]], path: Path, tit
                          x_key: str = "epoch") -> Path:
     """One panel per metric, training and validation curves against `x_key`
     (epochs for Keras models, environment steps for agents)."""
-    plt = _pyplot()
+    plt = pyplot()
     names = sorted({k for r in records for k in r if not k.startswith("val_") and k not in NOT_PLOTTED})
     fig, axes = plt.subplots(1, max(1, len(names)), figsize=(4.5 * max(1, len(names)), 3.4), squeeze=False)
     epochs = [r[x_key] for r in records]

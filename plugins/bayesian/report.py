@@ -13,20 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
+from keraslab.core.plots import pyplot
 from keraslab.plugins.bayesian import uncertainty as u
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def classifier_measures(model, splits, samples: int) -> dict:
-    """Accuracy, NLL, ECE and out-of-distribution AUCs of the Monte-Carlo predictive."""
+def classifier_measures(model, splits, samples: int):
+    """(accuracy, NLL, ECE and out-of-distribution AUCs of the Monte-Carlo
+    predictive; the test passes' probabilities, (S, n, K))."""
     test = splits.test
     passes = u.predictive_samples(model, test.features, samples)
     mean = passes.mean(axis=0)
@@ -45,21 +38,19 @@ def classifier_measures(model, splits, samples: int) -> dict:
             f"auc_{score}": u.separation_auc(scores[score], ood_scores[score]) for score in scores}
         result["out_of_distribution"][name]["mean_entropy"] = float(ood_scores["entropy"].mean())
     result["mean_entropy_test"] = float(scores["entropy"].mean())
-    result["_passes"] = passes
-    return result
+    return result, passes
 
 
 def write_classifier_report(model, splits, run_path) -> None:
     samples = int(getattr(model, "predictive_samples", 1))
-    result = classifier_measures(model, splits, samples)
-    passes = result.pop("_passes")
+    result, passes = classifier_measures(model, splits, samples)
     Path(run_path, "uncertainty.json").write_text(json.dumps(result, indent=2) + "\n")
     plot_reliability(passes.mean(axis=0), splits.test.targets, result, Path(run_path) / "reliability.png")
 
 
 def plot_reliability(mean_probabilities, targets, result, path: Path) -> Path:
     """Accuracy against confidence per bin (the diagonal is perfect calibration)."""
-    plt = _pyplot()
+    plt = pyplot()
     table = u.calibration_bins(mean_probabilities, targets)
     centres = (table["edges"][:-1] + table["edges"][1:]) / 2
     used = table["count"] > 0
@@ -147,7 +138,7 @@ def gap_measures(model, samples: int) -> dict:
 def plot_regression(model, splits, samples: int, result: dict, path: Path) -> Path:
     """1-D inputs: data, predictive mean, ±2σ aleatoric and epistemic bands
     over a grid; more inputs: predicted against true with ±2σ error bars."""
-    plt = _pyplot()
+    plt = pyplot()
     test = splits.test
     fig, ax = plt.subplots(figsize=(7, 4))
     if test.input_shape == (1,):

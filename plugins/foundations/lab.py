@@ -207,11 +207,9 @@ def table(results: Sequence[Result], tolerance: float) -> str:
 
 def plot(problem_name: str, results: Sequence[Result], path: Path) -> Path:
     """Paths of every method on the loss contours of the problem."""
-    import matplotlib
+    from keraslab.core.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     problem = PROBLEMS[problem_name]()
     x0, x1, y0, y1 = problem.extent
     xs, ys = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))

@@ -119,11 +119,9 @@ def select_degree(x_train, y_train, x_validation, y_validation, degrees: Sequenc
 
 
 def plot_degree_selection(selection: DegreeSelection, path, true_degree: int = None):
-    import matplotlib
+    from keraslab.core.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.semilogy(selection.degrees, selection.train_mse, marker="o", label="training MSE")
     ax.semilogy(selection.degrees, selection.validation_mse, marker="o", label="validation MSE")

@@ -22,6 +22,8 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
+from keraslab.core.plots import pyplot
+
 INITIALISERS = {
     "zeros": lambda: tf.keras.initializers.Zeros(),
     "small-normal": lambda: tf.keras.initializers.RandomNormal(stddev=0.01, seed=0),
@@ -65,7 +67,7 @@ def layer_scales(initialiser: str, activation: str, depth: int = 10, width: int 
 
 
 def plot_layer_scales(results: Sequence[LayerScales], path: Path) -> Path:
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for r in results:
         layers = range(1, len(r.activation_std) + 1)
@@ -129,7 +131,7 @@ def generalisation_gap(records: list) -> float:
 def plot_study(curves: Dict[str, list], path: Path, title: str, extra: str = "") -> Path:
     """Validation loss (and training loss, dashed) of each variant; with
     extra="learning_rate", a second panel shows the learning rate."""
-    plt = _pyplot()
+    plt = pyplot()
     panels = 2 if extra else 1
     fig, axes = plt.subplots(1, panels, figsize=(6.5 * panels, 4.2), squeeze=False)
     for index, (label, records) in enumerate(curves.items()):
@@ -158,12 +160,3 @@ def summary_rows(curves: Dict[str, list]) -> List[Tuple[str, int, float, float, 
     """(variant, epochs run, final train loss, final validation loss, best validation accuracy)."""
     return [(label, len(r), r[-1]["loss"], r[-1]["val_loss"], max(x["val_accuracy"] for x in r))
             for label, r in curves.items()]
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt

@@ -66,11 +66,9 @@ def run_study(registry, filters: Sequence[int], blocks_per_stage: int, epochs: i
 
 def plot_curves(curves: Dict[str, list], path: Path, layers: int) -> Path:
     """Training loss (log scale) and validation accuracy per epoch, both variants."""
-    import matplotlib
+    from keraslab.core.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, (loss_ax, accuracy_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
     for index, (variant, records) in enumerate(curves.items()):
         epochs = [r["epoch"] for r in records]

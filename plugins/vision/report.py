@@ -7,14 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+from keraslab.core.plots import pyplot
 
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
@@ -37,7 +30,7 @@ def write_classifier_report(model, splits, run_path) -> None:
 
 
 def plot_confusion_matrix(matrix: np.ndarray, names, path: Path) -> Path:
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(1 + 0.5 * len(names), 0.8 + 0.5 * len(names)))
     ax.imshow(matrix, cmap="Blues")
     for (i, j), count in np.ndenumerate(matrix):
@@ -58,7 +51,7 @@ def plot_confusion_matrix(matrix: np.ndarray, names, path: Path) -> Path:
 
 def plot_misclassified(images: np.ndarray, truth: np.ndarray, predicted: np.ndarray, names, path: Path,
                        limit: int = 32) -> Path:
-    plt = _pyplot()
+    plt = pyplot()
     wrong = np.flatnonzero(truth != predicted)[:limit]
     columns = 8
     rows = max(1, int(np.ceil(len(wrong) / columns)))
@@ -98,7 +91,7 @@ def write_segmentation_report(model, splits, run_path) -> None:
     result = {"iou": dict(zip(names, map(float, scores))), "mean_iou": float(np.nanmean(scores)),
               "mean_iou_shapes": float(np.nanmean(scores[1:]))}
     (Path(run_path) / "segmentation.json").write_text(json.dumps(result, indent=2) + "\n")
-    plt = _pyplot()
+    plt = pyplot()
     count = min(6, len(test))
     fig, axes = plt.subplots(3, count, figsize=(1.6 * count, 5), squeeze=False)
     for i in range(count):
@@ -159,7 +152,7 @@ def write_detection_report(model, splits, run_path) -> None:
     result = {"mean_box_iou": float(iou.mean()), "accuracy": float(np.mean(predicted_class == truth_class)),
               "scenes": len(test)}
     (Path(run_path) / "detection.json").write_text(json.dumps(result, indent=2) + "\n")
-    plt = _pyplot()
+    plt = pyplot()
     count = min(8, len(test))
     fig, axes = plt.subplots(1, count, figsize=(1.7 * count, 2.2), squeeze=False)
     size = test.features.shape[1]

@@ -23,11 +23,9 @@ def saliency_map(model: tf.keras.Model, image: np.ndarray):
 
 def plot_saliency(image: np.ndarray, gradient: np.ndarray, title: str, path):
     """The image beside its saliency map; returns `path`."""
-    import matplotlib
+    from keraslab.core.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(6, 3.2))
     axes[0].imshow(image[..., 0] if image.shape[-1] == 1 else image / max(image.max(), 1), cmap="gray_r")
     axes[0].set_title("image")

@@ -158,11 +158,9 @@ def record_study(study: TransferStudy, out: Path) -> None:
 def plot_study(results: Sequence[Dict], path: Path, study: TransferStudy) -> Path:
     """Test accuracy of each stage, per seed: pretraining (on the source
     classes) beside the three ways to learn the target classes."""
-    import matplotlib
+    from keraslab.core.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     labels = {"pretrain": f"pretrained on {_digits(study.source_classes)}",
               "head": "new head, frozen base", "finetune": "then fine-tuned", "scratch": "from scratch"}
     fig, ax = plt.subplots(figsize=(7, 3.8))
