@@ -27,6 +27,11 @@ class OwnLossModel(tf.keras.Model):
     def own_metrics(self) -> Sequence[tf.keras.metrics.Metric]:
         return ()
 
+    def get_config(self):
+        """Only the name: keraslab rebuilds these models from their run's
+        config.yaml, never from a Keras config (saving a SavedModel asks)."""
+        return {"name": self.name}
+
     @property
     def metrics(self):
         return [self.loss_tracker, *self.own_metrics]

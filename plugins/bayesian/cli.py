@@ -88,7 +88,8 @@ def uncertainty(ctx, run, input_file, samples, as_json):
 
 
 @click.command("ensemble")
-@click.option("--model", default="deterministic", show_default=True, help="The member network (a classifier).")
+@click.option("--model", default="deterministic", show_default=True,
+              help="The member network: a classifier, or a regressor of μ and σ (heteroscedastic, ...).")
 @click.option("--members", type=int, default=5, show_default=True, help="Independently seeded members (at least 2).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Config override for every member.")
 @click.option("--out", type=click.Path(file_okay=False),
@@ -114,13 +115,21 @@ def ensemble(ctx, model, members, settings, out, export_root, name):
     folder = Path(out) if out else Path("runs") / "bayesian" / "ensemble" / stamp
     paths = deep_ensemble.train_members(registry, model, members, folder, settings, echo=click.echo)
     result = deep_ensemble.evaluate_ensemble(registry, paths, folder)
-    click.echo(f"{members} x {model}: accuracy {result['accuracy']:.4f} (members "
-               f"{', '.join(f'{a:.4f}' for a in result['member_accuracy'])}), NLL {result['nll']:.4f}, "
-               f"ECE {result['ece']:.4f}")
-    for inputs, aucs in result["out_of_distribution"].items():
-        click.echo(f"  {inputs:<9} AUC entropy {aucs['auc_entropy']:.3f}, mutual information "
-                   f"{aucs['auc_mutual_information']:.3f}")
-    click.echo(f"Results: {folder / deep_ensemble.ENSEMBLE_FILE}, plot: {folder / 'reliability.png'}")
+    if result["task"] == "regression":
+        click.echo(f"{members} x {model}: test MAE {result['mae']:.4f}, NLL {result['nll']:.4f}")
+        if "epistemic_gap_ratio" in result:
+            click.echo(f"  epistemic σ: {result['epistemic_inside']:.4f} inside the training range, "
+                       f"{result['epistemic_gap']:.4f} in the gap (ratio {result['epistemic_gap_ratio']:.2f})")
+        plot = "regression.png"
+    else:
+        click.echo(f"{members} x {model}: accuracy {result['accuracy']:.4f} (members "
+                   f"{', '.join(f'{a:.4f}' for a in result['member_accuracy'])}), NLL {result['nll']:.4f}, "
+                   f"ECE {result['ece']:.4f}")
+        for inputs, aucs in result["out_of_distribution"].items():
+            click.echo(f"  {inputs:<9} AUC entropy {aucs['auc_entropy']:.3f}, mutual information "
+                       f"{aucs['auc_mutual_information']:.3f}")
+        plot = "reliability.png"
+    click.echo(f"Results: {folder / deep_ensemble.ENSEMBLE_FILE}, plot: {folder / plot}")
     if export_root:
         click.echo(f"Export: {deep_ensemble.export_ensemble(registry, paths, export_root, name)}")
 

@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from keraslab.core.contract import DataInfo
+from keraslab.core.errors import ConfigError
 from keraslab.core.trainer.own_loss import OwnLossModel
 from keraslab.plugins.bayesian.config import (DropoutConfig, EvidentialConfig, HeteroscedasticConfig,
                                               VariationalConfig)
@@ -44,28 +45,74 @@ def normal_prior(scale: float):
     return make_prior
 
 
-def kl_per_example(info: DataInfo):
-    """KL(q ‖ p) / N. The loss per batch is then the mean negative
+def kl_per_example(info: DataInfo, weight: float = 1.0):
+    """β KL(q ‖ p) / N. The loss per batch is then the mean negative
     log-likelihood plus KL / N: the negative ELBO divided by N (Blundell et
-    al., 2015, eq. 8 with the KL spread evenly over the N examples)."""
+    al., 2015, eq. 8 with the KL spread evenly over the N examples); β ≠ 1
+    tempers it."""
     import tensorflow_probability as tfp
 
-    examples = float(info.num_train_examples)
-    return lambda q, p, _: tfp.distributions.kl_divergence(q, p) / examples
+    scale = weight / float(info.num_train_examples)
+    return lambda q, p, _: tfp.distributions.kl_divergence(q, p) * scale
+
+
+def bayesian_dense(config: VariationalConfig, info: DataInfo):
+    """A factory of TFP dense layers with the configured estimator, prior and KL / N."""
+    import tensorflow_probability as tfp
+
+    dense = tfp.layers.DenseFlipout if config.estimator == "flipout" else tfp.layers.DenseReparameterization
+    prior, divergence = normal_prior(config.prior_scale), kl_per_example(info, config.kl_weight)
+    options = dict(kernel_prior_fn=prior, kernel_divergence_fn=divergence)
+    if config.bayesian_bias:
+        options.update(bias_posterior_fn=tfp.layers.default_mean_field_normal_fn(), bias_prior_fn=prior,
+                       bias_divergence_fn=divergence)
+    return lambda units, **kwargs: dense(units, **options, **kwargs)
+
+
+def as_image(x: tf.Tensor, info: DataInfo) -> tf.Tensor:
+    """Image-shaped inputs as they are; n² flat features as n × n × 1 images."""
+    if len(info.input_shape) == 3:
+        return x
+    features = int(np.prod(info.input_shape))
+    side = int(round(np.sqrt(features)))
+    if side * side != features:
+        raise ConfigError(f"Config key 'model.conv_filters' needs images or a square number of features; "
+                          f"this dataset has inputs of shape {list(info.input_shape)}. Use conv_filters=[].")
+    return layers.Reshape((side, side, 1))(x)
+
+
+def bayesian_convolutions(config: VariationalConfig, info: DataInfo, x: tf.Tensor) -> tf.Tensor:
+    """3×3 Convolution2DFlipout layers (same prior, KL / N), each with 2×2 max pooling."""
+    import tensorflow_probability as tfp
+
+    prior, divergence = normal_prior(config.prior_scale), kl_per_example(info, config.kl_weight)
+    x = as_image(x, info)
+    for i, filters in enumerate(config.conv_filters):
+        x = tfp.layers.Convolution2DFlipout(filters, 3, padding="same", activation=config.activation,
+                                            kernel_prior_fn=prior, kernel_divergence_fn=divergence,
+                                            name=f"bayes_conv_{i}")(x)
+        x = layers.MaxPooling2D(2, padding="same", name=f"pool_{i}")(x)
+    return layers.Flatten()(x)
+
+
+def bayesian_trunk(config: VariationalConfig, info: DataInfo):
+    """(inputs, features): standardised inputs through Bayesian convolutions
+    (if any) and dense layers."""
+    dense = bayesian_dense(config, info)
+    inputs = features_input(info)
+    x = standardizer(info)(layers.Flatten()(inputs))
+    if config.conv_filters:
+        x = bayesian_convolutions(config, info, x)
+    for i, units in enumerate(config.hidden_units):
+        x = dense(units, activation=config.activation, name=f"bayes_dense_{i}")(x)
+    return inputs, x
 
 
 def build_variational(config: VariationalConfig, info: DataInfo) -> tf.keras.Model:
     """An MLP of Bayesian dense layers: each kernel has a mean-field Gaussian
     posterior q(w) = Π N(μ_i, σ_i²) learned by Bayes by backprop."""
-    import tensorflow_probability as tfp
-
-    dense = tfp.layers.DenseFlipout if config.estimator == "flipout" else tfp.layers.DenseReparameterization
-    options = dict(kernel_prior_fn=normal_prior(config.prior_scale), kernel_divergence_fn=kl_per_example(info))
-    inputs = features_input(info)
-    x = standardizer(info)(layers.Flatten()(inputs))
-    for i, units in enumerate(config.hidden_units):
-        x = dense(units, activation="relu", name=f"bayes_dense_{i}", **options)(x)
-    logits = dense(int(info.num_classes), name="logits", **options)(x)
+    inputs, x = bayesian_trunk(config, info)
+    logits = bayesian_dense(config, info)(int(info.num_classes), name="logits")(x)
     model = tf.keras.Model(inputs, logits, name=f"bnn_{config.estimator}")
     model.predictive_samples = config.samples
     return model
@@ -116,22 +163,21 @@ def gaussian_nll(y: tf.Tensor, mean: tf.Tensor, scale: tf.Tensor) -> tf.Tensor:
     return tf.reduce_sum(tf.square(y - mean) / (2.0 * tf.square(scale)) + tf.math.log(scale), axis=-1)
 
 
-class Heteroscedastic(OwnLossModel):
-    """Regression with input-dependent noise (Nix & Weigend, 1994): the
-    network outputs μ(x) and σ(x) = softplus(s(x)) + 10⁻³ and is trained on
-    the Gaussian negative log-likelihood, so σ(x) learns the aleatoric noise."""
+def gaussian_outputs(mean: tf.Tensor, raw_scale: tf.Tensor, info: DataInfo) -> dict:
+    """{"mean": μ, "stddev": σ = softplus(s) + 10⁻³} in the targets' units,
+    from heads that work on unit scale."""
+    _, target_mean, target_scale = target_statistics(info)
+    return {"mean": layers.Rescaling(target_scale, offset=target_mean, name="mean_in_target_units")(mean),
+            "stddev": layers.Lambda(lambda s: target_scale * (tf.nn.softplus(s) + 1e-3), name="stddev")(raw_scale)}
 
-    def __init__(self, config: HeteroscedasticConfig, info: DataInfo):
-        super().__init__(name="heteroscedastic")
-        inputs, x = regression_trunk(config.hidden_units, info)
-        targets, target_mean, target_scale = target_statistics(info)
-        mean = layers.Dense(targets, name="mean")(x)
-        raw_scale = layers.Dense(targets, name="raw_scale")(x)
-        # The outputs are in the targets' units: the heads work on unit scale.
-        outputs = {"mean": layers.Rescaling(target_scale, offset=target_mean, name="mean_in_target_units")(mean),
-                   "stddev": layers.Lambda(lambda s: target_scale * (tf.nn.softplus(s) + 1e-3),
-                                           name="stddev")(raw_scale)}
-        self.network = tf.keras.Model(inputs, outputs)
+
+class GaussianRegressor(OwnLossModel):
+    """A network of inputs → {"mean": μ(x), "stddev": σ(x)} trained on the
+    Gaussian negative log-likelihood (plus its layers' losses, e.g. KL terms)."""
+
+    def __init__(self, network: tf.keras.Model, name: str):
+        super().__init__(name=name)
+        self.network = network
         self.mae_tracker = tf.keras.metrics.MeanAbsoluteError(name="mae")
 
     def call(self, x, training=False):
@@ -145,15 +191,53 @@ class Heteroscedastic(OwnLossModel):
         x, y = data
         out = self(x, training=training)
         y = tf.reshape(tf.cast(y, out["mean"].dtype), tf.shape(out["mean"]))  # (n,) targets as (n, 1)
-        loss = tf.reduce_mean(gaussian_nll(y, out["mean"], out["stddev"]))
         self.mae_tracker.update_state(y, out["mean"])
-        return loss
+        return tf.reduce_mean(gaussian_nll(y, out["mean"], out["stddev"]))
 
 
 def build_heteroscedastic(config: HeteroscedasticConfig, info: DataInfo) -> tf.keras.Model:
-    model = Heteroscedastic(config, info)
+    """Regression with input-dependent noise (Nix & Weigend, 1994): the
+    network outputs μ(x) and σ(x) and is trained on the Gaussian negative
+    log-likelihood, so σ(x) learns the aleatoric noise."""
+    inputs, x = regression_trunk(config.hidden_units, info)
+    targets = target_statistics(info)[0]
+    outputs = gaussian_outputs(layers.Dense(targets, name="mean")(x), layers.Dense(targets, name="raw_scale")(x), info)
+    model = GaussianRegressor(tf.keras.Model(inputs, outputs), name="heteroscedastic")
     model(tf.zeros([1, *info.input_shape]))
     return model
+
+
+def build_bayesian_regressor(config: VariationalConfig, info: DataInfo) -> tf.keras.Model:
+    """Bayes by backprop for regression: Bayesian dense layers output μ(x, w)
+    and σ(x, w), trained on the Gaussian negative log-likelihood of a weight
+    draw plus β KL(q ‖ p) / N. One call is one pass; over passes w_s ~ q(w)
+    the predictive splits as
+
+        Var[y | x] = E_w[σ²(x, w)] (aleatoric) + Var_w[μ(x, w)] (epistemic).
+    """
+    inputs, x = bayesian_trunk(config, info)
+    targets = target_statistics(info)[0]
+    heads = bayesian_dense(config, info)(2 * targets, name="mean_and_scale")(x)
+    outputs = gaussian_outputs(heads[:, :targets], heads[:, targets:], info)
+    model = GaussianRegressor(tf.keras.Model(inputs, outputs), name=f"bnn_{config.estimator}_regressor")
+    model(tf.zeros([1, *info.input_shape]))
+    model.predictive_samples = config.samples
+    return model
+
+
+def export_bayesian_regressor(model, context):
+    """serving_default over `context.samples` passes inside the graph: `mean`
+    of μ, aleatoric `stddev` √E[σ²] and `epistemic_stddev` √Var[μ]."""
+    from keraslab.core.export.signatures import serving_default
+
+    def outputs(features):
+        draws = [model(features, training=False) for _ in range(context.samples)]
+        means = tf.stack([d["mean"] for d in draws])
+        variances = tf.stack([tf.square(d["stddev"]) for d in draws])
+        return {"mean": tf.reduce_mean(means, axis=0), "stddev": tf.sqrt(tf.reduce_mean(variances, axis=0)),
+                "epistemic_stddev": tf.math.reduce_std(means, axis=0)}
+
+    return serving_default(context, outputs)
 
 
 def export_regressor(model, context):

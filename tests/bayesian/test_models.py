@@ -32,12 +32,14 @@ def test_bnn_flipout_learns_digits_and_knows_noise_from_digits(registry, tmp_pat
     assert sum(row["probabilities"]) == pytest.approx(1.0, abs=1e-5) and max(row["stddev"]) > 0
 
 
-def test_kl_is_divided_by_the_training_set_size(registry, tmp_path):
+@pytest.mark.parametrize("kl_weight", [1.0, 0.1])
+def test_kl_is_divided_by_the_training_set_size(registry, tmp_path, kl_weight):
     from keraslab.core import building
 
     plugin = registry.get("bayesian")
     spec = plugin.model("bnn-flipout")
-    config = actions.resolve_run_config(plugin, spec, overrides=["data.synthetic=true"])
+    config = actions.resolve_run_config(plugin, spec, overrides=["data.synthetic=true",
+                                                                 f"model.kl_weight={kl_weight}"])
     splits = building.load_splits(plugin, spec, config.data)
     model = building.build_model(spec, config, building.data_info(splits))
     model(splits.train.features[:2])
@@ -45,7 +47,35 @@ def test_kl_is_divided_by_the_training_set_size(registry, tmp_path):
 
     layer = model.get_layer("logits")
     total = float(tfp.distributions.kl_divergence(layer.kernel_posterior, layer.kernel_prior).numpy())
-    assert float(sum(l.numpy() for l in layer.losses)) == pytest.approx(total / len(splits.train), rel=1e-5)
+    assert float(sum(l.numpy() for l in layer.losses)) == pytest.approx(kl_weight * total / len(splits.train),
+                                                                        rel=1e-5)
+
+
+def test_bayesian_convolutions_learn_digits(registry, tmp_path):
+    run, _ = train(registry, tmp_path, "bnn-flipout-conv", "train.epochs=15", "model.samples=10")
+    report = json.loads((run.path / "uncertainty.json").read_text())
+    assert report["accuracy"] > 0.85 and 0 <= report["ece"] < 0.2
+    from keraslab.core import building
+    import tensorflow_probability as tfp
+
+    plugin = registry.get("bayesian")
+    spec = plugin.model("bnn-flipout-conv")
+    config = actions.resolve_run_config(plugin, spec, overrides=["data.synthetic=true"])
+    model = building.build_model(spec, config, building.data_info(building.load_splits(plugin, spec, config.data)))
+    convolutions = [l for l in model.layers if isinstance(l, tfp.layers.Convolution2DFlipout)]
+    assert [c.filters for c in convolutions] == [16, 32]
+    assert len(model.losses) == 4  # one KL term per Bayesian layer: two convolutions, two dense
+
+
+def test_convolutions_refuse_inputs_that_are_not_images():
+    from keraslab.core.contract import DataInfo
+    from keraslab.core.errors import ConfigError
+    from keraslab.plugins.bayesian.models import as_image
+
+    info = DataInfo(input_shape=(10,), input_dtype="float32", num_classes=2, num_train_examples=4,
+                    train_features=np.zeros((4, 10)), train_targets=np.zeros(4))
+    with pytest.raises(ConfigError, match="needs images or a square number of features"):
+        as_image(None, info)
 
 
 def test_monte_carlo_dropout_varies_between_passes_and_the_baseline_does_not(registry, tmp_path):
@@ -80,6 +110,7 @@ def test_heteroscedastic_regressor_learns_the_noise_and_plots_both_bands(registr
 @pytest.mark.parametrize("setting, message", [
     ("model.prior_scale=0", "'model.prior_scale' must be > 0"),
     ("model.samples=0", "'model.samples' must be at least 1"),
+    ("model.kl_weight=0", "'model.kl_weight' must be > 0"),
 ])
 def test_impossible_settings_are_refused_before_any_write(cli_runner, tmp_path, setting, message):
     result = cli_runner("bayesian", "train", "bnn-flipout", "--synthetic", "--set", setting,
@@ -149,7 +180,7 @@ def test_ensemble_trains_seeded_members_and_reports_their_disagreement(cli_runne
 
 @pytest.mark.parametrize("args, message", [
     (["--members", "1"], "at least 2 members, received 1"),
-    (["--model", "heteroscedastic"], "combine classifiers"),
+    (["--model", "unheard-of"], "unheard-of"),
     (["--set", "model.samples=0"], "'model.samples' must be at least 1"),
     (["--export", "exports", "--name", "no spaces"], "Export name 'no spaces' must be"),
 ])
@@ -157,6 +188,31 @@ def test_impossible_ensembles_are_refused_before_any_write(cli_runner, tmp_path,
     result = cli_runner("bayesian", "ensemble", "--out", str(tmp_path / "ensemble"), *args)
     assert result.exit_code == 2 and message in result.output
     assert not (tmp_path / "ensemble").exists()
+
+
+def test_bayesian_regressor_learns_and_serves_both_uncertainties(registry, tmp_path):
+    run, summary = train(registry, tmp_path, "bnn-flipout-regressor", "train.epochs=80", "model.samples=10")
+    assert summary["metrics"]["test"]["mae"] < 0.6  # as for the heteroscedastic model above
+    report = json.loads((run.path / "regression.json").read_text())
+    assert report["samples"] == 10 and report["epistemic_inside"] > 0 and report["epistemic_gap"] > 0
+    assert (run.path / "regression.png").stat().st_size > 10_000
+    version = export_run(registry, str(run.path), out=str(tmp_path / "exports"), samples=10)
+    row = predict(str(version), {"instances": [[0.0], [3.0]]})["predictions"][0]
+    assert set(row) == {"mean", "stddev", "epistemic_stddev"} and row["epistemic_stddev"][0] > 0
+
+
+def test_ensemble_of_regressors_reports_and_serves_the_mixture(cli_runner, tmp_path):
+    out = tmp_path / "ensemble"
+    result = cli_runner("bayesian", "ensemble", "--model", "heteroscedastic", "--members", "2",
+                        "--set", "train.epochs=20", "--out", str(out), "--export", str(tmp_path / "exports"))
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "ensemble.json").read_text())
+    assert report["task"] == "regression" and report["mae"] < 1.5 and report["epistemic_gap"] > 0
+    assert (out / "regression.png").stat().st_size > 10_000
+    rows = predict(str(tmp_path / "exports" / "bayesian-ensemble"), {"instances": [[-2.0], [0.0]]})["predictions"]
+    assert all(set(r) == {"mean", "stddev", "epistemic_stddev"} for r in rows)
+    # Two members that differ somewhere: their spread is the epistemic σ.
+    assert max(r["epistemic_stddev"][0] for r in rows) > 0 and min(r["stddev"][0] for r in rows) > 0
 
 
 def test_conjugate_baseline_is_most_uncertain_in_the_gap(cli_runner, tmp_path):
