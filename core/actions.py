@@ -11,7 +11,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 from keraslab.core import building
 from keraslab.core.config import RunConfig, apply_overrides, check_ranges, dump_yaml, load_yaml, resolve_config
 from keraslab.core.contract import ModelSpec, Plugin
-from keraslab.core.errors import KeraslabError, RunError
+from keraslab.core.errors import ConfigError, KeraslabError, RunError
 from keraslab.core.refs import resolve
 from keraslab.core.registry import Registry
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
@@ -48,7 +48,8 @@ def start_training(registry: Registry, plugin_name: str, model_name: str, *,
     spec = plugin.model(model_name)
     config = resolve_run_config(plugin, spec, config_file, overrides)
     if spec.training == "agent":
-        run = RunDir.create(plugin.name, spec.name, "", root=runs_root, explicit=run_dir)
+        environment = getattr(config.model, "env", "")  # what an agent acts in stands where a dataset would
+        run = RunDir.create(plugin.name, spec.name, environment, root=runs_root, explicit=run_dir)
         run.config_file.write_text(dump_yaml(config))
         return run, _train_guarded(plugin, spec, config, run, resume=False)
     splits = building.load_splits(plugin, spec, config.data)
@@ -126,9 +127,10 @@ def _train_guarded(plugin, spec, config, run, resume, splits=None, strategy=None
         raise
 
 
-def evaluate_run(registry: Registry, run_path: str) -> Dict[str, Any]:
+def evaluate_run(registry: Registry, run_path: str, episodes: Optional[int] = None) -> Dict[str, Any]:
     """Evaluates a finished run's final weights on its test split (an
-    agent's final policy on `train.eval_episodes` episodes)."""
+    agent's final policy on `episodes` episodes, by default its
+    `train.eval_episodes`)."""
     from keraslab.core.trainer.loop import evaluate_model, load_trained
 
     run = RunDir.open(run_path)
@@ -136,13 +138,16 @@ def evaluate_run(registry: Registry, run_path: str) -> Dict[str, Any]:
     plugin = registry.get(run.state["plugin"])
     spec = plugin.model(run.state["model"])
     config = load_run_config(spec, run)
+    if episodes is not None and (spec.training != "agent" or episodes < 1):
+        raise ConfigError(f"--episodes takes a number of episodes ≥ 1 for an agent's run; received {episodes} "
+                          f"for a run of {spec.training} model '{spec.name}'.")
     if spec.training == "agent":
         from keraslab.core.trainer.agents import load_trained_agent
 
         program = load_trained_agent(spec, config, run)
-        metrics = {k: float(v) for k, v in program.evaluate(config.train.eval_episodes).items()}
-        result = {"run": str(run.path), "split": "episodes", "examples": config.train.eval_episodes,
-                  "metrics": metrics}
+        episodes = episodes or config.train.eval_episodes
+        metrics = {k: float(v) for k, v in program.evaluate(episodes).items()}
+        result = {"run": str(run.path), "split": "episodes", "examples": episodes, "metrics": metrics}
         run.write_json("evaluation.json", result)
         return result
     built = load_trained(plugin, spec, config, run)

@@ -56,6 +56,8 @@ def _train_options(function):
         click.option("--data", "data_path", help="Your own data file (same as --set data.path=PATH)."),
         click.option("--epochs", type=int, help="Same as --set train.epochs=N."),
         click.option("--seed", type=int, help="Same as --set train.seed=N."),
+        click.option("--env", "env_id", help="Agents: the environment id (same as --set model.env=ID)."),
+        click.option("--steps", type=int, help="Agents: the budget in environment steps (--set train.env_steps=N)."),
         click.option("--strategy", help="auto, default, one-device, mirrored, multi-worker or tpu."),
         click.option("--synthetic", is_flag=True, help="Train on the dataset's tiny synthetic variant."),
         click.option("--run-dir", help="Directory of this run (default runs/<plugin>/<model>/<timestamp>)."),
@@ -72,13 +74,13 @@ def make_train_command(plugin_name: str) -> click.Command:
     @click.argument("model")
     @_train_options
     @click.pass_context
-    def train(ctx, model, config_file, overrides, dataset, data_path, epochs, seed, strategy, synthetic,
-              run_dir, runs_root, resume_run):
+    def train(ctx, model, config_file, overrides, dataset, data_path, epochs, seed, env_id, steps, strategy,
+              synthetic, run_dir, runs_root, resume_run):
         """Train MODEL through the shared trainer, then print its summary."""
         from keraslab.core import actions
 
         registry = registry_of(ctx)
-        shortcuts = _shortcut_overrides(dataset, data_path, epochs, seed, strategy, synthetic)
+        shortcuts = _shortcut_overrides(dataset, data_path, epochs, seed, strategy, synthetic, env_id, steps)
         if resume_run:
             if config_file or overrides or shortcuts or run_dir:
                 raise KeraslabError("--resume continues a run with its own config; "
@@ -94,9 +96,10 @@ def make_train_command(plugin_name: str) -> click.Command:
     return train
 
 
-def _shortcut_overrides(dataset, data_path, epochs, seed, strategy, synthetic) -> List[str]:
+def _shortcut_overrides(dataset, data_path, epochs, seed, strategy, synthetic, env_id=None, steps=None) -> List[str]:
     pairs = [("data.name", dataset), ("data.path", data_path), ("train.epochs", epochs),
-             ("train.seed", seed), ("train.strategy", strategy), ("data.synthetic", True if synthetic else None)]
+             ("train.seed", seed), ("train.strategy", strategy), ("data.synthetic", True if synthetic else None),
+             ("model.env", env_id), ("train.env_steps", steps)]
     return [f"{key}={value}" for key, value in pairs if value is not None]
 
 
@@ -113,6 +116,11 @@ def _print_summary(path, summary) -> None:
     test = summary["metrics"].get("test", {})
     shown = ", ".join(f"{k} {v:.4f}" for k, v in test.items())
     click.echo(f"Run: {path}")
+    if "env_steps" in summary:  # an agent
+        click.echo(f"Evaluation ({summary.get('eval_episodes', '?')} episodes): {shown}")
+        click.echo(f"{summary['env_steps']} environment steps in {summary['train_seconds']:.1f} s "
+                   f"({summary['env_steps_per_second']:.0f} steps/s)")
+        return
     click.echo(f"Test ({summary['examples']['test']} examples): {shown}")
     click.echo(f"{summary['epochs']} epochs in {summary['train_seconds']:.1f} s "
                f"({summary['examples_per_second']:.0f} examples/s, {summary['strategy']}, {summary['device']})")
@@ -121,15 +129,17 @@ def _print_summary(path, summary) -> None:
 def make_evaluate_command(plugin_name: str) -> click.Command:
     @click.command("evaluate")
     @click.argument("run")
+    @click.option("--episodes", type=int, help="Agents: episodes to run (default: the run's train.eval_episodes).")
     @click.pass_context
-    def evaluate(ctx, run):
-        """Evaluate a finished RUN's final weights on its test split."""
+    def evaluate(ctx, run, episodes):
+        """Evaluate a finished RUN's final weights on its test split (an agent's policy on fresh episodes)."""
         from keraslab.core import actions
 
         _check_run_plugin(run, plugin_name)
-        result = actions.evaluate_run(registry_of(ctx), run)
+        result = actions.evaluate_run(registry_of(ctx), run, episodes=episodes)
         shown = ", ".join(f"{k} {v:.4f}" for k, v in result["metrics"].items())
-        click.echo(f"Test ({result['examples']} examples): {shown}")
+        unit = "episodes" if result["split"] == "episodes" else "examples"
+        click.echo(f"{'Evaluation' if unit == 'episodes' else 'Test'} ({result['examples']} {unit}): {shown}")
 
     return evaluate
 

@@ -9,6 +9,7 @@ from keraslab.core.export.serving import export_run
 from keraslab.core.registry import Registry
 from keraslab.core.testing import check_plugin
 from tests.agent_plugin import plugin
+from tests.policy_process import episode_return_without_keraslab
 
 BUDGET = ["train.env_steps=2000", "train.eval_every_steps=500", "train.eval_episodes=3"]
 
@@ -78,10 +79,6 @@ def test_tf_agents_policy_exports_and_drives_an_episode_without_keraslab(tmp_pat
     """A real DqnAgent trains through the seam; its export (PolicySaver + an
     observation-only serving_default) drives a CartPole episode in a process
     that has TensorFlow and gym but not keraslab."""
-    import os
-    import subprocess
-    import sys
-
     import tensorflow as tf
 
     from tests.dqn_plugin import plugin as dqn_plugin
@@ -98,23 +95,4 @@ def test_tf_agents_policy_exports_and_drives_an_episode_without_keraslab(tmp_pat
     assert {"serving_default", "action", "get_initial_state"} <= set(loaded.signatures)
     answer = predict(str(version), {"instances": [[0.0, 0.0, 0.05, 0.0]]})
     assert answer["predictions"][0] in (0, 1)
-
-    code = (
-        # PolicySaver also saves the policy's action distribution: loading
-        # needs TFP's type specs registered, hence the import.
-        "import importlib.util, gym, numpy as np, tensorflow as tf, tensorflow_probability\n"
-        "assert importlib.util.find_spec('keraslab') is None\n"
-        f"serve = tf.saved_model.load({str(version)!r}).signatures['serving_default']\n"
-        "env = gym.make('CartPole-v1'); observation = env.reset(seed=0); total, done = 0.0, False\n"
-        "while not done:\n"
-        "    action = int(serve(observation=tf.constant(observation[None], tf.float32))['action'][0])\n"
-        "    observation, reward, done, _ = env.step(action); total += reward\n"
-        "print('RETURN', total)\n"
-    )
-    site = os.path.dirname(os.path.dirname(tf.__file__))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTHONPATH"] = site
-    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, env=env,
-                         cwd=str(tmp_path))
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert float(out.stdout.split("RETURN")[1]) >= 8
+    assert episode_return_without_keraslab(version, cwd=tmp_path) >= 8

@@ -9,7 +9,7 @@ SIGINT/SIGTERM, `metrics.jsonl`, the return-versus-steps plot, the summary and
 the run's status.
 
     program = build(model_config, AgentInfo(seed=...))
-    while program.env_steps < budget:
+    while program.env_steps < budget and not program.finished:
         program.train_iteration()          # collect + learn, one chunk
         every eval_every_steps: program.evaluate(episodes), log, checkpoint
 """
@@ -67,6 +67,12 @@ class AgentProgram(abc.ABC):
         """Runs the greedy policy for `episodes` episodes; returns at least
         `mean_return`."""
 
+    @property
+    def finished(self) -> bool:
+        """True once the program has nothing left to learn (a planner that
+        has converged): the run then ends before its step budget."""
+        return False
+
     def observation_spec(self) -> tf.TensorSpec:
         """The policy's input, for the export's `observation` signature."""
         raise NotImplementedError
@@ -111,9 +117,9 @@ def train_agent(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir,
     next_eval = (program.env_steps // every + 1) * every
     started, steps_at_start = time.perf_counter(), program.env_steps
     with stop:
-        while program.env_steps < budget and stop.received is None:
+        while program.env_steps < budget and not program.finished and stop.received is None:
             train_metrics = program.train_iteration()
-            if program.env_steps >= next_eval or program.env_steps >= budget:
+            if program.env_steps >= next_eval or program.env_steps >= budget or program.finished:
                 record = {"env_steps": program.env_steps, "seconds": round(time.perf_counter() - started, 3)}
                 record.update({k: float(v) for k, v in train_metrics.items()})
                 record.update({k: float(v) for k, v in program.evaluate(config.train.eval_episodes).items()})
@@ -134,9 +140,10 @@ def train_agent(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir,
     records = run.metrics()
     final = program.evaluate(config.train.eval_episodes)
     summary = {
-        "plugin": plugin.name, "model": spec.name, "dataset": "",
+        "plugin": plugin.name, "model": spec.name, "dataset": run.state.get("dataset", ""),
         "metrics": {"train": records[-1] if records else {}, "test": {k: float(v) for k, v in final.items()}},
         "env_steps": program.env_steps,
+        "eval_episodes": config.train.eval_episodes,
         "train_seconds": round(seconds, 3),
         "env_steps_per_second": round((program.env_steps - steps_at_start) / max(seconds, 1e-9), 1),
         "seed": config.train.seed,

@@ -1,0 +1,52 @@
+"""Commands of `keraslab rl` beyond train/evaluate/export."""
+from __future__ import annotations
+
+import click
+
+
+@click.command("environments")
+def environments_command():
+    """The environments agents can act in, and their action spaces."""
+    from keraslab.plugins.rl.environments import ENVIRONMENTS
+
+    for name, info in ENVIRONMENTS.items():
+        kind = f"{info.actions}{', tabular' if info.tabular else ''}"
+        click.echo(f"{name:<18} {kind:<20} {info.description}")
+
+
+@click.command("play")
+@click.argument("run")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The animated GIF to write.")
+@click.option("--episodes", type=int, default=1, show_default=True, help="Episodes to play, one after another.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the first episode.")
+@click.option("--fps", type=int, default=30, show_default=True, help="Frames per second of the GIF.")
+@click.option("--max-frames", type=int, default=1000, show_default=True, help="Stop recording after this many.")
+@click.pass_context
+def play(ctx, run, out, episodes, seed, fps, max_frames):
+    """Render episodes of a trained RUN's greedy policy off-screen into an animated GIF."""
+    from keraslab.core import actions
+    from keraslab.core.errors import KeraslabError
+    from keraslab.core.rundir import RunDir
+    from keraslab.core.trainer.agents import load_trained_agent
+    from keraslab.entrypoints.cli import registry_of
+    from keraslab.plugins.rl.play import play_episodes, write_gif
+
+    for name, value in (("--episodes", episodes), ("--fps", fps), ("--max-frames", max_frames)):
+        if value < 1:
+            raise KeraslabError(f"{name} must be at least 1, received {value}.")
+    if not out.lower().endswith(".gif"):
+        raise KeraslabError(f"--out must name a .gif file, received '{out}'.")
+    opened = RunDir.open(run)
+    opened.require_complete("play")
+    plugin = registry_of(ctx).get("rl")
+    spec = plugin.model(opened.state["model"])
+    config = actions.load_run_config(spec, opened)
+    program = load_trained_agent(spec, config, opened)
+    frames, returns = play_episodes(program, config.model.env, episodes, seed, max_frames)
+    path = write_gif(frames, out, fps)
+    click.echo(f"{len(returns)} episode(s) of {spec.name} on {config.model.env}: returns "
+               f"{', '.join(f'{r:g}' for r in returns)}; {len(frames)} frames in {path}")
+
+
+def commands():
+    return [environments_command, play]
