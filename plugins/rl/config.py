@@ -19,6 +19,12 @@ def _check_range(key: str, value: float, low: float, high: float, low_open: bool
         raise ConfigError(f"Config key 'model.{key}' must be in {bracket}{low}, {high}], received {value}.")
 
 
+def _check_update_every(value: int) -> None:
+    """Replay agents update after every `update_every` of an iteration's 250 steps."""
+    if 250 % value:
+        raise ConfigError(f"Config key 'model.update_every' must divide 250 (steps per iteration), received {value}.")
+
+
 def _check_positive(key: str, value: int) -> None:
     if value < 1:
         raise ConfigError(f"Config key 'model.{key}' must be at least 1, received {value}.")
@@ -99,7 +105,39 @@ class TemporalDifferenceConfig:
 
 
 @dataclasses.dataclass(frozen=True)
-class DqnConfig:
+class DeepAgentConfig:
+    """What every deep agent shares.
+
+    Attributes:
+        env: the environment it acts in.
+        keep_best: every `select_every` steps, play `selection_episodes`
+            greedy episodes (seeds of their own, never those of the
+            reported evaluations) and keep the network that scored best;
+            evaluations, `play` and the export use the kept network. DQN's
+            return on CartPole swings between 500 and 100 late in training.
+        select_every, selection_episodes: how often, and on how many episodes.
+    """
+
+    AGENT: ClassVar[str] = ""
+    ACTIONS: ClassVar[str] = "discrete"
+    POSITIVE: ClassVar[Tuple[str, ...]] = ()  # keys that must be at least 1
+    env: str = "CartPole-v1"
+    keep_best: bool = True
+    select_every: int = 1_000
+    selection_episodes: int = 10
+
+    def agent_name(self) -> str:
+        return self.AGENT
+
+    def __post_init__(self):
+        check_environment(self.agent_name(), self.env, self.ACTIONS)
+        _check_range("gamma", self.gamma, 0.0, 1.0)
+        for key in ("select_every", "selection_episodes", *self.POSITIVE):
+            _check_positive(key, getattr(self, key))
+
+
+@dataclasses.dataclass(frozen=True)
+class DqnConfig(DeepAgentConfig):
     """Deep Q-learning (Mnih et al., 2015) with tf-agents' DqnAgent.
 
     Attributes:
@@ -120,15 +158,10 @@ class DqnConfig:
         gradient_clip: clip the gradients' global norm (0: off).
         double: double DQN (van Hasselt et al., 2016): the online network
             picks the next action, the target network values it.
-        keep_best: every `select_every` steps, play `selection_episodes`
-            greedy episodes (seeds of their own, never those of the
-            reported evaluations) and keep the network that scored best;
-            evaluations, `play` and the export use the kept network. DQN's
-            return on CartPole swings between 500 and 100 late in training.
-        select_every, selection_episodes: how often, and on how many episodes.
     """
 
-    env: str = "CartPole-v1"
+    POSITIVE: ClassVar[Tuple[str, ...]] = ("batch_size", "replay_capacity", "target_update_period", "n_step",
+                                           "update_every")
     hidden_units: Tuple[int, ...] = (128, 128)
     learning_rate: float = 5e-4
     gamma: float = 0.99
@@ -145,20 +178,113 @@ class DqnConfig:
     reward_clip: float = 0.0
     gradient_clip: float = 10.0
     double: bool = False
-    keep_best: bool = True
-    select_every: int = 1_000
-    selection_episodes: int = 10
+
+    def agent_name(self) -> str:
+        return "ddqn" if self.double else "dqn"
 
     def __post_init__(self):
-        check_environment("ddqn" if self.double else "dqn", self.env, "discrete")
-        _check_range("gamma", self.gamma, 0.0, 1.0)
+        super().__post_init__()
         _check_range("target_update_tau", self.target_update_tau, 0.0, 1.0)
-        for key in ("batch_size", "replay_capacity", "target_update_period", "n_step", "update_every",
-                    "select_every", "selection_episodes"):
-            _check_positive(key, getattr(self, key))
-        if 250 % self.update_every:
-            raise ConfigError(f"Config key 'model.update_every' must divide 250 (steps per iteration), "
-                              f"received {self.update_every}.")
+        _check_update_every(self.update_every)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReinforceConfig(DeepAgentConfig):
+    """REINFORCE (Williams, 1992) with tf-agents' ReinforceAgent.
+
+    Attributes:
+        hidden_units: the policy network's dense layers.
+        value_units: the value network's (the baseline); () for none.
+        learning_rate: Adam's step.
+        gamma: discount of the returns G_t.
+        episodes_per_iteration: whole episodes collected per update.
+        value_loss_coef: weight of the baseline's squared error.
+        normalize_returns: standardise G_t within a batch.
+        entropy_coef: weight of the policy's entropy bonus.
+    """
+
+    AGENT: ClassVar[str] = "reinforce"
+    POSITIVE: ClassVar[Tuple[str, ...]] = ("episodes_per_iteration",)
+    hidden_units: Tuple[int, ...] = (64, 64)
+    value_units: Tuple[int, ...] = (64, 64)
+    learning_rate: float = 1e-3
+    gamma: float = 0.99
+    episodes_per_iteration: int = 4
+    value_loss_coef: float = 0.2
+    normalize_returns: bool = True
+    entropy_coef: float = 0.0
+    select_every: int = 5_000
+
+
+@dataclasses.dataclass(frozen=True)
+class PpoConfig(DeepAgentConfig):
+    """PPO with the clipped surrogate (Schulman et al., 2017), tf-agents' PPOClipAgent.
+
+    Attributes:
+        hidden_units, value_units: the actor's and the critic's dense layers.
+        learning_rate: Adam's step.
+        gamma, gae_lambda: discount and λ of generalised advantage estimates.
+        collect_steps: environment steps collected per update.
+        epochs: passes over each collection.
+        clip_ratio: ε of the clipped ratio min(ρA, clip(ρ, 1 − ε, 1 + ε)A).
+        entropy_coef: weight of the entropy bonus.
+    """
+
+    AGENT: ClassVar[str] = "ppo"
+    POSITIVE: ClassVar[Tuple[str, ...]] = ("collect_steps", "epochs")
+    hidden_units: Tuple[int, ...] = (64, 64)
+    value_units: Tuple[int, ...] = (64, 64)
+    learning_rate: float = 3e-4
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    collect_steps: int = 1_000
+    epochs: int = 20
+    clip_ratio: float = 0.2
+    entropy_coef: float = 0.0
+    select_every: int = 5_000
+
+
+@dataclasses.dataclass(frozen=True)
+class DdpgConfig(DeepAgentConfig):
+    """Deep deterministic policy gradient (Lillicrap et al., 2016) with
+    tf-agents' DdpgAgent: a deterministic actor μ(s) ascends Q(s, μ(s)); the
+    critic regresses Q(s, a) on r + γ Q'(s', μ'(s')); both targets follow by
+    τ every step; exploration adds Ornstein–Uhlenbeck noise to μ(s).
+
+    Attributes:
+        actor_units: the actor's dense layers.
+        critic_observation_units, critic_joint_units: the critic's layers on
+            the observation alone, then on observation and action joined.
+        actor_learning_rate, critic_learning_rate: Adam's steps.
+        gamma: discount γ.
+        batch_size, replay_capacity, warmup_steps, update_every: as for DQN.
+        target_update_tau: τ of the soft target updates.
+        ou_stddev, ou_damping: the exploration noise's scale and damping.
+    """
+
+    AGENT: ClassVar[str] = "ddpg"
+    ACTIONS: ClassVar[str] = "continuous"
+    POSITIVE: ClassVar[Tuple[str, ...]] = ("batch_size", "replay_capacity", "update_every")
+    env: str = "Pendulum-v1"
+    actor_units: Tuple[int, ...] = (256, 256)
+    critic_observation_units: Tuple[int, ...] = (256,)
+    critic_joint_units: Tuple[int, ...] = (256,)
+    actor_learning_rate: float = 1e-3
+    critic_learning_rate: float = 1e-3
+    gamma: float = 0.99
+    batch_size: int = 128
+    replay_capacity: int = 100_000
+    warmup_steps: int = 1_000
+    update_every: int = 1
+    target_update_tau: float = 0.005
+    ou_stddev: float = 0.2
+    ou_damping: float = 0.15
+    select_every: int = 2_000
+
+    def __post_init__(self):
+        super().__post_init__()
+        _check_range("target_update_tau", self.target_update_tau, 0.0, 1.0)
+        _check_update_every(self.update_every)
 
 
 def budget_preset(env_steps: int, eval_every_steps: int, eval_episodes: int):

@@ -47,10 +47,11 @@ def check_environment(agent: str, env_id: str, actions: str, tabular: bool = Fal
         agent: the agent's name, for the message.
         env_id: the gym id asked for.
         actions: the action space the agent acts in ("discrete", "continuous").
-        tabular: whether the agent needs a finite state space with a known model.
+        tabular: True for agents that need a finite state space with a known
+            model; False for network agents, which need vector observations.
     """
     info = ENVIRONMENTS.get(env_id)
-    usable = [name for name, e in ENVIRONMENTS.items() if e.actions == actions and (e.tabular or not tabular)]
+    usable = [name for name, e in ENVIRONMENTS.items() if e.actions == actions and e.tabular == tabular]
     if info is None:
         raise ConfigError(f"Unknown environment '{env_id}'. Supported: {', '.join(ENVIRONMENTS)}.")
     if info.actions != actions:
@@ -59,6 +60,9 @@ def check_environment(agent: str, env_id: str, actions: str, tabular: bool = Fal
     if tabular and not info.tabular:
         raise ConfigError(f"Agent '{agent}' needs a finite state space with a known model; '{env_id}' has "
                           f"continuous states. Environments it can use: {', '.join(usable)}.")
+    if info.tabular and not tabular:
+        raise ConfigError(f"Agent '{agent}' takes vector observations; '{env_id}' numbers its states "
+                          f"(a tabular method suits it). Environments it can use: {', '.join(usable)}.")
     return info
 
 

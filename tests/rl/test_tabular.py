@@ -93,6 +93,7 @@ def test_evaluate_and_play_a_trained_policy(cli_runner, registry, tmp_path):
     (["dqn", "--env", "MountainCar-v9"], "Unknown environment 'MountainCar-v9'. Supported: CartPole-v1"),
     (["dqn", "--env", "Pendulum-v1"], "acts in discrete action spaces; 'Pendulum-v1' has continuous"),
     (["value-iteration", "--env", "CartPole-v1"], "needs a finite state space with a known model"),
+    (["dqn", "--env", "FrozenLake-v1"], "takes vector observations; 'FrozenLake-v1' numbers its states"),
     (["q-learning", "--steps", "0"], "'train.env_steps' must be at least 1"),
     (["q-learning", "--set", "model.alpha=0"], "'model.alpha' must be in (0.0, 1.0]"),
 ])

@@ -1,0 +1,92 @@
+"""What the tf-agents agents share: their environment, the step counter, a
+network that acts greedily, and the selection of the best network so far.
+
+Selection (`model.keep_best`): every `select_every` environment steps the
+online network's greedy policy plays `selection_episodes` episodes on
+seeds of their own; if it scores at least the kept network's score, its
+weights are copied into the kept network. Evaluations, `play` and the
+export act with the kept network once there is one. The reported
+evaluations use other seeds than the selection, so they measure the kept
+network on episodes it was not chosen on.
+"""
+from __future__ import annotations
+
+import abc
+
+import numpy as np
+import tensorflow as tf
+
+from keraslab.core.trainer.agents import AgentProgram
+from keraslab.plugins.rl import environments
+
+
+def load_tf_environment(env_id: str, seed: int):
+    """gym's environment in tf-agents' wrappers (gym 0.23 through suite_gym)."""
+    from tf_agents.environments import suite_gym, tf_py_environment
+
+    py_env = suite_gym.load(env_id)
+    py_env.seed(seed)
+    return tf_py_environment.TFPyEnvironment(py_env)
+
+
+class DeepAgentProgram(AgentProgram):
+    """A tf-agents agent acting through `self.network` (set by the subclass,
+    which then calls `keep_copies_of`)."""
+
+    def __init__(self, config, seed: int):
+        self.config, self.seed = config, seed
+        self.env = load_tf_environment(config.env, seed)
+        self.steps = tf.Variable(0, dtype=tf.int64, name="env_steps")
+        self.selected_at = tf.Variable(0, dtype=tf.int64, name="selected_at")
+
+    def keep_copies_of(self, network) -> None:
+        """Makes the kept network: a copy of `network`, filled by selections."""
+        self.network = network
+        self.kept_network = network.copy(name=f"kept_{network.name}")
+        self.kept_network.create_variables(self.env.observation_spec())
+        self.kept_return = tf.Variable(-np.inf, dtype=tf.float64, name="kept_selection_return")
+
+    @property
+    def env_steps(self) -> int:
+        return int(self.steps.numpy())
+
+    def selection_trackables(self):
+        return {"steps": self.steps, "selected_at": self.selected_at, "kept_network": self.kept_network,
+                "kept_return": self.kept_return}
+
+    @abc.abstractmethod
+    def network_action(self, network, observation: tf.Tensor) -> tf.Tensor:
+        """The greedy action of `network` for a batch of observations."""
+
+    def acting_network(self):
+        """The kept network once a selection has happened (`keep_best`), else the online one."""
+        keeping = self.config.keep_best and np.isfinite(self.kept_return.numpy())
+        return self.kept_network if keeping else self.network
+
+    def select_if_due(self) -> dict:
+        """Selection metrics when `select_every` steps have passed since the last one."""
+        if not self.config.keep_best or self.env_steps - int(self.selected_at.numpy()) < self.config.select_every:
+            return {}
+        self.selected_at.assign(self.env_steps - self.env_steps % self.config.select_every)
+        selection = environments.evaluate_policy(
+            self.config.env, lambda o: self._greedy(self.network, o).numpy(), self.config.selection_episodes,
+            seed=50_000 + 1000 * self.seed)["mean_return"]
+        if selection >= self.kept_return.numpy():
+            for kept, online in zip(self.kept_network.variables, self.network.variables):
+                kept.assign(online)
+            self.kept_return.assign(selection)
+        return {"selection_return": selection, "kept_selection_return": float(self.kept_return.numpy())}
+
+    def evaluate(self, episodes: int):
+        return environments.evaluate_policy(self.config.env, lambda o: self.greedy_action(o).numpy(), episodes,
+                                            seed=10_000 + 1000 * self.seed)
+
+    def observation_spec(self):
+        return self.env.observation_spec()
+
+    def greedy_action(self, observation):
+        return self._greedy(self.acting_network(), observation)
+
+    @tf.function(reduce_retracing=True)  # batches of every size, one trace per network
+    def _greedy(self, network, observation):
+        return self.network_action(network, tf.cast(observation, self.env.observation_spec().dtype))
