@@ -8,7 +8,7 @@ the list of what is accepted, before a run directory is written.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict
 
 import numpy as np
 
@@ -101,7 +101,7 @@ def _run_episodes(env_id: str, act, indices, seed: int) -> np.ndarray:
         actions = np.asarray(act(np.stack([observations[i] for i in active])))
         still = []
         for i, action in zip(active, actions):
-            observations[i], reward, done, _ = envs[i].step(_gym_action(envs[i], action))
+            observations[i], reward, done, _ = envs[i].step(gym_action(envs[i], action))
             returns[i] += reward
             if not done:
                 still.append(i)
@@ -117,17 +117,10 @@ def summarize_returns(returns) -> Dict[str, float]:
             "min_return": float(returns.min()), "max_return": float(returns.max())}
 
 
-def _gym_action(env, action):
+def gym_action(env, action):
+    """A policy's action as the environment's step() takes it: an int, or an array of the box's shape."""
     import gym
 
     if isinstance(env.action_space, gym.spaces.Discrete):
         return int(action)
     return np.asarray(action, np.float32).reshape(env.action_space.shape)
-
-
-def spaces(env_id: str) -> Tuple[int, int]:
-    """(number of states, number of actions) of a tabular environment."""
-    env = make(env_id, 0)
-    sizes = int(env.observation_space.n), int(env.action_space.n)
-    env.close()
-    return sizes

@@ -23,7 +23,7 @@ def play_episodes(program, env_id: str, episodes: int, seed: int, max_frames: in
         frames.append(env.render(mode="rgb_array"))
         while not done:
             action = np.asarray(program.greedy_action(np.asarray(observation)[None]))[0]
-            observation, reward, done, _ = env.step(environments._gym_action(env, action))
+            observation, reward, done, _ = env.step(environments.gym_action(env, action))
             total += reward
             if len(frames) < max_frames:
                 frames.append(env.render(mode="rgb_array"))
