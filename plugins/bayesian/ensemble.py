@@ -100,7 +100,7 @@ def evaluate_ensemble(registry, paths: Sequence[Path], out: Path) -> Dict:
     epistemic σ in the gap (and regression.png)."""
     models, spec, splits = load_members(registry, paths)
     if spec.task == "regression":
-        result = evaluate_regression_ensemble(models, splits, out, _dataset_of(paths[0]))
+        result = evaluate_regression_ensemble(models, splits, out, report.run_dataset(paths[0]))
     else:
         result = evaluate_classifier_ensemble(models, splits, out)
     (out / ENSEMBLE_FILE).write_text(json.dumps(result, indent=2) + "\n")
@@ -132,12 +132,6 @@ def evaluate_regression_ensemble(models, splits, out: Path, dataset: str) -> Dic
     result = {"members": len(models), "task": "regression", **report.regression_measures(ensemble, splits, 1, dataset)}
     report.plot_regression(ensemble, splits, 1, result, out / "regression.png")
     return result
-
-
-def _dataset_of(path: Path) -> str:
-    from keraslab.core.rundir import RunDir
-
-    return RunDir.open(str(path)).state.get("dataset", "")
 
 
 def export_ensemble(registry, paths: Sequence[Path], out: str, name: str = "bayesian-ensemble") -> Path:

@@ -113,7 +113,7 @@ def regression_measures(model, splits, samples: int, dataset: str) -> dict:
 def write_regression_report(model, splits, run_path) -> None:
     run_path = Path(run_path)
     samples = int(getattr(model, "predictive_samples", 1))
-    result = regression_measures(model, splits, samples, _dataset(run_path))
+    result = regression_measures(model, splits, samples, run_dataset(run_path))
     run_path.joinpath("regression.json").write_text(json.dumps(result, indent=2) + "\n")
     plot_regression(model, splits, samples, result, run_path / "regression.png")
 
@@ -173,8 +173,8 @@ def plot_regression(model, splits, samples: int, result: dict, path: Path) -> Pa
     return path
 
 
-def _dataset(run_path: Path) -> str:
-    import yaml
+def run_dataset(run_path: Path) -> str:
+    """The dataset name a run recorded in its run.json ("" where there is none)."""
+    from keraslab.core.rundir import RunDir
 
-    config = run_path / "config.yaml"
-    return yaml.safe_load(config.read_text()).get("data", {}).get("name", "") if config.is_file() else ""
+    return RunDir.open(str(run_path)).state.get("dataset", "") if Path(run_path, "run.json").is_file() else ""
