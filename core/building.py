@@ -66,6 +66,7 @@ def data_info(splits: Splits) -> DataInfo:
         train_features=train.features,
         input_dtype=str(np.asarray(train.features).dtype),
         train_targets=train.targets,
+        class_names=train.class_names,
     )
 
 

@@ -50,6 +50,8 @@ class DataInfo:
         input_dtype: dtype of the raw features ("float32", "uint8", ...).
         train_targets: the training targets (None for unlabelled data), for
             heads that work on the targets' scale.
+        class_names: the names of the classes (a language model's
+            vocabulary, which its export tokenizes raw text with).
     """
 
     input_shape: Tuple[int, ...]
@@ -58,6 +60,7 @@ class DataInfo:
     train_features: Any = dataclasses.field(default=None, repr=False, compare=False)
     input_dtype: str = "float32"
     train_targets: Any = dataclasses.field(default=None, repr=False, compare=False)
+    class_names: Tuple[str, ...] = dataclasses.field(default=(), repr=False, compare=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +85,10 @@ class ModelSpec:
         report: optional `(model, Splits, run_path) -> None`, called after a
             run completes, to write the model's own pictures into the run
             directory (a confusion matrix, samples, ...).
+        serving_examples: optional `(Examples) -> np.ndarray`: the raw inputs
+            the export's `serving_default` takes for these examples, where
+            they differ from the features (a language model serves strings,
+            not token ids); used for the warm-up requests.
     """
 
     name: str
@@ -95,6 +102,7 @@ class ModelSpec:
     preset: Optional[Ref] = None
     export: Optional[Ref] = None
     report: Optional[Ref] = None
+    serving_examples: Optional[Ref] = None
 
 
 @dataclasses.dataclass(frozen=True)

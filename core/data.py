@@ -22,13 +22,19 @@ class Examples:
         features: array of shape (n, *input_shape).
         targets: array of shape (n, ...) or None for unsupervised data.
         num_classes: number of classes when `targets` are class ids.
-        class_names: optional names of the classes.
+        class_names: optional names of the classes (a language model's
+            vocabulary: the token of each id).
+        split_at: for examples in an order that matters (windows of a text,
+            of a time series), the positions (a, b) that split them: train
+            [0, a), validation [a, b), test [b, n). The split then ignores the
+            fractions and the seed. None: a seeded random split.
     """
 
     features: np.ndarray
     targets: Optional[np.ndarray] = None
     num_classes: Optional[int] = None
     class_names: Tuple[str, ...] = ()
+    split_at: Optional[Tuple[int, int]] = None
 
     def __post_init__(self):
         if self.targets is not None and len(self.targets) != len(self.features):
@@ -36,6 +42,9 @@ class Examples:
                 f"Dataset has {len(self.features)} feature rows but {len(self.targets)} targets; "
                 "they must have the same length."
             )
+        if self.split_at is not None and not 0 < self.split_at[0] <= self.split_at[1] <= len(self.features):
+            raise KeraslabError(f"Dataset of {len(self.features)} examples cannot be split at positions "
+                                f"{tuple(self.split_at)}; they must satisfy 0 < a <= b <= n.")
 
     def __len__(self) -> int:
         return len(self.features)
@@ -46,7 +55,7 @@ class Examples:
 
     def take(self, indices: np.ndarray) -> "Examples":
         targets = None if self.targets is None else self.targets[indices]
-        return dataclasses.replace(self, features=self.features[indices], targets=targets)
+        return dataclasses.replace(self, features=self.features[indices], targets=targets, split_at=None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +73,8 @@ def split_examples(
     """Splits `examples` into train/validation/test, fixed for a fixed seed.
 
     Classification data (integer targets with `num_classes`) is split per
-    class, so each part keeps the class proportions.
+    class, so each part keeps the class proportions. Examples whose order
+    matters (`Examples.split_at`) are split by position at those points.
 
     Args:
         examples: the whole dataset.
@@ -81,6 +91,9 @@ def split_examples(
             f"data.validation_fraction={validation_fraction} and data.test_fraction={test_fraction} "
             "must each be in [0, 1) and sum to less than 1."
         )
+    if examples.split_at is not None:
+        a, b, n = *examples.split_at, len(examples)
+        return Splits(*(examples.take(np.arange(start, stop)) for start, stop in ((0, a), (a, b), (b, n))))
     rng = np.random.default_rng(seed)
     n = len(examples)
     if examples.num_classes and examples.targets is not None and examples.targets.ndim == 1:

@@ -89,7 +89,7 @@ def write_export(exportable: "Exportable", out: str, name: str, version: Optiona
         (extra / "keraslab.json").write_text(json.dumps({
             **origin, "signatures": sorted(exportable.signatures), "input": {
                 "name": input_name, "shape": [None, *exportable.warmup.shape[1:]],
-                "dtype": str(exportable.warmup.dtype)},
+                "dtype": "string" if exportable.warmup.dtype.kind in "OSU" else str(exportable.warmup.dtype)},
             "class_names": list(exportable.class_names),
         }, indent=2) + "\n")
         final = model_root / str(version)
@@ -136,8 +136,13 @@ def _model_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int
                             input_dtype=info.input_dtype, task=spec.task, training=spec.training,
                             samples=samples)
     warmup = built.splits.validation if len(built.splits.validation) else built.splits.train
-    return Exportable(built.model, _signatures(spec, built.model, context, default_signatures),
-                      warmup.features[:WARMUP_EXAMPLES].astype(info.input_dtype), built.splits.train.class_names)
+    warmup = warmup.take(np.arange(min(WARMUP_EXAMPLES, len(warmup))))
+    if spec.serving_examples is None:
+        warmup_inputs = warmup.features.astype(info.input_dtype)
+    else:
+        warmup_inputs = resolve(spec.serving_examples, f"serving_examples of model '{spec.name}'")(warmup)
+    return Exportable(built.model, _signatures(spec, built.model, context, default_signatures), warmup_inputs,
+                      built.splits.train.class_names)
 
 
 def _agent_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int) -> Exportable:
@@ -219,9 +224,9 @@ def write_warmup_requests(path: Path, model_name: str, input_name: str, batch: n
     from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
 
     with tf.io.TFRecordWriter(str(path)) as writer:
-        for example in batch:
+        for i in range(len(batch)):
             request = predict_pb2.PredictRequest(
                 model_spec=model_pb2.ModelSpec(name=model_name, signature_name="serving_default"))
-            request.inputs[input_name].CopyFrom(tf.make_tensor_proto(example[None]))
+            request.inputs[input_name].CopyFrom(tf.make_tensor_proto(batch[i:i + 1]))
             log = prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
             writer.write(log.SerializeToString())

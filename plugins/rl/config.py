@@ -140,6 +140,14 @@ class DeepAgentConfig:
 class DqnConfig(DeepAgentConfig):
     """Deep Q-learning (Mnih et al., 2015) with tf-agents' DqnAgent.
 
+    The defaults follow rl-baselines3-zoo's CartPole-v1 settings (Raffin,
+    2020): rounds of 250 environment steps, each followed by 125 updates on
+    batches of 64, the target network copied once a round (so it is the
+    online network of the round before), ε from 1 to 0.04 over 8,000 steps,
+    Adam 2.3e-3. Updating after every step with a target copied every 1,000
+    updates reached 500 early but then swung between 100 and 500
+    (docs/topics/rl.md has the measurements).
+
     Attributes:
         hidden_units: the Q-network's dense layers.
         learning_rate: Adam's step.
@@ -147,8 +155,10 @@ class DqnConfig(DeepAgentConfig):
         batch_size: transitions per update, sampled uniformly from the replay.
         replay_capacity: transitions the replay buffer keeps.
         warmup_steps: random-policy steps before the first update.
-        update_every: environment steps per update (a divisor of 250).
-        target_update_period: steps between target-network updates;
+        update_every: environment steps per round of updates (a divisor of 250).
+        updates_per_round: updates after each round's steps (so
+            updates_per_round / update_every updates per environment step).
+        target_update_period: updates between target-network updates;
         target_update_tau: each update moves the target by τ towards the
             online network (1: copy; 0.005 every step: soft updates).
         epsilon_start, epsilon_end, epsilon_decay_steps: ε-greedy annealed
@@ -161,19 +171,20 @@ class DqnConfig(DeepAgentConfig):
     """
 
     POSITIVE: ClassVar[Tuple[str, ...]] = ("batch_size", "replay_capacity", "target_update_period", "n_step",
-                                           "update_every")
-    hidden_units: Tuple[int, ...] = (128, 128)
-    learning_rate: float = 5e-4
+                                           "update_every", "updates_per_round")
+    hidden_units: Tuple[int, ...] = (256, 256)
+    learning_rate: float = 2.3e-3
     gamma: float = 0.99
-    batch_size: int = 128
-    replay_capacity: int = 50_000
+    batch_size: int = 64
+    replay_capacity: int = 100_000
     warmup_steps: int = 1_000
-    update_every: int = 1
-    target_update_period: int = 1_000
+    update_every: int = 250
+    updates_per_round: int = 125
+    target_update_period: int = 125
     target_update_tau: float = 1.0
     epsilon_start: float = 1.0
-    epsilon_end: float = 0.01
-    epsilon_decay_steps: int = 10_000
+    epsilon_end: float = 0.04
+    epsilon_decay_steps: int = 8_000
     n_step: int = 1
     reward_clip: float = 0.0
     gradient_clip: float = 10.0
@@ -257,14 +268,15 @@ class DdpgConfig(DeepAgentConfig):
             the observation alone, then on observation and action joined.
         actor_learning_rate, critic_learning_rate: Adam's steps.
         gamma: discount γ.
-        batch_size, replay_capacity, warmup_steps, update_every: as for DQN.
+        batch_size, replay_capacity, warmup_steps, update_every,
+            updates_per_round: as for DQN.
         target_update_tau: τ of the soft target updates.
         ou_stddev, ou_damping: the exploration noise's scale and damping.
     """
 
     AGENT: ClassVar[str] = "ddpg"
     ACTIONS: ClassVar[str] = "continuous"
-    POSITIVE: ClassVar[Tuple[str, ...]] = ("batch_size", "replay_capacity", "update_every")
+    POSITIVE: ClassVar[Tuple[str, ...]] = ("batch_size", "replay_capacity", "update_every", "updates_per_round")
     env: str = "Pendulum-v1"
     actor_units: Tuple[int, ...] = (256, 256)
     critic_observation_units: Tuple[int, ...] = (256,)
@@ -276,6 +288,7 @@ class DdpgConfig(DeepAgentConfig):
     replay_capacity: int = 100_000
     warmup_steps: int = 1_000
     update_every: int = 1
+    updates_per_round: int = 1
     target_update_tau: float = 0.005
     ou_stddev: float = 0.2
     ou_damping: float = 0.15

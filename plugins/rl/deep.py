@@ -21,10 +21,25 @@ from keraslab.plugins.rl import environments
 
 
 def load_tf_environment(env_id: str, seed: int):
-    """gym's environment in tf-agents' wrappers (gym 0.23 through suite_gym)."""
+    """gym's environment in tf-agents' wrappers, its time limit a truncation.
+
+    gym 0.23's `TimeLimit` ends an episode at its step limit with done=True,
+    which tf-agents turns into discount 0: the last state would look
+    terminal, and Q(s_T) would learn a target of r instead of
+    r + γ max_a Q(s_{T+1}, a). On CartPole, where a good policy reaches the
+    500-step limit every episode, those targets contradict the rest
+    (Pardo et al., 2018, "Time Limits in Reinforcement Learning"). So gym's
+    limit is removed, and tf-agents' `TimeLimit` ends the episode with the
+    step marked LAST and the discount left at 1: the update bootstraps.
+    """
+    import gym
     from tf_agents.environments import suite_gym, tf_py_environment
 
-    py_env = suite_gym.load(env_id)
+    gym_env = gym.make(env_id)
+    step_limit = gym_env.spec.max_episode_steps
+    if isinstance(gym_env, gym.wrappers.TimeLimit):
+        gym_env = gym_env.env
+    py_env = suite_gym.wrap_env(gym_env, max_episode_steps=step_limit or 0)
     py_env.seed(seed)
     return tf_py_environment.TFPyEnvironment(py_env)
 

@@ -1,7 +1,8 @@
 """Off-policy agents with a replay buffer: DQN (dqn.py) and DDPG (ddpg.py).
 
 One call of `train_iteration` takes `STEPS_PER_ITERATION` environment
-steps, with one update after every `update_every` of them once the replay
+steps: rounds of `update_every` steps, each followed by
+`updates_per_round` updates, once the replay
 (`TFUniformReplayBuffer`) holds `warmup_steps` transitions of a uniformly
 random policy. The replay buffer, networks, optimizers and counters are all
 in the checkpoint; a resumed run starts a new episode (the gym
@@ -73,12 +74,14 @@ class ReplayProgram(DeepAgentProgram):
         return {"loss": float(loss), **self.select_if_due()}
 
     @tf.function
-    def _collect_and_learn(self, batches, updates):
-        """`updates` times: `update_every` environment steps, then one update; the mean loss."""
+    def _collect_and_learn(self, batches, rounds):
+        """`rounds` times: `update_every` environment steps, then
+        `updates_per_round` updates; the mean loss."""
         total = tf.constant(0.0)
-        for _ in tf.range(updates):
+        for _ in tf.range(rounds):
             self.driver.run()
             self.steps.assign_add(self.config.update_every)
-            experience, _ = next(batches)
-            total += self.agent.train(self.transform(experience)).loss
-        return total / tf.cast(updates, tf.float32)
+            for _ in tf.range(self.config.updates_per_round):
+                experience, _ = next(batches)
+                total += self.agent.train(self.transform(experience)).loss
+        return total / tf.cast(rounds * self.config.updates_per_round, tf.float32)

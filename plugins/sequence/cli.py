@@ -1,0 +1,94 @@
+"""Commands of `keraslab sequence` beyond train/evaluate/export."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from keraslab.core.errors import KeraslabError
+
+
+@click.command("generate")
+@click.argument("run")
+@click.option("--prompt", default="", help="Text to continue (default: as after a line break).")
+@click.option("--length", type=int, default=300, show_default=True, help="Tokens to generate.")
+@click.option("--temperature", type=float, default=0.8, show_default=True,
+              help="Sampling temperature T: logits / T; 0 takes the most likely token each step.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sampling.")
+@click.pass_context
+def generate(ctx, run, prompt, length, temperature, seed):
+    """Sample text from a trained language-model RUN after --prompt.
+
+    Characters the model never saw in training are read as its unknown
+    token; the command names them on stderr and goes on.
+    """
+    import tensorflow as tf
+
+    from keraslab.plugins.sequence.generation import sample_ids
+    from keraslab.plugins.sequence.text import Vocabulary
+
+    if length < 1:
+        raise KeraslabError(f"--length must be at least 1, received {length}.")
+    if temperature < 0:
+        raise KeraslabError(f"--temperature must be at least 0, received {temperature}.")
+    model = _trained_language_model(ctx, run)
+    vocabulary = Vocabulary(model.vocabulary)
+    unknown = vocabulary.unknown_in(prompt)
+    if unknown:
+        click.echo(f"Prompt characters outside the vocabulary, read as unknown: {''.join(unknown)!r}", err=True)
+    ids = vocabulary.encode(list(prompt or "\n"))
+    tf.random.set_seed(seed)
+    sample = sample_ids(model, ids, length, temperature, seed=seed)
+    click.echo(prompt + vocabulary.decode(sample))
+
+
+def _trained_language_model(ctx, run):
+    from keraslab.core import actions
+    from keraslab.core.rundir import RunDir
+    from keraslab.core.trainer.loop import load_trained
+    from keraslab.entrypoints.cli import registry_of
+
+    opened = RunDir.open(run)
+    opened.require_complete("generate from")
+    plugin = registry_of(ctx).get("sequence")
+    spec = plugin.model(opened.state["model"])
+    if spec.report != "keraslab.plugins.sequence.report:write_language_model_report":
+        raise KeraslabError(f"Run '{run}' is a '{spec.name}', not a language model; generate takes a run of "
+                            f"{', '.join(m.name for m in plugin.models if m.serving_examples)}.")
+    return load_trained(plugin, spec, actions.load_run_config(spec, opened), opened).model
+
+
+@click.command("ngram")
+@click.option("--data", "data_path", default="", help="A UTF-8 text file (default: Python's help topics).")
+@click.option("--orders", type=int, default=6, show_default=True, help="Largest n.")
+@click.option("--validation-fraction", type=float, default=0.15, show_default=True)
+@click.option("--test-fraction", type=float, default=0.15, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def ngram_command(data_path, orders, validation_fraction, test_fraction, as_json):
+    """n-gram language models of orders 1..N with add-k, Jelinek–Mercer and
+    Witten–Bell smoothing: held-out bits per character of each, on the same
+    positional split as the neural language models."""
+    from keraslab.core.config import DataConfig
+    from keraslab.plugins.sequence import ngram
+    from keraslab.plugins.sequence.data import encode_config_text
+
+    if orders < 1:
+        raise KeraslabError(f"--orders must be at least 1, received {orders}.")
+    data = DataConfig(path=data_path, validation_fraction=validation_fraction, test_fraction=test_fraction)
+    encoded = encode_config_text(data, "char")
+    rows = ngram.evaluate_orders(encoded.train, encoded.validation, encoded.test, len(encoded.vocabulary), orders)
+    best = ngram.best_row(rows)
+    if as_json:
+        click.echo(json.dumps({"best": best, "rows": rows}, indent=2))
+        return
+    click.echo(f"{len(encoded.train):,} training, {len(encoded.validation):,} validation, "
+               f"{len(encoded.test):,} test characters; vocabulary {len(encoded.vocabulary)}")
+    click.echo("order  method          validation  test   [bits per character]  setting")
+    for row in rows:
+        mark = "  <- best on validation" if row is best else ""
+        click.echo(f"{row['order']:>5}  {row['method']:<15} {row['validation_bits']:>10.3f}  "
+                   f"{row['test_bits']:.3f}  {row['setting']}{mark}")
+
+
+def commands():
+    return [generate, ngram_command]

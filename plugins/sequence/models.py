@@ -1,0 +1,112 @@
+"""Language models over token ids, and what every one of them shares.
+
+A language model maps ids [batch, T] to logits [batch, T, V]: position t's
+logits are the distribution of token t + 1 given tokens 0..t (causal), so
+training is teacher forcing on a whole window at once and the loss is the
+mean cross-entropy of every next token. Generation feeds the model its own
+samples (`generation.py`).
+"""
+from __future__ import annotations
+
+import tensorflow as tf
+
+from keraslab.core.contract import DataInfo
+from keraslab.plugins.sequence.config import RecurrentLanguageModelConfig
+
+layers = tf.keras.layers
+
+
+def recurrent_layer(cell: str, units: int, name: str, return_sequences: bool = True) -> layers.Layer:
+    """One recurrent layer of the named cell.
+
+    "irnn" is a ReLU RNN whose recurrent weights start as the identity and
+    input weights near zero (Le, Jaitly & Hinton, 2015): h_t = ReLU(W x_t + U h_{t−1} + b)
+    with U = I, so at the start a gradient passes back through time unchanged.
+    """
+    if cell == "lstm":
+        return layers.LSTM(units, return_sequences=return_sequences, name=name)
+    if cell == "gru":
+        return layers.GRU(units, return_sequences=return_sequences, name=name)
+    if cell == "irnn":
+        return layers.SimpleRNN(units, activation="relu", return_sequences=return_sequences, name=name,
+                                recurrent_initializer=tf.keras.initializers.Identity(),
+                                kernel_initializer=tf.keras.initializers.RandomNormal(stddev=0.001))
+    return layers.SimpleRNN(units, activation="tanh", return_sequences=return_sequences, name=name)
+
+
+def token_input() -> tf.keras.Input:
+    return tf.keras.Input(shape=(None,), dtype=tf.int32, name="tokens")
+
+
+def build_recurrent_language_model(config: RecurrentLanguageModelConfig, info: DataInfo) -> tf.keras.Model:
+    """char-rnn (Karpathy, 2015; Graves, 2013): embedding, stacked recurrent
+    layers, a softmax over the vocabulary at every step.
+
+    h_t^(l) = cell(h_t^(l−1), h_{t−1}^(l)),  p(x_{t+1} | x_≤t) = softmax(W h_t^(L) + b).
+
+    Trained by teacher forcing on windows of the text; back-propagation
+    through time is truncated at the window's length (each window starts
+    from a zero state).
+    """
+    inputs = token_input()
+    x = layers.Embedding(int(info.num_classes), config.embedding_dim, name="embedding")(inputs)
+    for i, units in enumerate(config.units):
+        x = recurrent_layer(config.cell, units, name=f"{config.cell}_{i}")(x)
+        if config.dropout:
+            x = layers.Dropout(config.dropout, name=f"dropout_{i}")(x)
+    logits = layers.Dense(int(info.num_classes), name="logits")(x)
+    model = tf.keras.Model(inputs, logits, name=f"char_rnn_{config.cell}")
+    model.vocabulary = tuple(info.class_names)
+    return model
+
+
+def export_language_model(model: tf.keras.Model, context) -> dict:
+    """Signatures that take raw text (characters looked up in the training
+    vocabulary inside the graph; unknown ones become id 0):
+
+    * serving_default(text [batch]) → `probabilities` [batch, V] of the
+      character after each text, `next_token` (the most likely one) and its
+      `token_id`;
+    * generate(prompt [batch], length [], temperature []) → `text`: `length`
+      characters sampled after each prompt (temperature 0: greedy).
+
+    An empty text or prompt starts as after a line break.
+    """
+    from keraslab.plugins.sequence.generation import next_token_logits, sample_continuation
+    from keraslab.plugins.sequence.tokens import CharacterTable
+
+    table = CharacterTable(model.vocabulary)
+    model.character_table = table  # saved with the model, so the signatures' lookups travel with it
+    start = table.encode(tf.constant("\n"))
+
+    def encode(text):
+        ids = table.encode(text)
+        return tf.cond(tf.size(ids) > 0, lambda: ids, lambda: start)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    def next_token(text):
+        logits = tf.map_fn(lambda t: tf.cast(next_token_logits(model, encode(t)), tf.float32), text,
+                           fn_output_signature=tf.float32)
+        token_id = tf.argmax(logits, axis=-1, output_type=tf.int32)
+        return {"probabilities": tf.nn.softmax(logits), "token_id": token_id,
+                "next_token": tf.gather(table.characters, token_id)}
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="prompt"),
+                                  tf.TensorSpec([], tf.int32, name="length"),
+                                  tf.TensorSpec([], tf.float32, name="temperature")])
+    def generate(prompt, length, temperature):
+        def one(text):
+            return table.decode(sample_continuation(model, encode(text), length, temperature))
+
+        return {"text": tf.map_fn(one, prompt, fn_output_signature=tf.string)}
+
+    return {"serving_default": next_token, "generate": generate}
+
+
+def text_of_windows(examples) -> "np.ndarray":
+    """The windows as the strings a language model's export takes."""
+    import numpy as np
+
+    vocabulary = examples.class_names
+    return np.array(["".join(vocabulary[i] for i in window).encode("utf-8") for window in examples.features],
+                    dtype=object)

@@ -1,0 +1,83 @@
+"""What a language-model run writes besides the shared files:
+language_model.json (held-out bits per token beside every n-gram baseline
+on the same tokens), bits.png and sample.txt."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Dict, List
+
+import numpy as np
+import tensorflow as tf
+
+from keraslab.core.data import Examples
+from keraslab.core.plots import pyplot
+from keraslab.plugins.sequence import ngram
+from keraslab.plugins.sequence.generation import sample_ids
+from keraslab.plugins.sequence.text import Vocabulary
+
+NGRAM_ORDERS = 6
+
+
+def contiguous_ids(part: Examples) -> np.ndarray:
+    """The token ids a part's consecutive windows were cut from."""
+    return np.concatenate([part.features.reshape(-1), part.targets[-1, -1:]])
+
+
+def bits_per_token(model: tf.keras.Model, part: Examples, batch_size: int = 64) -> float:
+    """−mean log₂ p(x_{t+1} | x_≤t) over every target of the part's windows."""
+    total, count = 0.0, 0
+    for start in range(0, len(part), batch_size):
+        logits = model(part.features[start:start + batch_size], training=False)
+        targets = part.targets[start:start + batch_size]
+        nats = tf.keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True)
+        total += float(tf.reduce_sum(nats))
+        count += targets.size
+    return total / count / math.log(2.0)
+
+
+def ngram_baselines(splits) -> List[Dict]:
+    train, validation, test = (contiguous_ids(part) for part in (splits.train, splits.validation, splits.test))
+    return ngram.evaluate_orders(train, validation, test, int(splits.train.num_classes), NGRAM_ORDERS)
+
+
+def write_language_model_report(model, splits, run_path) -> None:
+    vocabulary = Vocabulary(splits.train.class_names, getattr(model, "token_level", "char"))
+    result = {"test_bits_per_token": bits_per_token(model, splits.test),
+              "validation_bits_per_token": bits_per_token(model, splits.validation),
+              "test_tokens": int(splits.test.targets.size), "vocabulary_size": len(vocabulary)}
+    rows = ngram_baselines(splits)
+    best = ngram.best_row(rows)
+    result["best_ngram"] = best
+    result["below_best_ngram"] = 1.0 - result["test_bits_per_token"] / best["test_bits"]
+    result["ngram"] = rows
+    Path(run_path, "language_model.json").write_text(json.dumps(result, indent=2) + "\n")
+    plot_bits(rows, result, Path(run_path) / "bits.png")
+    prompt = splits.test.features[0][:40]
+    sample = sample_ids(model, prompt, 400, 0.8, seed=0)
+    Path(run_path, "sample.txt").write_text(
+        f"prompt (the test text's first tokens):\n{vocabulary.decode(prompt)}\n\n"
+        f"continuation (temperature 0.8):\n{vocabulary.decode(sample)}\n")
+
+
+def plot_bits(rows: List[Dict], result: Dict, path: Path) -> Path:
+    """Held-out bits per token of each n-gram method by order, and the model's."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for method in ngram.METHODS:
+        mine = [r for r in rows if r["method"] == method]
+        ax.plot([r["order"] for r in mine], [r["test_bits"] for r in mine], marker="o", label=f"{method} n-gram")
+    ax.axhline(result["test_bits_per_token"], color="black", linestyle="--",
+               label=f"this model: {result['test_bits_per_token']:.3f}")
+    best = result["best_ngram"]["test_bits"]
+    ax.set_ylim(min(result["test_bits_per_token"], best) * 0.9, best * 2.0)
+    ax.set_xlabel("n-gram order")
+    ax.set_ylabel("test bits per token")
+    ax.set_title(f"{100 * result['below_best_ngram']:.1f}% below the best n-gram ({best:.3f})")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
