@@ -113,8 +113,8 @@ class DeepAgentConfig:
         keep_best: every `select_every` steps, play `selection_episodes`
             greedy episodes (seeds of their own, never those of the
             reported evaluations) and keep the network that scored best;
-            evaluations, `play` and the export use the kept network. DQN's
-            return on CartPole swings between 500 and 100 late in training.
+            evaluations, `play` and the export use the kept network (a deep
+            agent's return can swing late in training).
         select_every, selection_episodes: how often, and on how many episodes.
     """
 

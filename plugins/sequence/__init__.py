@@ -25,6 +25,10 @@ plugin = Plugin(
     models=(
         _language_model("char-rnn", "Recurrent language model (simple, LSTM, GRU or IRNN cells, stacked).",
                         "build_recurrent_language_model", config.RecurrentLanguageModelConfig()),
+        _language_model("nlm", "Bengio's neural language model: a window of embeddings, tanh layer, softmax.",
+                        "build_neural_language_model", config.NeuralLanguageModelConfig()),
+        _language_model("wavenet", "Causal, dilated 1-D convolutions with gated units (WaveNet) over tokens.",
+                        "build_wavenet", config.WaveNetConfig()),
     ),
     datasets=(
         DatasetSpec("text", "Python's help topics (or data.path), character windows cut by position.",

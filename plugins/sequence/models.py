@@ -11,7 +11,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keraslab.core.contract import DataInfo
-from keraslab.plugins.sequence.config import RecurrentLanguageModelConfig
+from keraslab.plugins.sequence.config import NeuralLanguageModelConfig, RecurrentLanguageModelConfig, WaveNetConfig
 
 layers = tf.keras.layers
 
@@ -110,3 +110,59 @@ def text_of_windows(examples) -> "np.ndarray":
     vocabulary = examples.class_names
     return np.array(["".join(vocabulary[i] for i in window).encode("utf-8") for window in examples.features],
                     dtype=object)
+
+
+def build_neural_language_model(config: NeuralLanguageModelConfig, info: DataInfo) -> tf.keras.Model:
+    """Bengio, Ducharme, Vincent & Jauvin (2003), "A neural probabilistic
+    language model": the embeddings of the last n tokens, concatenated, feed
+    one tanh layer and a softmax,
+
+        p(x_{t+1} | x_{t−n+1..t}) = softmax(U tanh(H [e(x_{t−n+1}); …; e(x_t)] + d) + b).
+
+    H applied to the concatenated window is a 1-D convolution of width n
+    over the embeddings, so every position of a window is predicted in one
+    pass; n − 1 zero vectors pad the start (no token before the window).
+    """
+    n = config.context
+    inputs = token_input()
+    x = layers.Embedding(int(info.num_classes), config.embedding_dim, name="embedding")(inputs)
+    x = layers.ZeroPadding1D((n - 1, 0), name="history_padding")(x)
+    x = layers.Conv1D(config.hidden_units, n, activation="tanh", name="window_hidden")(x)
+    if config.dropout:
+        x = layers.Dropout(config.dropout, name="dropout")(x)
+    logits = layers.Dense(int(info.num_classes), name="logits")(x)
+    model = tf.keras.Model(inputs, logits, name="neural_language_model")
+    model.vocabulary = tuple(info.class_names)
+    return model
+
+
+def build_wavenet(config: WaveNetConfig, info: DataInfo) -> tf.keras.Model:
+    """A WaveNet over tokens (van den Oord et al., 2016): causal convolutions
+    of kernel 2 with dilations d_1, d_2, …, each block a gated unit with a
+    residual and a skip connection,
+
+        z = tanh(W_f *_d x) ⊙ σ(W_g *_d x),   x ← x + W_r z,   skip += W_s z,
+
+    and logits = W_2 ReLU(W_1 ReLU(skip)), after a causal input convolution
+    of kernel 2. Causal padding keeps position t blind to tokens after t; a
+    prediction sees 2 + Σ d tokens (`WaveNetConfig.receptive_field`).
+    """
+    inputs = token_input()
+    x = layers.Embedding(int(info.num_classes), config.embedding_dim, name="embedding")(inputs)
+    x = layers.Conv1D(config.channels, 2, padding="causal", name="causal_input")(x)
+    skips = []
+    for i, dilation in enumerate(config.dilations):
+        gate = layers.Conv1D(2 * config.channels, 2, padding="causal", dilation_rate=dilation, name=f"dilated_{i}")(x)
+        filtered, gated = tf.split(gate, 2, axis=-1)
+        z = layers.Multiply(name=f"gated_unit_{i}")([layers.Activation("tanh")(filtered),
+                                                       layers.Activation("sigmoid")(gated)])
+        x = layers.Add(name=f"residual_{i}")([x, layers.Conv1D(config.channels, 1, name=f"residual_proj_{i}")(z)])
+        skips.append(layers.Conv1D(config.skip_channels, 1, name=f"skip_{i}")(z))
+    x = layers.Activation("relu")(layers.Add(name="skips")(skips) if len(skips) > 1 else skips[0])
+    x = layers.Conv1D(config.skip_channels, 1, activation="relu", name="output_1")(x)
+    if config.dropout:
+        x = layers.Dropout(config.dropout, name="dropout")(x)
+    logits = layers.Conv1D(int(info.num_classes), 1, name="logits")(x)
+    model = tf.keras.Model(inputs, logits, name="wavenet")
+    model.vocabulary = tuple(info.class_names)
+    return model
