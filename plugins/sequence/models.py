@@ -8,6 +8,7 @@ samples (`generation.py`).
 """
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from keraslab.core.contract import DataInfo
@@ -103,10 +104,8 @@ def export_language_model(model: tf.keras.Model, context) -> dict:
     return {"serving_default": next_token, "generate": generate}
 
 
-def text_of_windows(examples) -> "np.ndarray":
+def text_of_windows(examples) -> np.ndarray:
     """The windows as the strings a language model's export takes."""
-    import numpy as np
-
     vocabulary = examples.class_names
     return np.array(["".join(vocabulary[i] for i in window).encode("utf-8") for window in examples.features],
                     dtype=object)
