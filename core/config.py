@@ -36,6 +36,9 @@ class DataConfig:
         train_per_class: classification data only: keep at most this many
             training examples of each class (0: all); validation and test
             splits are unchanged. For few-shot and transfer experiments.
+        window: sequence data only: steps of history in each example (a
+            language model's window, a forecaster's lags); 0: the dataset's
+            default.
     """
 
     name: str = ""
@@ -46,6 +49,7 @@ class DataConfig:
     seed: int = 0
     classes: Tuple[int, ...] = ()
     train_per_class: int = 0
+    window: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -362,7 +366,7 @@ _AT_LEAST = {
     "optimizer.clipnorm": 0, "optimizer.clipvalue": 0, "schedule.decay_steps": 1,
     "schedule.decay_rate": 0, "schedule.warmup_steps": 0,
     "train.env_steps": 1, "train.eval_every_steps": 1, "train.eval_episodes": 1,
-    "data.train_per_class": 0,
+    "data.train_per_class": 0, "data.window": 0,
 }
 
 

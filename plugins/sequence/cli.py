@@ -90,5 +90,51 @@ def ngram_command(data_path, orders, validation_fraction, test_fraction, as_json
                    f"{row['test_bits']:.3f}  {row['setting']}{mark}")
 
 
+@click.command("compare-cells")
+@click.option("--cells", default="irnn,simple,lstm", show_default=True,
+              help="Comma-separated cells of the same size: simple, lstm, gru, irnn.")
+@click.option("--dataset", default="digits-pixels", show_default=True, help="digits-pixels (64 steps) or digits-rows.")
+@click.option("--units", type=int, default=64, show_default=True, help="Units of every cell's one layer.")
+@click.option("--epochs", type=int, default=60, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Training seed of every run.")
+@click.option("--synthetic", is_flag=True, help="The dataset's tiny synthetic variant (a smoke run).")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Directory of the runs and the plot (default runs/sequence/compare-cells/<time>).")
+@click.pass_context
+def compare_cells(ctx, cells, dataset, units, epochs, seed, synthetic, out):
+    """Train one rnn-classifier per cell on the same data and plot their
+    validation curves together (IRNN against a tanh RNN on 64-step digits)."""
+    import datetime as _dt
+    from pathlib import Path
+
+    from keraslab.core import actions
+    from keraslab.entrypoints.cli import registry_of
+    from keraslab.plugins.sequence.config import CELLS
+    from keraslab.plugins.sequence.curves import plot_cell_curves
+
+    names = [c.strip() for c in cells.split(",") if c.strip()]
+    unknown = [c for c in names if c not in CELLS]
+    if not names or unknown:
+        raise KeraslabError(f"--cells must name cells among {', '.join(CELLS)}, received {cells!r}.")
+    folder = Path(out) if out else Path("runs", "sequence", "compare-cells", _dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    if folder.exists() and any(folder.iterdir()):
+        raise KeraslabError(f"Output directory '{folder}' is not empty; name a new one with --out.")
+    registry = registry_of(ctx)
+    rows = {}
+    for cell in names:
+        run, summary = actions.start_training(
+            registry, "sequence", "rnn-classifier", run_dir=str(folder / cell),
+            overrides=[f"data.name={dataset}", f"data.synthetic={str(synthetic).lower()}", f"train.epochs={epochs}",
+                       f"train.seed={seed}", f"model.cell={cell}", f"model.units=[{units}]", "model.dropout=0.0"])
+        rows[cell] = {"records": run.metrics(), "test_accuracy": summary["metrics"]["test"]["accuracy"]}
+        click.echo(f"{cell:<7} test accuracy {rows[cell]['test_accuracy']:.4f}")
+    (folder / "comparison.json").write_text(json.dumps(
+        {cell: {"test_accuracy": r["test_accuracy"],
+                "val_accuracy": [m.get("val_accuracy") for m in r["records"]]} for cell, r in rows.items()},
+        indent=2) + "\n")
+    plot_cell_curves(rows, folder / "cells.png", f"{dataset}, {units} units, seed {seed}")
+    click.echo(f"Wrote {folder / 'cells.png'} and {folder / 'comparison.json'}")
+
+
 def commands():
-    return [generate, ngram_command]
+    return [generate, ngram_command, compare_cells]

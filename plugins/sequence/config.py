@@ -28,10 +28,10 @@ class RecurrentLanguageModelConfig:
         dropout: dropout between layers and before the output.
     """
 
-    cell: Cell = "lstm"
+    cell: Cell = "gru"
     embedding_dim: int = 64
-    units: Tuple[int, ...] = (512,)
-    dropout: float = 0.2
+    units: Tuple[int, ...] = (256,)
+    dropout: float = 0.3
 
     def __post_init__(self):
         check_cell(self.cell)
@@ -98,6 +98,72 @@ class WaveNetConfig:
         """Tokens a prediction depends on: 2 + Σ dilations (kernel size 2;
         the causal input convolution adds one)."""
         return 2 + sum(self.dilations)
+
+
+@dataclasses.dataclass(frozen=True)
+class RecurrentClassifierConfig:
+    """A many-to-one recurrent classifier: the last step's state → class.
+
+    Attributes:
+        cell: "simple" (tanh), "lstm", "gru" or "irnn".
+        units: the recurrent layers' sizes, bottom first.
+        bidirectional: read each sequence both ways (an encoder may; a
+            language model may not, it would see the tokens it predicts).
+        dropout: dropout before the output.
+    """
+
+    cell: Cell = "lstm"
+    units: Tuple[int, ...] = (128,)
+    bidirectional: bool = False
+    dropout: float = 0.2
+
+    def __post_init__(self):
+        check_cell(self.cell)
+        if not self.units or min(self.units) < 1:
+            raise ConfigError(f"Config key 'model.units' must list at least one positive size, received {list(self.units)}.")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"Config key 'model.dropout' must be in [0, 1), received {self.dropout}.")
+
+
+@dataclasses.dataclass(frozen=True)
+class ForecasterConfig:
+    """A recurrent one-step forecaster.
+
+    Attributes:
+        cell: "lstm", "gru", "simple" or "irnn".
+        units: the recurrent layers' sizes, bottom first.
+        dropout: dropout before the output.
+        ar_order: the order p of the AR(p) baseline reported beside it.
+    """
+
+    cell: Cell = "gru"
+    units: Tuple[int, ...] = (64,)
+    dropout: float = 0.0
+    ar_order: int = 9
+
+    def __post_init__(self):
+        check_cell(self.cell)
+        if not self.units or min(self.units) < 1:
+            raise ConfigError(f"Config key 'model.units' must list at least one positive size, received {list(self.units)}.")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"Config key 'model.dropout' must be in [0, 1), received {self.dropout}.")
+        if self.ar_order < 1:
+            raise ConfigError(f"Config key 'model.ar_order' must be at least 1, received {self.ar_order}.")
+
+
+def forecaster_preset(config: RunConfig) -> RunConfig:
+    """Adam 3e-3, batches of 16, up to 400 epochs stopped 40 epochs after
+    the best validation loss (a few hundred examples)."""
+    return dataclasses.replace(
+        config, optimizer=dataclasses.replace(config.optimizer, learning_rate=3e-3, clipnorm=1.0),
+        train=dataclasses.replace(config.train, epochs=400, batch_size=16, early_stopping_patience=40))
+
+
+def classifier_preset(config: RunConfig) -> RunConfig:
+    """Adam 1e-3, gradients clipped to norm 1, 60 epochs of 32."""
+    return dataclasses.replace(
+        config, optimizer=dataclasses.replace(config.optimizer, learning_rate=1e-3, clipnorm=1.0),
+        train=dataclasses.replace(config.train, epochs=60, batch_size=32))
 
 
 def language_model_preset(config: RunConfig) -> RunConfig:

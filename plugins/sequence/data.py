@@ -1,9 +1,11 @@
 """Datasets of the sequence topic.
 
 * text: the default corpus (`pydoc_data.topics`) or `data.path`, as
-  character windows of `WINDOW` tokens; targets are the next characters.
-* words: the same text as word windows (vocabulary of the
-  `MAX_WORDS` − 1 most frequent training words, the rest `UNKNOWN`).
+  character windows of `data.window` tokens (default `WINDOW`); targets
+  are the next characters.
+* digits-rows, digits-pixels: scikit-learn's 1,797 digits read as
+  sequences: 8 steps of a row of 8 pixels, or 64 steps of one pixel
+  (values 0..16), for many-to-one classification.
 
 Text is cut by position (`text.encode_text`): the windows of each part are
 made from that part alone, so no window straddles two parts.
@@ -14,11 +16,10 @@ import numpy as np
 
 from keraslab.core.config import DataConfig
 from keraslab.core.data import Examples
+from keraslab.core.errors import KeraslabError
 from keraslab.plugins.sequence import text
 
 WINDOW = 100
-WORD_WINDOW = 40
-MAX_WORDS = 5_000
 
 
 def language_examples(encoded: text.EncodedText, window: int) -> Examples:
@@ -31,17 +32,24 @@ def language_examples(encoded: text.EncodedText, window: int) -> Examples:
 
 
 def encode_config_text(config: DataConfig, level: text.Level, corpus: str = "") -> text.EncodedText:
-    max_vocabulary = MAX_WORDS if level == "word" else 0
-    return text.encode_text(corpus or text.corpus(config), level, config.validation_fraction,
-                            config.test_fraction, max_vocabulary)
+    return text.encode_text(corpus or text.corpus(config), level, config.validation_fraction, config.test_fraction)
+
+
+def language_window(config: DataConfig, default: int, encoded: text.EncodedText) -> int:
+    """`data.window`, or the default; refused where a part has fewer tokens than one window."""
+    window = config.window or default
+    shortest = min(len(encoded.train), len(encoded.validation), len(encoded.test)) - 1
+    if window > shortest:
+        raise KeraslabError(f"data.window={window} is longer than the shortest part of the text ({shortest} "
+                            f"tokens after the split); accepted: 1..{shortest}.")
+    return window
 
 
 def load_characters(config: DataConfig) -> Examples:
-    return language_examples(encode_config_text(config, "char"), WINDOW)
+    encoded = encode_config_text(config, "char")
+    return language_examples(encoded, language_window(config, WINDOW, encoded))
 
 
-def load_words(config: DataConfig) -> Examples:
-    return language_examples(encode_config_text(config, "word"), WORD_WINDOW)
 
 
 def tiny_corpus(seed: int, length: int = 6_000) -> str:
@@ -55,8 +63,38 @@ def tiny_corpus(seed: int, length: int = 6_000) -> str:
 
 
 def synthetic_characters(config: DataConfig) -> Examples:
-    return language_examples(encode_config_text(config, "char", tiny_corpus(config.seed)), 20)
+    encoded = encode_config_text(config, "char", tiny_corpus(config.seed))
+    return language_examples(encoded, language_window(config, 20, encoded))
 
 
-def synthetic_words(config: DataConfig) -> Examples:
-    return language_examples(encode_config_text(config, "word", tiny_corpus(config.seed)), 8)
+def digits_as_sequences(steps: int) -> Examples:
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    features = digits.data.astype(np.float32).reshape(len(digits.data), steps, 64 // steps)
+    return Examples(features, digits.target.astype(np.int64), 10, tuple(str(d) for d in range(10)))
+
+
+def load_digit_rows(config: DataConfig) -> Examples:
+    return digits_as_sequences(8)
+
+
+def load_digit_pixels(config: DataConfig) -> Examples:
+    return digits_as_sequences(64)
+
+
+def synthetic_sequences(steps: int, features: int, seed: int) -> Examples:
+    """Two classes told apart by whether the sequence rises or falls."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, size=120)
+    ramp = np.linspace(0.0, 16.0, steps)[None, :, None]
+    values = np.where(labels[:, None, None] == 1, ramp, ramp[:, ::-1]) + rng.normal(0, 2.0, (120, steps, features))
+    return Examples(np.clip(values, 0, 16).astype(np.float32), labels.astype(np.int64), 2, ("falls", "rises"))
+
+
+def synthetic_digit_rows(config: DataConfig) -> Examples:
+    return synthetic_sequences(8, 8, config.seed)
+
+
+def synthetic_digit_pixels(config: DataConfig) -> Examples:
+    return synthetic_sequences(64, 1, config.seed)

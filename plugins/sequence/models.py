@@ -12,7 +12,8 @@ import numpy as np
 import tensorflow as tf
 
 from keraslab.core.contract import DataInfo
-from keraslab.plugins.sequence.config import NeuralLanguageModelConfig, RecurrentLanguageModelConfig, WaveNetConfig
+from keraslab.plugins.sequence.config import (ForecasterConfig, NeuralLanguageModelConfig, RecurrentClassifierConfig,
+                                              RecurrentLanguageModelConfig, WaveNetConfig)
 
 layers = tf.keras.layers
 
@@ -164,4 +165,43 @@ def build_wavenet(config: WaveNetConfig, info: DataInfo) -> tf.keras.Model:
     logits = layers.Conv1D(int(info.num_classes), 1, name="logits")(x)
     model = tf.keras.Model(inputs, logits, name="wavenet")
     model.vocabulary = tuple(info.class_names)
+    return model
+
+
+def build_recurrent_classifier(config: RecurrentClassifierConfig, info: DataInfo) -> tf.keras.Model:
+    """Many-to-one: a sequence of feature vectors [T, F] read step by step,
+    the final state of the top layer classified by a dense softmax layer.
+    Inputs are divided by the training data's maximum inside the model, so
+    the export takes raw values (digits: 0..16)."""
+    inputs = tf.keras.Input(shape=info.input_shape, dtype=tf.float32, name="sequence")
+    peak = float(np.max(info.train_features)) or 1.0
+    x = layers.Rescaling(1.0 / peak, name="to_unit_range")(inputs)
+    for i, units in enumerate(config.units):
+        last = i == len(config.units) - 1
+        layer = recurrent_layer(config.cell, units, name=f"{config.cell}_{i}", return_sequences=not last)
+        x = layers.Bidirectional(layer, name=f"bidirectional_{i}")(x) if config.bidirectional else layer(x)
+    if config.dropout:
+        x = layers.Dropout(config.dropout, name="dropout")(x)
+    logits = layers.Dense(int(info.num_classes), name="logits")(x)
+    return tf.keras.Model(inputs, logits, name=f"rnn_classifier_{config.cell}")
+
+
+def build_forecaster(config: ForecasterConfig, info: DataInfo) -> tf.keras.Model:
+    """One-step forecaster: the last W raw values, standardised with the
+    training values' mean μ and deviation σ, read by recurrent layers; the
+    last state gives z, and the forecast is ŷ = μ + σ z, so the model takes
+    and returns raw values."""
+    window = int(info.input_shape[0])
+    mean, std = float(np.mean(info.train_features)), float(np.std(info.train_features)) or 1.0
+    inputs = tf.keras.Input(shape=(window,), dtype=tf.float32, name="window")
+    x = layers.Rescaling(1.0 / std, offset=-mean / std, name="standardise")(inputs)
+    x = layers.Reshape((window, 1), name="steps")(x)
+    for i, units in enumerate(config.units):
+        x = recurrent_layer(config.cell, units, name=f"{config.cell}_{i}", return_sequences=i < len(config.units) - 1)(x)
+    if config.dropout:
+        x = layers.Dropout(config.dropout, name="dropout")(x)
+    z = layers.Dense(1, name="standardised_forecast")(x)
+    forecast = layers.Rescaling(std, offset=mean, name="forecast")(z)
+    model = tf.keras.Model(inputs, forecast, name=f"forecaster_{config.cell}")
+    model.ar_order = config.ar_order
     return model
