@@ -136,5 +136,50 @@ def compare_cells(ctx, cells, dataset, units, epochs, seed, synthetic, out):
     click.echo(f"Wrote {folder / 'cells.png'} and {folder / 'comparison.json'}")
 
 
+@click.command("gradients")
+@click.argument("runs", nargs=-1, required=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The PNG to write (a JSON beside it).")
+@click.option("--clip-norm", type=float, default=1.0, show_default=True,
+              help="Global norm the right-hand panel clips ∂L/∂θ to.")
+@click.option("--examples", type=int, default=128, show_default=True, help="Test sequences averaged over.")
+@click.pass_context
+def gradients(ctx, runs, out, clip_norm, examples):
+    """Plot ‖∂L/∂h_k‖ across time steps k for trained rnn-classifier RUNS
+    (e.g. the irnn, simple and lstm runs of compare-cells), before and
+    after gradient clipping."""
+    from pathlib import Path
+
+    from keraslab.core import actions
+    from keraslab.core.rundir import RunDir
+    from keraslab.core.trainer.loop import load_trained
+    from keraslab.entrypoints.cli import registry_of
+    from keraslab.plugins.sequence import gradients as g
+
+    if clip_norm <= 0 or examples < 1:
+        raise KeraslabError(f"--clip-norm must be positive and --examples at least 1, received {clip_norm}, {examples}.")
+    plugin = registry_of(ctx).get("sequence")
+    results = {}
+    for run in runs:
+        opened = RunDir.open(run)
+        opened.require_complete("read gradients of")
+        if opened.state["model"] != "rnn-classifier":
+            raise KeraslabError(f"Run '{run}' is a '{opened.state['model']}'; gradients takes rnn-classifier runs.")
+        spec = plugin.model("rnn-classifier")
+        config = actions.load_run_config(spec, opened)
+        built = load_trained(plugin, spec, config, opened)
+        test = built.splits.test
+        name = f"{config.model.cell} ({Path(run).name})"
+        results[name] = g.hidden_state_gradients(built.model, test.features[:examples], test.targets[:examples])
+        click.echo(f"{name:<24} ‖∂L/∂h_1‖ {results[name]['step_norms'][0]:.3g}  "
+                   f"‖∂L/∂h_T‖ {results[name]['step_norms'][-1]:.3g}  ‖∂L/∂θ‖ {results[name]['parameter_norm']:.3g}")
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    g.plot_gradients(results, clip_norm, path, f"gradients through time, {examples} test sequences")
+    path.with_suffix(".json").write_text(json.dumps(
+        {name: {"step_norms": r["step_norms"].tolist(), "parameter_norm": r["parameter_norm"], "loss": r["loss"]}
+         for name, r in results.items()}, indent=1) + "\n")
+    click.echo(f"Wrote {path} and {path.with_suffix('.json')}")
+
+
 def commands():
-    return [generate, ngram_command, compare_cells]
+    return [generate, ngram_command, compare_cells, gradients]

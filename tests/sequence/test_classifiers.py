@@ -38,5 +38,10 @@ def test_compare_cells_trains_each_cell_and_plots_them_together(cli_runner, tmp_
     comparison = json.loads((out / "comparison.json").read_text())
     assert set(comparison) == {"irnn", "simple"} and len(comparison["irnn"]["val_accuracy"]) == 3
     assert (out / "cells.png").stat().st_size > 10_000 and (out / "irnn" / "summary.json").is_file()
+    plot = tmp_path / "gradients.png"
+    result = cli_runner("sequence", "gradients", str(out / "irnn"), str(out / "simple"), "--out", str(plot))
+    assert result.exit_code == 0, result.output
+    norms = json.loads(plot.with_suffix(".json").read_text())
+    assert [len(r["step_norms"]) for r in norms.values()] == [64, 64] and plot.stat().st_size > 10_000
     refused = cli_runner("sequence", "compare-cells", "--cells", "irnn,tanh", "--out", str(tmp_path / "other"))
     assert refused.exit_code == 2 and "--cells must name cells among simple, lstm, gru, irnn" in refused.output
