@@ -9,7 +9,8 @@ from keraslab.core.export.serving import export_run
 
 def test_lstm_reads_digits_row_by_row_and_exports_raw_pixels(registry, tmp_path):
     run, summary = actions.start_training(registry, "sequence", "rnn-classifier", runs_root=str(tmp_path),
-                                          overrides=["train.epochs=12", "model.units=[64]"])
+                                          overrides=["train.epochs=12", "model.units=[64]", "model.cell=lstm",
+                                                     "model.bidirectional=false"])
     assert summary["metrics"]["test"]["accuracy"] > 0.75  # 10 classes: chance is 0.1; measured 0.86
     from sklearn.datasets import load_digits
 

@@ -21,9 +21,9 @@ def test_char_rnn_is_ten_percent_below_the_best_ngram(registry, tmp_path):
 
 
 @pytest.mark.slow
-def test_lstm_reads_digit_rows_to_97_percent(registry, tmp_path):
+def test_recurrent_classifier_reads_digit_rows_to_97_percent(registry, tmp_path):
     _, summary = train(registry, tmp_path, "rnn-classifier")
-    print("rnn-classifier test accuracy:", summary["metrics"]["test"]["accuracy"])
+    print("rnn-classifier test accuracy:", summary["metrics"]["test"]["accuracy"])  # measured 0.9777
     assert summary["metrics"]["test"]["accuracy"] >= 0.97
 
 
