@@ -16,6 +16,22 @@ def check_cell(cell: str) -> None:
         raise ConfigError(f"Unknown cell type '{cell}' (model.cell). Accepted: {', '.join(CELLS)}.")
 
 
+def check_sizes(config, *keys: str) -> None:
+    """Every named field at least 1 (a tuple field: not empty, each element at least 1)."""
+    for key in keys:
+        value = getattr(config, key)
+        if isinstance(value, tuple) and (not value or min(value) < 1):
+            raise ConfigError(f"Config key 'model.{key}' must list at least one value, each at least 1, "
+                              f"received {list(value)}.")
+        if not isinstance(value, tuple) and value < 1:
+            raise ConfigError(f"Config key 'model.{key}' must be at least 1, received {value}.")
+
+
+def check_dropout(dropout: float) -> None:
+    if not 0.0 <= dropout < 1.0:
+        raise ConfigError(f"Config key 'model.dropout' must be in [0, 1), received {dropout}.")
+
+
 @dataclasses.dataclass(frozen=True)
 class RecurrentLanguageModelConfig:
     """A recurrent language model (char-rnn).
@@ -35,10 +51,8 @@ class RecurrentLanguageModelConfig:
 
     def __post_init__(self):
         check_cell(self.cell)
-        if not self.units or min(self.units) < 1:
-            raise ConfigError(f"Config key 'model.units' must list at least one positive size, received {list(self.units)}.")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"Config key 'model.dropout' must be in [0, 1), received {self.dropout}.")
+        check_sizes(self, "units")
+        check_dropout(self.dropout)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,11 +72,8 @@ class NeuralLanguageModelConfig:
     dropout: float = 0.2
 
     def __post_init__(self):
-        for key in ("context", "embedding_dim", "hidden_units"):
-            if getattr(self, key) < 1:
-                raise ConfigError(f"Config key 'model.{key}' must be at least 1, received {getattr(self, key)}.")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"Config key 'model.dropout' must be in [0, 1), received {self.dropout}.")
+        check_sizes(self, "context", "embedding_dim", "hidden_units")
+        check_dropout(self.dropout)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,14 +95,8 @@ class WaveNetConfig:
     dropout: float = 0.1
 
     def __post_init__(self):
-        if not self.dilations or min(self.dilations) < 1:
-            raise ConfigError(f"Config key 'model.dilations' must list positive dilations, received "
-                              f"{list(self.dilations)}.")
-        for key in ("embedding_dim", "channels", "skip_channels"):
-            if getattr(self, key) < 1:
-                raise ConfigError(f"Config key 'model.{key}' must be at least 1, received {getattr(self, key)}.")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"Config key 'model.dropout' must be in [0, 1), received {self.dropout}.")
+        check_sizes(self, "dilations", "embedding_dim", "channels", "skip_channels")
+        check_dropout(self.dropout)
 
     @property
     def receptive_field(self) -> int:
@@ -120,10 +125,8 @@ class RecurrentClassifierConfig:
 
     def __post_init__(self):
         check_cell(self.cell)
-        if not self.units or min(self.units) < 1:
-            raise ConfigError(f"Config key 'model.units' must list at least one positive size, received {list(self.units)}.")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"Config key 'model.dropout' must be in [0, 1), received {self.dropout}.")
+        check_sizes(self, "units")
+        check_dropout(self.dropout)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,12 +147,8 @@ class ForecasterConfig:
 
     def __post_init__(self):
         check_cell(self.cell)
-        if not self.units or min(self.units) < 1:
-            raise ConfigError(f"Config key 'model.units' must list at least one positive size, received {list(self.units)}.")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"Config key 'model.dropout' must be in [0, 1), received {self.dropout}.")
-        if self.ar_order < 1:
-            raise ConfigError(f"Config key 'model.ar_order' must be at least 1, received {self.ar_order}.")
+        check_sizes(self, "units", "ar_order")
+        check_dropout(self.dropout)
 
 
 def forecaster_preset(config: RunConfig) -> RunConfig:
