@@ -45,3 +45,12 @@ def test_a_window_longer_than_the_series_is_refused(cli_runner, tmp_path):
     result = cli_runner("sequence", "train", "forecaster", "--set", "data.window=400", "--runs-root", str(tmp_path))
     assert result.exit_code == 2 and "data.window=400 does not fit" in result.output and "accepted: 1..225" in result.output
     assert not list(tmp_path.iterdir())
+
+
+def test_co2_is_monthly_without_gaps_and_split_by_position():
+    examples = series.load_co2(DataConfig(validation_fraction=0.15, test_fraction=0.15))
+    assert examples.input_shape == (series.CO2_WINDOW,) and not np.isnan(examples.features).any()
+    a, b = examples.split_at
+    # 526 months from March 1958: the last 79 targets (15%) are the test part, the 79 before them validation.
+    assert len(examples) - b == 79 and b - a == 79
+    assert 310 < examples.targets[0, 0] < 320 and examples.targets[-1, 0] > 360  # ppm, rising
