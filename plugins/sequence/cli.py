@@ -102,8 +102,9 @@ def ngram_command(data_path, orders, validation_fraction, test_fraction, as_json
               help="Directory of the runs and the plot (default runs/sequence/compare-cells/<time>).")
 @click.pass_context
 def compare_cells(ctx, cells, dataset, units, epochs, seed, synthetic, out):
-    """Train one rnn-classifier per cell on the same data and plot their
-    validation curves together (IRNN against a tanh RNN on 64-step digits)."""
+    """Train one rnn-classifier per cell on the same data (one
+    unidirectional layer each, no dropout) and plot their validation curves
+    together (IRNN against a tanh RNN on 64-step digits)."""
     import datetime as _dt
     from pathlib import Path
 
@@ -125,7 +126,8 @@ def compare_cells(ctx, cells, dataset, units, epochs, seed, synthetic, out):
         run, summary = actions.start_training(
             registry, "sequence", "rnn-classifier", run_dir=str(folder / cell),
             overrides=[f"data.name={dataset}", f"data.synthetic={str(synthetic).lower()}", f"train.epochs={epochs}",
-                       f"train.seed={seed}", f"model.cell={cell}", f"model.units=[{units}]", "model.dropout=0.0"])
+                       f"train.seed={seed}", f"model.cell={cell}", f"model.units=[{units}]", "model.dropout=0.0",
+                       "model.bidirectional=false"])
         rows[cell] = {"records": run.metrics(), "test_accuracy": summary["metrics"]["test"]["accuracy"]}
         click.echo(f"{cell:<7} test accuracy {rows[cell]['test_accuracy']:.4f}")
     (folder / "comparison.json").write_text(json.dumps(
