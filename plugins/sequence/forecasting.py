@@ -36,32 +36,29 @@ def recursive_forecast(predict: Callable[[np.ndarray], np.ndarray], history: np.
     return np.array(forecasts)
 
 
-def forecast_measures(model, splits) -> Dict:
+def write_forecast_report(model, splits, run_path) -> None:
     series = series_of_splits(splits)
     order = int(getattr(model, "ar_order", 9))
     predictions = model.predict(splits.test.features, verbose=0)[:, 0]
-    measures, _ = s.baselines(series, order)
-    return {"test_rmse": s.rmse(predictions, splits.test.targets[:, 0]), **measures,
-            "test_targets": int(len(splits.test))}
-
-
-def write_forecast_report(model, splits, run_path) -> None:
-    series = series_of_splits(splits)
-    result = forecast_measures(model, splits)
+    measures, coefficients = s.baselines(series, order)
+    result = {"test_rmse": s.rmse(predictions, splits.test.targets[:, 0]), **measures,
+              "test_targets": int(len(splits.test))}
     Path(run_path, "forecast.json").write_text(json.dumps(result, indent=2) + "\n")
-    plot_forecasts(model, series, splits, result, Path(run_path) / "forecast.png")
+    plot_forecasts(model, series, predictions, coefficients, result, Path(run_path) / "forecast.png")
 
 
-def plot_forecasts(model, series: s.Series, splits, result: Dict, path: Path) -> Path:
+def plot_forecasts(model, series: s.Series, predictions: np.ndarray, coefficients: np.ndarray, result: Dict,
+                   path: Path) -> Path:
+    """The series with the test part's one-step forecasts (the model's and
+    AR's, `coefficients` [c, φ_1..φ_p]), and multi-step forecasts below."""
     plt = pyplot()
-    window = splits.test.features.shape[1]
-    order = int(getattr(model, "ar_order", 9))
-    _, coefficients = s.baselines(series, order)
+    window = model.input_shape[1]
+    order = len(coefficients) - 1
     steps = np.arange(series.test_start, len(series.values))
     fig, (ax, zoom) = plt.subplots(2, 1, figsize=(10, 6.5))
     ax.plot(series.values, color="gray", label="data")
     ax.axvspan(series.test_start, len(series.values), color="orange", alpha=0.1, label="test part")
-    ax.plot(steps, model.predict(splits.test.features, verbose=0)[:, 0], color="tab:blue",
+    ax.plot(steps, predictions, color="tab:blue",
             label=f"one-step forecast (RMSE {result['test_rmse']:.2f})")
     ax.plot(steps, s.autoregression_predictions(series.values, coefficients, steps), color="tab:green",
             linestyle=":", label=f"AR({order}) (RMSE {result[f'ar{order}']:.2f})")

@@ -31,11 +31,7 @@ def sample_continuation(model: tf.keras.Model, prompt: tf.Tensor, length: tf.Ten
     temperature = tf.cast(temperature, tf.float32)
 
     def draw(logits):
-        if seed is None:
-            sampled = tf.random.categorical(logits[None] / tf.maximum(temperature, 1e-6), 1, dtype=tf.int32)
-        else:
-            sampled = tf.random.categorical(logits[None] / tf.maximum(temperature, 1e-6), 1, dtype=tf.int32,
-                                            seed=seed)
+        sampled = tf.random.categorical(logits[None] / tf.maximum(temperature, 1e-6), 1, dtype=tf.int32, seed=seed)
         greedy = tf.argmax(logits, output_type=tf.int32)
         return tf.where(temperature > 0, sampled[0, 0], greedy)
 
