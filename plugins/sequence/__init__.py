@@ -7,6 +7,11 @@ from keraslab.plugins.sequence import config
 
 _MODELS = "keraslab.plugins.sequence.models"
 _DATA = "keraslab.plugins.sequence.data"
+_SEQ2SEQ = "keraslab.plugins.sequence.seq2seq"
+_PROBLEMS = "keraslab.plugins.sequence.problems"
+_EMBEDDINGS = "keraslab.plugins.sequence.embeddings"
+_EMBEDDING_REPORT = "keraslab.plugins.sequence.embedding_report:write_embedding_report"
+_WORDS = "keraslab.plugins.sequence.word_data"
 _LANGUAGE_REPORT = "keraslab.plugins.sequence.report:write_language_model_report"
 
 
@@ -15,6 +20,13 @@ def _language_model(name, description, builder, model_config):
                      task="classification", default_dataset="text", input_name="text",
                      preset=config.language_model_preset, export=f"{_MODELS}:export_language_model",
                      report=_LANGUAGE_REPORT, serving_examples=f"{_MODELS}:text_of_windows")
+
+
+def _word_embedding(name, description, builder, model_config, task, dataset, preset):
+    return ModelSpec(name=name, description=description, build=f"{_EMBEDDINGS}:{builder}", config=model_config,
+                     training="custom_step", task=task, default_dataset=dataset, input_name="word", preset=preset,
+                     export=f"{_EMBEDDINGS}:export_embedding", report=_EMBEDDING_REPORT,
+                     serving_examples=f"{_EMBEDDINGS}:vocabulary_words")
 
 
 plugin = Plugin(
@@ -36,6 +48,15 @@ plugin = Plugin(
                   build=f"{_MODELS}:build_forecaster", config=config.ForecasterConfig(), task="regression",
                   default_dataset="sunspots", input_name="window", preset=config.forecaster_preset,
                   report="keraslab.plugins.sequence.forecasting:write_forecast_report"),
+        ModelSpec(name="seq2seq", description="Encoder-decoder with Bahdanau attention (or without); greedy and beam search.",
+                  build=f"{_SEQ2SEQ}:build_seq2seq", config=config.Seq2SeqConfig(), training="custom_step",
+                  default_dataset="addition", input_name="text", preset=config.seq2seq_preset,
+                  export=f"{_SEQ2SEQ}:export_seq2seq", report=f"{_SEQ2SEQ}_report:write_seq2seq_report",
+                  serving_examples=f"{_PROBLEMS}:source_strings"),
+        _word_embedding("word2vec", "Skip-gram word vectors trained with negative sampling (Mikolov et al., 2013).",
+                        "build_word2vec", config.Word2VecConfig(), "density", "skipgrams", config.word2vec_preset),
+        _word_embedding("glove", "GloVe word vectors: weighted least squares on log co-occurrence counts.",
+                        "build_glove", config.GloVeConfig(), "regression", "cooccurrences", config.glove_preset),
     ),
     datasets=(
         DatasetSpec("text", "Python's help topics (or data.path), character windows cut by position.",
@@ -48,6 +69,14 @@ plugin = Plugin(
                     f"{_DATA}:load_digit_rows", f"{_DATA}:synthetic_digit_rows"),
         DatasetSpec("digits-pixels", "scikit-learn's digits as 64 steps of one pixel (0..16).",
                     f"{_DATA}:load_digit_pixels", f"{_DATA}:synthetic_digit_pixels"),
+        DatasetSpec("addition", "Generated sums \"123+4567\" -> \"4690\" of 1-5 digit numbers (or data.path: source<TAB>target lines).",
+                    f"{_PROBLEMS}:load_addition", f"{_PROBLEMS}:synthetic_addition"),
+        DatasetSpec("dates", "Generated dates in 8 spelled-out formats -> ISO 8601 (or data.path: source<TAB>target lines).",
+                    f"{_PROBLEMS}:load_dates", f"{_PROBLEMS}:synthetic_dates"),
+        DatasetSpec("skipgrams", "(word, context) pairs of a generated corpus of 8 word groups (or data.path's words).",
+                    f"{_WORDS}:load_skipgrams", f"{_WORDS}:synthetic_skipgrams"),
+        DatasetSpec("cooccurrences", "Co-occurrence counts (1/distance) of the same corpus, cell by cell.",
+                    f"{_WORDS}:load_cooccurrences", f"{_WORDS}:synthetic_cooccurrences"),
     ),
     commands="keraslab.plugins.sequence.cli:commands",
 )

@@ -183,5 +183,78 @@ def gradients(ctx, runs, out, clip_norm, examples):
     click.echo(f"Wrote {path} and {path.with_suffix('.json')}")
 
 
+@click.command("translate")
+@click.argument("run")
+@click.argument("texts", nargs=-1, required=True)
+@click.option("--beam", type=int, default=0, show_default=True,
+              help="Beams of a beam search; 0 decodes greedily.")
+@click.pass_context
+def translate(ctx, run, texts, beam):
+    """Decode TEXTS with a trained seq2seq RUN, one output a line
+    (e.g. `translate RUN 123+4567 "March 5, 2024"`).
+
+    Characters the model never saw in training are dropped; the command
+    names them on stderr and goes on.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    from keraslab.core import actions
+    from keraslab.core.rundir import RunDir
+    from keraslab.core.trainer.loop import load_trained
+    from keraslab.entrypoints.cli import registry_of
+    from keraslab.plugins.sequence import problems
+    from keraslab.plugins.sequence.seq2seq import beam_search
+
+    if beam < 0:
+        raise KeraslabError(f"--beam must be 0 (greedy) or a number of beams, received {beam}.")
+    opened = RunDir.open(run)
+    opened.require_complete("translate with")
+    if opened.state["model"] != "seq2seq":
+        raise KeraslabError(f"Run '{run}' is a '{opened.state['model']}'; translate takes a seq2seq run.")
+    plugin = registry_of(ctx).get("sequence")
+    spec = plugin.model("seq2seq")
+    model = load_trained(plugin, spec, actions.load_run_config(spec, opened), opened).model
+    known = set(model.vocabulary)
+    dropped = sorted({c for text in texts for c in text if c not in known})
+    if dropped:
+        click.echo(f"Characters outside the vocabulary, dropped: {''.join(dropped)!r}", err=True)
+    sources = tf.constant(problems.encode_strings(texts, model.vocabulary, max(1, *map(len, texts)), end=False))
+    ids = (beam_search(model, sources, beam) if beam else model.greedy(sources))["ids"].numpy()
+    for row in np.asarray(ids):
+        click.echo(problems.decode_ids(row, model.vocabulary))
+
+
+@click.command("neighbours")
+@click.argument("run")
+@click.argument("word")
+@click.option("--count", type=int, default=10, show_default=True, help="Words to list.")
+@click.pass_context
+def neighbours(ctx, run, word, count):
+    """The words nearest WORD (cosine similarity) in a word2vec or glove RUN."""
+    from keraslab.core import actions
+    from keraslab.core.rundir import RunDir
+    from keraslab.core.trainer.loop import load_trained
+    from keraslab.entrypoints.cli import registry_of
+    from keraslab.plugins.sequence.embeddings import nearest
+
+    if count < 1:
+        raise KeraslabError(f"--count must be at least 1, received {count}.")
+    opened = RunDir.open(run)
+    opened.require_complete("read neighbours of")
+    if opened.state["model"] not in ("word2vec", "glove"):
+        raise KeraslabError(f"Run '{run}' is a '{opened.state['model']}'; neighbours takes a word2vec or glove run.")
+    plugin = registry_of(ctx).get("sequence")
+    spec = plugin.model(opened.state["model"])
+    model = load_trained(plugin, spec, actions.load_run_config(spec, opened), opened).model
+    vocabulary = list(model.vocabulary)
+    if word.lower() not in vocabulary[1:]:
+        shown = ", ".join(w for w in vocabulary[1:13] if w.strip())
+        raise KeraslabError(f"'{word}' is not in the run's vocabulary of {len(vocabulary) - 1} words "
+                            f"(lower-cased; e.g. {shown}).")
+    for other, similarity in nearest(model.vectors(), vocabulary, word.lower(), count):
+        click.echo(f"{similarity:7.4f}  {other}")
+
+
 def commands():
-    return [generate, ngram_command, compare_cells, gradients]
+    return [generate, ngram_command, compare_cells, gradients, translate, neighbours]

@@ -21,9 +21,12 @@ layers = tf.keras.layers
 def recurrent_layer(cell: str, units: int, name: str, return_sequences: bool = True) -> layers.Layer:
     """One recurrent layer of the named cell.
 
-    "irnn" is a ReLU RNN whose recurrent weights start as the identity and
-    input weights near zero (Le, Jaitly & Hinton, 2015): h_t = ReLU(W x_t + U h_{t−1} + b)
-    with U = I, so at the start a gradient passes back through time unchanged.
+    "irnn" is a ReLU RNN whose recurrent weights start as the identity (Le,
+    Jaitly & Hinton, 2015): h_t = ReLU(W x_t + U h_{t−1} + b) with U = I, so
+    at the start a gradient passes back through time unchanged. W keeps
+    Glorot's initialisation: with W ~ N(0, 0.001²) instead, a 64-step digits
+    IRNN's last state was 0 for every input after the first updates and it
+    stayed at chance (10%) under Adam, SGD and RMSprop (measured).
     """
     if cell == "lstm":
         return layers.LSTM(units, return_sequences=return_sequences, name=name)
@@ -31,8 +34,7 @@ def recurrent_layer(cell: str, units: int, name: str, return_sequences: bool = T
         return layers.GRU(units, return_sequences=return_sequences, name=name)
     if cell == "irnn":
         return layers.SimpleRNN(units, activation="relu", return_sequences=return_sequences, name=name,
-                                recurrent_initializer=tf.keras.initializers.Identity(),
-                                kernel_initializer=tf.keras.initializers.RandomNormal(stddev=0.001))
+                                recurrent_initializer=tf.keras.initializers.Identity())
     return layers.SimpleRNN(units, activation="tanh", return_sequences=return_sequences, name=name)
 
 

