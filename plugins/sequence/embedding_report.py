@@ -30,8 +30,9 @@ def is_grouped_corpus(vocabulary: Sequence[str]) -> bool:
 
 
 def content_words(vocabulary: Sequence[str]) -> List[int]:
-    """Ids of real words: not the unknown word, a line break or a filler."""
-    return [i for i, w in enumerate(vocabulary) if w not in (UNKNOWN, "\n") and w not in word_data.FILLERS]
+    """Ids of real words: with a letter or digit, not a filler, not the unknown word."""
+    return [i for i, w in enumerate(vocabulary)
+            if w != UNKNOWN and any(c.isalnum() for c in w) and w not in word_data.FILLERS]
 
 
 def write_embedding_report(model, splits, run_path) -> None:

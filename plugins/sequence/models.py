@@ -26,7 +26,7 @@ def recurrent_layer(cell: str, units: int, name: str, return_sequences: bool = T
     at the start a gradient passes back through time unchanged. W keeps
     Glorot's initialisation: with W ~ N(0, 0.001²) instead, a 64-step digits
     IRNN's last state was 0 for every input after the first updates and it
-    stayed at chance (10%) under Adam, SGD and RMSprop (measured).
+    stayed at chance (10%) under Adam and SGD (measured).
     """
     if cell == "lstm":
         return layers.LSTM(units, return_sequences=return_sequences, name=name)

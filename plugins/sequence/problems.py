@@ -30,7 +30,7 @@ from keraslab.plugins.sequence.text import read_text_file
 PAD, GO, END = 0, 1, 2
 SPECIAL_TOKENS = ("", "<go>", "<end>")  # never single characters, so no text maps onto them
 ADDITION_DIGITS = 5
-ADDITION_PROBLEMS = 50_000
+ADDITION_PROBLEMS = 100_000
 DATE_PROBLEMS = 40_000
 PROBLEM_SEED = 20_240_305  # fixes which problems exist; data.seed fixes how they are split
 

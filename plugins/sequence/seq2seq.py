@@ -83,7 +83,7 @@ class Seq2Seq(OwnLossModel):
         self.attention = AdditiveAttention(config.units, name="attention") if config.attention else None
         self.readout = layers.Dense(config.units, activation="tanh", name="readout")
         self.logits = layers.Dense(size, name="logits")
-        self.exact_match_tracker = tf.keras.metrics.Mean(name="exact_match")
+        self.exact_match_tracker = tf.keras.metrics.Mean(name="sequence_accuracy")
 
     @property
     def own_metrics(self):
@@ -92,7 +92,7 @@ class Seq2Seq(OwnLossModel):
     def get_config(self):
         return {"name": self.name}
 
-    # The three parts every decoding shares: encode, start, step.
+    # What every decoding shares: encode the source once, then step the decoder.
 
     def encode(self, source: tf.Tensor, training: bool = False):
         """Sources [batch, S] → (`Encoded`, the decoder's initial states)."""
@@ -172,7 +172,8 @@ class Seq2Seq(OwnLossModel):
         return {"loss": self.loss_tracker.result()}
 
     def test_step(self, data):
-        """Teacher-forced loss, and the exact-match rate of greedy decoding."""
+        """Teacher-forced loss, and `sequence_accuracy`: the share of greedy
+        decodings equal to their target (exact match)."""
         source, target = data
         self.loss_tracker.update_state(self._total_loss(data, training=False))
         self.exact_match_tracker.update_state(exact_matches(self.greedy(source)["ids"], target))

@@ -90,3 +90,16 @@ def test_export_embeds_words_and_flags_unknown_ones(embedding_runs, tmp_path):
     answer = predict(str(version), {"instances": ["Cat", "zebra"]})["predictions"]
     assert answer[0]["known"] is True and answer[1]["known"] is False
     assert np.linalg.norm(answer[0]["embedding"]) > 0 and not any(answer[1]["embedding"])
+
+
+def test_your_own_text_trains_vectors_without_a_group_measure(tmp_path, cli_runner):
+    from keraslab.core.registry import Registry
+
+    text = tmp_path / "notes.txt"
+    text.write_text(word_data.grouped_corpus(200, seed=3).replace("\n", ". ").upper())
+    run, _ = actions.start_training(Registry(), "sequence", "word2vec", runs_root=str(tmp_path / "runs"),
+                                    overrides=[f"data.path={text}", "train.epochs=1"])
+    report = json.loads((run.path / "embeddings.json").read_text())
+    assert "groups" not in report  # "." is no group word: a corpus of one's own is not scored
+    assert len(report["neighbours"]) == 8 and all(word.isalpha() and word.islower() for word in report["neighbours"])
+    assert (run.path / "embedding.png").stat().st_size > 10_000
