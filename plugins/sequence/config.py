@@ -27,9 +27,9 @@ def check_sizes(config, *keys: str) -> None:
             raise ConfigError(f"Config key 'model.{key}' must be at least 1, received {value}.")
 
 
-def check_dropout(dropout: float) -> None:
+def check_dropout(dropout: float, key: str = "dropout") -> None:
     if not 0.0 <= dropout < 1.0:
-        raise ConfigError(f"Config key 'model.dropout' must be in [0, 1), received {dropout}.")
+        raise ConfigError(f"Config key 'model.{key}' must be in [0, 1), received {dropout}.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +86,8 @@ class WaveNetConfig:
         skip_channels: channels of the skip connections and the output stack.
         dilations: one block per dilation (kernel size 2), bottom first.
         dropout: dropout before the output.
+        block_dropout: dropout of each block's gated output z, before its
+            residual and skip projections.
     """
 
     embedding_dim: int = 64
@@ -93,10 +95,12 @@ class WaveNetConfig:
     skip_channels: int = 256
     dilations: Tuple[int, ...] = (1, 2, 4, 8, 16, 32, 1, 2, 4, 8, 16, 32)
     dropout: float = 0.1
+    block_dropout: float = 0.0
 
     def __post_init__(self):
         check_sizes(self, "dilations", "embedding_dim", "channels", "skip_channels")
         check_dropout(self.dropout)
+        check_dropout(self.block_dropout, "block_dropout")
 
     @property
     def receptive_field(self) -> int:

@@ -158,6 +158,8 @@ def build_wavenet(config: WaveNetConfig, info: DataInfo) -> tf.keras.Model:
         filtered, gated = tf.split(gate, 2, axis=-1)
         z = layers.Multiply(name=f"gated_unit_{i}")([layers.Activation("tanh")(filtered),
                                                        layers.Activation("sigmoid")(gated)])
+        if config.block_dropout:
+            z = layers.Dropout(config.block_dropout, name=f"block_dropout_{i}")(z)
         x = layers.Add(name=f"residual_{i}")([x, layers.Conv1D(config.channels, 1, name=f"residual_proj_{i}")(z)])
         skips.append(layers.Conv1D(config.skip_channels, 1, name=f"skip_{i}")(z))
     x = layers.Activation("relu")(layers.Add(name="skips")(skips) if len(skips) > 1 else skips[0])
