@@ -13,8 +13,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 run: $(STAMP)
 	$(VENV)/bin/keraslab quickstart
 
+# Two pytest workers (the CI machine's two cores); each test module stays on
+# one worker, so a module's trained fixtures are trained once.
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # Exit status 5 is pytest's "no test selected": not a failure while no topic has slow targets.
 test-slow: $(STAMP)

@@ -1,0 +1,151 @@
+"""Datasets of the generative topic.
+
+* moons, circles, ring-of-gaussians: 3,000 points of a 2-D density, drawn
+  with the data seed and standardised (zero mean, unit variance per axis).
+* digits: scikit-learn's 1,797 digits as 8×8×1 images in [0, 1], labelled.
+* digits-binary: the same images binarised (pixel > 0.5 → 1), for the
+  Bernoulli models (VAEs, RBM, NADE, MADE, PixelCNN).
+
+`data.path` points any of them at the user's own file instead: a .npy array
+or a CSV, one example per row (2 columns for points; 64 pixel values, plus
+an optional last column of labels 0–9, for images).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from keraslab.core.config import DataConfig
+from keraslab.core.data import Examples
+from keraslab.core.errors import KeraslabError
+
+POINTS = 3000
+IMAGE_SHAPE = (8, 8, 1)
+PIXELS = 64
+DIGIT_NAMES = tuple(str(d) for d in range(10))
+
+
+def standardise(points: np.ndarray) -> np.ndarray:
+    return ((points - points.mean(axis=0)) / points.std(axis=0)).astype(np.float32)
+
+
+def load_moons(config: DataConfig) -> Examples:
+    """Two interleaved half circles (`sklearn.datasets.make_moons`, noise 0.05)."""
+    if config.path:
+        return Examples(_read_points(config.path))
+    from sklearn.datasets import make_moons
+
+    points, _ = make_moons(POINTS, noise=0.05, random_state=config.seed)
+    return Examples(standardise(points))
+
+
+def load_circles(config: DataConfig) -> Examples:
+    """Two concentric circles (`sklearn.datasets.make_circles`, noise 0.05, radii 1 and 0.5)."""
+    if config.path:
+        return Examples(_read_points(config.path))
+    from sklearn.datasets import make_circles
+
+    points, _ = make_circles(POINTS, noise=0.05, factor=0.5, random_state=config.seed)
+    return Examples(standardise(points))
+
+
+def load_ring_of_gaussians(config: DataConfig) -> Examples:
+    """Eight Gaussians of σ 0.1 centred on a circle of radius 2: eight modes."""
+    if config.path:
+        return Examples(_read_points(config.path))
+    rng = np.random.default_rng(config.seed)
+    angles = rng.integers(0, 8, size=POINTS) * (np.pi / 4)
+    centres = 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    return Examples(standardise(centres + 0.1 * rng.normal(size=centres.shape)))
+
+
+def synthetic_points(config: DataConfig) -> Examples:
+    """200 points of two Gaussian blobs: a tiny 2-D density for tests."""
+    rng = np.random.default_rng(config.seed)
+    centres = np.where(rng.random(200)[:, None] < 0.5, [[-1.0, 0.0]], [[1.0, 0.5]])
+    return Examples(standardise(centres + 0.2 * rng.normal(size=(200, 2))))
+
+
+def load_digits(config: DataConfig) -> Examples:
+    """scikit-learn's digits scaled to [0, 1], as 8×8×1 images with their labels."""
+    if config.path:
+        return _read_images(config.path)
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    bunch = sklearn_digits()
+    images = (bunch.data / 16.0).reshape(-1, *IMAGE_SHAPE).astype(np.float32)
+    return Examples(images, bunch.target.astype(np.int64), 10, DIGIT_NAMES)
+
+
+def load_binary_digits(config: DataConfig) -> Examples:
+    """The digits binarised at half intensity (pixel > 0.5 → 1)."""
+    return binarise(load_digits(config))
+
+
+def binarise(examples: Examples) -> Examples:
+    import dataclasses
+
+    return dataclasses.replace(examples, features=(examples.features > 0.5).astype(np.float32))
+
+
+def synthetic_digits(config: DataConfig) -> Examples:
+    """200 random 8×8 images whose class is a bright row: tiny image data for tests."""
+    rng = np.random.default_rng(config.seed)
+    labels = rng.integers(0, 10, size=200)
+    images = rng.uniform(0.0, 0.3, size=(200, *IMAGE_SHAPE)).astype(np.float32)
+    images[np.arange(200), labels % 8, :, 0] = 0.9
+    images[np.arange(200), :, labels // 8 + 3, 0] = 0.9
+    return Examples(images, labels.astype(np.int64), 10, DIGIT_NAMES)
+
+
+def synthetic_binary_digits(config: DataConfig) -> Examples:
+    return binarise(synthetic_digits(config))
+
+
+def read_array(path: str) -> np.ndarray:
+    """A .npy array or a CSV of numbers (one example per row) as float32."""
+    file = Path(path)
+    if not file.is_file():
+        raise KeraslabError(f"Data file '{path}' does not exist; give a .npy array or a CSV of numbers.")
+    try:
+        if file.suffix == ".npy":
+            array = np.load(file, allow_pickle=False)
+        else:
+            array = np.loadtxt(file, delimiter=",", ndmin=2, dtype=np.float64)
+    except ValueError as error:
+        raise KeraslabError(f"Data file '{path}' is not a .npy array or a CSV of numbers ({error}).") from None
+    if not np.all(np.isfinite(array)):
+        raise KeraslabError(f"Data file '{path}' holds values that are not finite numbers.")
+    return array.astype(np.float32)
+
+
+def _read_points(path: str) -> np.ndarray:
+    array = read_array(path)
+    if array.ndim != 2 or array.shape[1] != 2 or len(array) < 10:
+        raise KeraslabError(f"Points file '{path}' has shape {array.shape}; a 2-D density needs at least 10 rows "
+                            "of 2 columns (x, y).")
+    return standardise(array)
+
+
+def as_images(array: np.ndarray, source: str) -> np.ndarray:
+    """Rows of 64 pixels (or 8×8 or 8×8×1 images) in [0, 1] as 8×8×1 images."""
+    if array.shape[1:] in ((8, 8), (8, 8, 1)) or (array.ndim == 2 and array.shape[1] == PIXELS):
+        images = array.reshape(-1, *IMAGE_SHAPE)
+    else:
+        raise KeraslabError(f"{source} holds images of shape {tuple(array.shape[1:])}; these models take 8×8 "
+                            "images: rows of 64 pixel values in [0, 1] (or an array of shape (n, 8, 8)).")
+    if images.min() < 0 or images.max() > 1:
+        raise KeraslabError(f"{source} holds pixel values in [{images.min():g}, {images.max():g}]; "
+                            "pixels must be in [0, 1].")
+    return images.astype(np.float32)
+
+
+def _read_images(path: str) -> Examples:
+    array = read_array(path)
+    if array.ndim == 2 and array.shape[1] == PIXELS + 1:
+        labels = array[:, -1]
+        if not np.all(np.isin(labels, np.arange(10))):
+            raise KeraslabError(f"The last column of '{path}' must hold labels 0–9.")
+        return Examples(as_images(array[:, :-1], f"Data file '{path}'"), labels.astype(np.int64), 10, DIGIT_NAMES)
+    return Examples(as_images(array, f"Data file '{path}'"))

@@ -1,0 +1,65 @@
+"""What every generative model of this topic shares.
+
+A `GenerativeModel` draws samples: `sample(count, seed)` is a pure function
+of the seed (stateless random ops), so the same seed gives the same samples
+in training reports, in the CLI and in the export. A `DensityModel` also
+scores data: `log_prob(x)` is log p(x) in nats per example (or, for latent
+variable models, a lower bound of it), and training minimises the mean
+negative log-likelihood −(1/B) Σ log p(xᵢ).
+"""
+from __future__ import annotations
+
+import tensorflow as tf
+
+from keraslab.core.trainer.own_loss import OwnLossModel
+
+
+def features_of(data):
+    """The features of a batch that may carry labels: x of (x, y), or x."""
+    return data[0] if isinstance(data, (tuple, list)) else data
+
+
+def labels_of(data):
+    """The labels of a labelled batch (x, y); an error for unlabelled data."""
+    if not isinstance(data, (tuple, list)):
+        raise ValueError("This model is conditioned on labels; train it on a labelled dataset.")
+    return data[1]
+
+
+def stateless_seed(seed, stream: int = 0) -> tf.Tensor:
+    """The [seed, stream] pair stateless random ops take, from an int seed."""
+    return tf.stack([tf.cast(seed, tf.int64), tf.constant(stream, tf.int64)])
+
+
+class GenerativeModel(OwnLossModel):
+    """A model that draws samples of its data."""
+
+    sample_shape: tuple = ()
+
+    def sample(self, count, seed, labels=None) -> tf.Tensor:
+        """`count` samples, a pure function of the int `seed`; conditional
+        models take the label of each sample."""
+        raise NotImplementedError
+
+    @property
+    def conditional(self) -> bool:
+        return False
+
+
+class DensityModel(GenerativeModel):
+    """A generative model with a (bound on its) log-density, trained by
+    maximum likelihood."""
+
+    #: "exact" for log p(x); "bound" for a lower bound (ELBO).
+    likelihood: str = "exact"
+
+    def log_prob(self, x, labels=None) -> tf.Tensor:
+        """log p(x) per example, in nats (or its lower bound)."""
+        raise NotImplementedError
+
+    def own_loss(self, data, training: bool) -> tf.Tensor:
+        labels = labels_of(data) if self.conditional else None
+        return -tf.reduce_mean(self.log_prob(features_of(data), labels))
+
+    def call(self, inputs, training=None):
+        return self.log_prob(inputs)
