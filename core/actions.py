@@ -127,6 +127,35 @@ def _train_guarded(plugin, spec, config, run, resume, splits=None, strategy=None
         raise
 
 
+def load_finished_run(registry: Registry, plugin_name: str, run_path: str, command: str,
+                      models: Sequence[str] = ()):
+    """(spec, config, built) of a finished run of `plugin_name` for a
+    plugin's command: the run's model rebuilt with its final weights.
+
+    Args:
+        registry: the plugins.
+        plugin_name: the plugin whose runs the command takes.
+        run_path: the run directory the user named.
+        command: the command's name, for the errors ("translate").
+        models: the models the command takes (empty: any of the plugin's).
+
+    Raises:
+        KeraslabError: the run is not finished, or of another plugin or model.
+    """
+    from keraslab.core.trainer.loop import load_trained
+
+    run = RunDir.open(run_path)
+    run.require_complete(f"run '{command}' on")
+    plugin_of_run, model = run.state.get("plugin"), run.state.get("model")
+    if plugin_of_run != plugin_name or (models and model not in models):
+        accepted = ", ".join(models) if models else f"any {plugin_name} model"
+        raise KeraslabError(f"Run '{run_path}' is a {plugin_of_run} '{model}'; {command} takes a run of {accepted}.")
+    plugin = registry.get(plugin_name)
+    spec = plugin.model(model)
+    config = load_run_config(spec, run)
+    return spec, config, load_trained(plugin, spec, config, run)
+
+
 def evaluate_run(registry: Registry, run_path: str, episodes: Optional[int] = None) -> Dict[str, Any]:
     """Evaluates a finished run's final weights on its test split (an
     agent's final policy on `episodes` episodes, by default its

@@ -36,6 +36,12 @@ class OwnLossModel(tf.keras.Model):
     def metrics(self):
         return [self.loss_tracker, *self.own_metrics]
 
+    @property
+    def training_metrics(self) -> Sequence[tf.keras.metrics.Metric]:
+        """The metrics `train_step` reports: all of them, unless a model
+        measures some only in evaluation (a decoding's exact match)."""
+        return self.metrics
+
     def _total_loss(self, data, training: bool) -> tf.Tensor:
         return self.own_loss(data, training=training) + tf.add_n(self.losses or [0.0])
 
@@ -44,7 +50,7 @@ class OwnLossModel(tf.keras.Model):
             loss = self._total_loss(data, training=True)
         self.optimizer.apply_gradients(zip(tape.gradient(loss, self.trainable_variables), self.trainable_variables))
         self.loss_tracker.update_state(loss)
-        return {m.name: m.result() for m in self.metrics}
+        return {m.name: m.result() for m in self.training_metrics}
 
     def test_step(self, data):
         self.loss_tracker.update_state(self._total_loss(data, training=False))

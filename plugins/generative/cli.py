@@ -12,21 +12,12 @@ from keraslab.core.errors import KeraslabError
 SAMPLERS = "realnvp, maf, vae, beta-vae, cvae, vae-flow, gan, wgan-gp, cgan, rbm, nade, made, pixelcnn"
 
 
-def _trained(ctx, run: str, verb: str):
+def _trained(ctx, run: str, command: str):
     """(model, splits) of the finished generative RUN."""
     from keraslab.core import actions
-    from keraslab.core.rundir import RunDir
-    from keraslab.core.trainer.loop import load_trained
     from keraslab.entrypoints.cli import registry_of
 
-    opened = RunDir.open(run)
-    opened.require_complete(verb)
-    if opened.state.get("plugin") != "generative":
-        raise KeraslabError(f"Run '{run}' is a run of plugin '{opened.state.get('plugin')}'; "
-                            "this command takes a generative run.")
-    plugin = registry_of(ctx).get("generative")
-    spec = plugin.model(opened.state["model"])
-    built = load_trained(plugin, spec, actions.load_run_config(spec, opened), opened)
+    _, _, built = actions.load_finished_run(registry_of(ctx), "generative", run, command)
     return built.model, built.splits
 
 
@@ -59,7 +50,7 @@ def sample(ctx, run, count, out, seed, labels, save_path):
     if any(not 0 <= label <= 9 for label in labels):
         raise KeraslabError(f"--label must be a digit 0–9, received {list(labels)}.")
     path = _check_png(out)
-    model, splits = _trained(ctx, run, "sample from")
+    model, splits = _trained(ctx, run, "sample")
     if not hasattr(model, "sample"):
         raise KeraslabError(f"Run '{run}' is a '{model.name}', which does not sample; sample takes a run of "
                             f"{SAMPLERS}.")
@@ -168,7 +159,7 @@ def score(ctx, run, input_path, as_json):
 
     from keraslab.plugins.generative.data import as_images, read_array
 
-    model, _ = _trained(ctx, run, "score with")
+    model, _ = _trained(ctx, run, "score")
     if not hasattr(model, "log_prob"):
         raise KeraslabError(f"Run '{run}' is a '{model.name}', which has no density; score takes a run of "
                             "realnvp, maf, vae, beta-vae, vae-flow, nade, made or pixelcnn.")

@@ -7,6 +7,8 @@ import click
 
 from keraslab.core.errors import KeraslabError
 
+_LANGUAGE_REPORT = "keraslab.plugins.sequence.report:write_language_model_report"
+
 
 @click.command("generate")
 @click.argument("run")
@@ -43,19 +45,20 @@ def generate(ctx, run, prompt, length, temperature, seed):
 
 
 def _trained_language_model(ctx, run):
-    from keraslab.core import actions
-    from keraslab.core.rundir import RunDir
-    from keraslab.core.trainer.loop import load_trained
     from keraslab.entrypoints.cli import registry_of
 
-    opened = RunDir.open(run)
-    opened.require_complete("generate from")
-    plugin = registry_of(ctx).get("sequence")
-    spec = plugin.model(opened.state["model"])
-    if spec.report != "keraslab.plugins.sequence.report:write_language_model_report":
-        raise KeraslabError(f"Run '{run}' is a '{spec.name}', not a language model; generate takes a run of "
-                            f"{', '.join(m.name for m in plugin.models if m.serving_examples)}.")
-    return load_trained(plugin, spec, actions.load_run_config(spec, opened), opened).model
+    models = [m.name for m in registry_of(ctx).get("sequence").models if m.report == _LANGUAGE_REPORT]
+    return _trained(ctx, run, "generate", models)[1].model
+
+
+def _trained(ctx, run, command, models):
+    """(config, built) of the finished sequence RUN of one of `models`,
+    its model rebuilt with its final weights."""
+    from keraslab.core import actions
+    from keraslab.entrypoints.cli import registry_of
+
+    _, config, built = actions.load_finished_run(registry_of(ctx), "sequence", run, command, models)
+    return config, built
 
 
 @click.command("ngram")
@@ -151,24 +154,13 @@ def gradients(ctx, runs, out, clip_norm, examples):
     after gradient clipping."""
     from pathlib import Path
 
-    from keraslab.core import actions
-    from keraslab.core.rundir import RunDir
-    from keraslab.core.trainer.loop import load_trained
-    from keraslab.entrypoints.cli import registry_of
     from keraslab.plugins.sequence import gradients as g
 
     if clip_norm <= 0 or examples < 1:
         raise KeraslabError(f"--clip-norm must be positive and --examples at least 1, received {clip_norm}, {examples}.")
-    plugin = registry_of(ctx).get("sequence")
     results = {}
     for run in runs:
-        opened = RunDir.open(run)
-        opened.require_complete("read gradients of")
-        if opened.state["model"] != "rnn-classifier":
-            raise KeraslabError(f"Run '{run}' is a '{opened.state['model']}'; gradients takes rnn-classifier runs.")
-        spec = plugin.model("rnn-classifier")
-        config = actions.load_run_config(spec, opened)
-        built = load_trained(plugin, spec, config, opened)
+        config, built = _trained(ctx, run, "gradients", ["rnn-classifier"])
         test = built.splits.test
         name = f"{config.model.cell} ({Path(run).name})"
         results[name] = g.hidden_state_gradients(built.model, test.features[:examples], test.targets[:examples])
@@ -199,22 +191,12 @@ def translate(ctx, run, texts, beam):
     import numpy as np
     import tensorflow as tf
 
-    from keraslab.core import actions
-    from keraslab.core.rundir import RunDir
-    from keraslab.core.trainer.loop import load_trained
-    from keraslab.entrypoints.cli import registry_of
     from keraslab.plugins.sequence import problems
     from keraslab.plugins.sequence.seq2seq import beam_search
 
     if beam < 0:
         raise KeraslabError(f"--beam must be 0 (greedy) or a number of beams, received {beam}.")
-    opened = RunDir.open(run)
-    opened.require_complete("translate with")
-    if opened.state["model"] != "seq2seq":
-        raise KeraslabError(f"Run '{run}' is a '{opened.state['model']}'; translate takes a seq2seq run.")
-    plugin = registry_of(ctx).get("sequence")
-    spec = plugin.model("seq2seq")
-    model = load_trained(plugin, spec, actions.load_run_config(spec, opened), opened).model
+    model = _trained(ctx, run, "translate", ["seq2seq"])[1].model
     known = set(model.vocabulary)
     dropped = sorted({c for text in texts for c in text if c not in known})
     if dropped:
@@ -232,21 +214,11 @@ def translate(ctx, run, texts, beam):
 @click.pass_context
 def neighbours(ctx, run, word, count):
     """The words nearest WORD (cosine similarity) in a word2vec or glove RUN."""
-    from keraslab.core import actions
-    from keraslab.core.rundir import RunDir
-    from keraslab.core.trainer.loop import load_trained
-    from keraslab.entrypoints.cli import registry_of
     from keraslab.plugins.sequence.embeddings import nearest
 
     if count < 1:
         raise KeraslabError(f"--count must be at least 1, received {count}.")
-    opened = RunDir.open(run)
-    opened.require_complete("read neighbours of")
-    if opened.state["model"] not in ("word2vec", "glove"):
-        raise KeraslabError(f"Run '{run}' is a '{opened.state['model']}'; neighbours takes a word2vec or glove run.")
-    plugin = registry_of(ctx).get("sequence")
-    spec = plugin.model(opened.state["model"])
-    model = load_trained(plugin, spec, actions.load_run_config(spec, opened), opened).model
+    model = _trained(ctx, run, "neighbours", ["word2vec", "glove"])[1].model
     vocabulary = list(model.vocabulary)
     if word.lower() not in vocabulary[1:]:
         shown = ", ".join(w for w in vocabulary[1:13] if w.strip())

@@ -2,6 +2,7 @@
 (`make test-slow`). Every number is measured on the held-out test split."""
 import json
 
+import numpy as np
 import pytest
 
 from keraslab.core import actions
@@ -11,17 +12,18 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """Runs trained once for the module, by model name."""
+    """Runs trained once for the module, by model name (and seed)."""
     from keraslab.core.registry import Registry
 
     registry, root, runs = Registry(), str(tmp_path_factory.mktemp("runs")), {}
 
-    def run(model):
-        if model not in runs:
-            made, summary = actions.start_training(registry, "generative", model, runs_root=root)
+    def run(model, seed=0):
+        if (model, seed) not in runs:
+            made, summary = actions.start_training(registry, "generative", model, runs_root=root,
+                                                   overrides=[f"train.seed={seed}"])
             assert summary.get("status", "complete") == "complete", summary
-            runs[model] = made
-        return runs[model]
+            runs[model, seed] = made
+        return runs[model, seed]
 
     return run
 
@@ -48,8 +50,11 @@ def test_made_and_pixelcnn_beat_the_vaes_bound(trained, model):
     assert _result(trained(model))["test_nll"] < -vae["test_elbo"]
 
 
-def test_vae_flow_bound_beats_the_plain_vaes(trained):
-    assert _result(trained("vae-flow"))["test_elbo"] > _result(trained("vae"))["test_elbo"]
+def test_vae_flow_bound_beats_the_plain_vaes_over_three_seeds(trained):
+    # One seed's bound moves by about 0.4 nats with where early stopping lands: compare means.
+    mean = {model: np.mean([_result(trained(model, seed))["test_elbo"] for seed in range(3)])
+            for model in ("vae", "vae-flow")}
+    assert mean["vae-flow"] > mean["vae"]
 
 
 @pytest.mark.parametrize("model", ["gan", "wgan-gp", "vae"])
