@@ -31,6 +31,30 @@ def stateless_seed(seed, stream: int = 0) -> tf.Tensor:
     return tf.stack([tf.cast(seed, tf.int64), tf.constant(stream, tf.int64)])
 
 
+class LabelConditioning:
+    """For models that may be conditioned on a digit's label (`cvae`,
+    `cgan`): `model.config.conditional` turns it on, and the label enters
+    as a one-hot vector concatenated to a layer's input."""
+
+    num_classes: int = 0
+
+    @property
+    def conditional(self) -> bool:
+        return self.config.conditional
+
+    def with_label(self, tensor, labels):
+        """`tensor` with the one-hot labels appended (unchanged when unconditional)."""
+        if not self.conditional:
+            return tensor
+        return tf.concat([tensor, tf.one_hot(tf.cast(labels, tf.int32), self.num_classes)], axis=-1)
+
+    def under_every_label(self, score, x):
+        """score(x, y) for every image and every label y, shaped (n, classes)."""
+        count = tf.shape(x)[0]
+        labels = tf.tile(tf.range(self.num_classes, dtype=tf.int64), [count])
+        return tf.reshape(score(tf.repeat(x, self.num_classes, axis=0), labels), [count, self.num_classes])
+
+
 class GenerativeModel(OwnLossModel):
     """A model that draws samples of its data."""
 

@@ -27,10 +27,11 @@ import tensorflow as tf
 from keraslab.core.contract import DataInfo
 from keraslab.core.errors import KeraslabError
 from keraslab.plugins.generative.config import GANConfig
-from keraslab.plugins.generative.density import GenerativeModel, features_of, labels_of, stateless_seed
+from keraslab.plugins.generative.density import (GenerativeModel, LabelConditioning, features_of, labels_of,
+                                                 stateless_seed)
 
 
-class GAN(GenerativeModel):
+class GAN(LabelConditioning, GenerativeModel):
     """Generator and discriminator (critic) of images; see the module docstring."""
 
     def __init__(self, config: GANConfig, image_shape, num_classes: int, **kwargs):
@@ -53,10 +54,6 @@ class GAN(GenerativeModel):
         self.real_score_tracker = tf.keras.metrics.Mean(name="critic_real_score")
 
     @property
-    def conditional(self) -> bool:
-        return self.config.conditional
-
-    @property
     def own_metrics(self):
         return (self.critic_loss_tracker, self.real_score_tracker)
 
@@ -67,20 +64,15 @@ class GAN(GenerativeModel):
             if hasattr(player, "beta_1"):
                 player.beta_1 = self.config.adam_beta_1
 
-    def _with_label(self, tensor, labels):
-        if not self.conditional:
-            return tensor
-        return tf.concat([tensor, tf.one_hot(tf.cast(labels, tf.int32), self.num_classes)], axis=-1)
-
     def generate(self, z, labels=None):
-        hidden = self._with_label(z, labels)
+        hidden = self.with_label(z, labels)
         for layer in self.generator_layers:
             hidden = layer(hidden)
         return tf.reshape(self.to_pixels(hidden), [-1, *self.image_shape])
 
     def critic(self, images, labels=None, training=False):
         """The discriminator's logit (or the Wasserstein critic's score)."""
-        hidden = self._with_label(tf.reshape(images, [-1, self.pixels]), labels)
+        hidden = self.with_label(tf.reshape(images, [-1, self.pixels]), labels)
         for layer in self.critic_layers:
             hidden = layer(hidden, training=training)
         return self.to_score(hidden)[:, 0]
@@ -95,9 +87,7 @@ class GAN(GenerativeModel):
 
     def critic_by_label(self, images):
         """A conditional critic's score of each image under every label, (n, classes)."""
-        count = tf.shape(images)[0]
-        labels = tf.tile(tf.range(self.num_classes, dtype=tf.int64), [count])
-        return tf.reshape(self.critic(tf.repeat(images, self.num_classes, axis=0), labels), [count, self.num_classes])
+        return self.under_every_label(self.critic, images)
 
     def call(self, inputs, training=None):
         """The critic's score; a conditional critic's best score over labels."""

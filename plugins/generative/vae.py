@@ -39,7 +39,8 @@ from keraslab.core.contract import DataInfo
 from keraslab.core.errors import KeraslabError
 from keraslab.plugins.generative.autoregressive import bernoulli_log_prob
 from keraslab.plugins.generative.config import VAEConfig
-from keraslab.plugins.generative.density import DensityModel, features_of, labels_of, stateless_seed
+from keraslab.plugins.generative.density import (DensityModel, LabelConditioning, features_of, labels_of,
+                                                 stateless_seed)
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -66,7 +67,7 @@ class InverseAutoregressiveStep(tf.keras.layers.Layer):
         return tf.reverse(moved, axis=[-1]), tf.reduce_sum(tf.math.log(gate), axis=-1)
 
 
-class VAE(DensityModel):
+class VAE(LabelConditioning, DensityModel):
     """Encoder q(z|x[,y]), decoder p(x|z[,y]), prior N(0, I); see the module docstring."""
 
     likelihood = "bound"
@@ -89,28 +90,19 @@ class VAE(DensityModel):
         self.kl_tracker = tf.keras.metrics.Mean(name="kl")
 
     @property
-    def conditional(self) -> bool:
-        return self.config.conditional
-
-    @property
     def own_metrics(self):
         return (self.elbo_tracker, self.kl_tracker)
 
-    def _with_label(self, tensor, labels):
-        if not self.conditional:
-            return tensor
-        return tf.concat([tensor, tf.one_hot(tf.cast(labels, tf.int32), self.num_classes)], axis=-1)
-
     def encode(self, x, labels=None):
         """(μ, log σ, features) of q(z|x[,y])."""
-        hidden = self._with_label(tf.reshape(x, [-1, self.pixels]), labels)
+        hidden = self.with_label(tf.reshape(x, [-1, self.pixels]), labels)
         for layer in self.encoder_layers:
             hidden = layer(hidden)
         mean, log_sigma = tf.split(self.posterior(hidden), 2, axis=-1)
         return mean, tf.clip_by_value(log_sigma, -8.0, 4.0), hidden
 
     def decoder_logits(self, z, labels=None):
-        hidden = self._with_label(z, labels)
+        hidden = self.with_label(z, labels)
         for layer in self.decoder_layers:
             hidden = layer(hidden)
         return tf.reshape(self.to_logits(hidden), [-1, *self.image_shape])
@@ -155,9 +147,7 @@ class VAE(DensityModel):
 
     def elbo_by_label(self, x):
         """The bound of log p(x | y) for every label y, (n, classes)."""
-        count = tf.shape(x)[0]
-        labels = tf.tile(tf.range(self.num_classes, dtype=tf.int64), [count])
-        return tf.reshape(self.log_prob(tf.repeat(x, self.num_classes, axis=0), labels), [count, self.num_classes])
+        return self.under_every_label(self.log_prob, x)
 
     def call(self, inputs, training=None):
         """The ELBO of each image; a conditional model's bound of log p(x) =
