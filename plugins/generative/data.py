@@ -12,6 +12,7 @@ an optional last column of labels 0–9, for images).
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -84,8 +85,6 @@ def load_binary_digits(config: DataConfig) -> Examples:
 
 
 def binarise(examples: Examples) -> Examples:
-    import dataclasses
-
     return dataclasses.replace(examples, features=(examples.features > 0.5).astype(np.float32))
 
 

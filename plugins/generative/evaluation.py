@@ -35,7 +35,7 @@ def evaluation_classifier():
     train = splits.train.features
     images = np.concatenate([train, (train > 0.5).astype(np.float32)])
     labels = np.concatenate([splits.train.targets, splits.train.targets])
-    init = functools.partial(tf.keras.initializers.GlorotUniform)
+    init = tf.keras.initializers.GlorotUniform
     inputs = tf.keras.Input((8, 8, 1))
     hidden = tf.keras.layers.Flatten()(inputs)
     hidden = tf.keras.layers.Dense(128, activation="relu", kernel_initializer=init(seed=1))(hidden)
