@@ -41,10 +41,7 @@ class AutoregressiveImageModel(DensityModel):
     """Binary images scored by `pixel_logits` and sampled pixel by pixel."""
 
     def __init__(self, image_shape, **kwargs):
-        super().__init__(**kwargs)
-        self.image_shape = tuple(image_shape)
-        self.sample_shape = self.image_shape
-        self.pixels = int(np.prod(image_shape))
+        super().__init__(sample_shape=image_shape, **kwargs)
 
     def pixel_logits(self, images, training=None) -> tf.Tensor:
         """ℓ_d(x_<d) for every pixel d, shaped like the images."""

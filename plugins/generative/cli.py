@@ -104,13 +104,15 @@ def interpolate(ctx, run, out, steps, seed, input_path):
         images = splits.test.features[:2 * pairs]
         labels = splits.test.targets[:2 * pairs] if model.conditional else None
         if input_path:
+            if model.conditional:
+                raise KeraslabError(f"--input applies to unconditional VAEs; a '{model.name}' needs each image's "
+                                    "label, so it interpolates between test digits.")
             images = as_images(read_array(input_path), f"Input file '{input_path}'")[:2]
             if len(images) < 2:
                 raise KeraslabError(f"Input file '{input_path}' must hold at least 2 images, the path's endpoints.")
             if images.shape[1:] != tuple(model.image_shape):
                 raise KeraslabError(f"Input images have shape {images.shape[1:]}; this run's model takes "
                                     f"{tuple(model.image_shape)}.")
-            labels = None if labels is None else labels[:2]
         codes, _, _ = model.encode(tf.constant(images), None if labels is None else tf.constant(labels))
         codes = codes.numpy()
         start, end = codes[0::2], codes[1::2]

@@ -9,6 +9,7 @@ negative log-likelihood −(1/B) Σ log p(xᵢ).
 """
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from keraslab.core.trainer.own_loss import OwnLossModel
@@ -56,9 +57,21 @@ class LabelConditioning:
 
 
 class GenerativeModel(OwnLossModel):
-    """A model that draws samples of its data."""
+    """A model that draws samples of its data, each of `sample_shape`
+    (an image's (height, width, channels), or a point's (dimensions,))."""
 
-    sample_shape: tuple = ()
+    def __init__(self, sample_shape=(), **kwargs):
+        super().__init__(**kwargs)
+        self.sample_shape = tuple(sample_shape)
+
+    @property
+    def image_shape(self) -> tuple:
+        return self.sample_shape
+
+    @property
+    def pixels(self) -> int:
+        """Values in one sample (64 for an 8×8×1 image)."""
+        return int(np.prod(self.sample_shape))
 
     def sample(self, count, seed, labels=None) -> tf.Tensor:
         """`count` samples, a pure function of the int `seed`; conditional

@@ -71,10 +71,9 @@ class Flow(DensityModel):
 
     def __init__(self, bijectors: Sequence[tfb.Bijector], conditioners: Sequence[tf.keras.layers.Layer],
                  dimensions: int, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(sample_shape=(dimensions,), **kwargs)
         self.conditioners = list(conditioners)
         self.dimensions = dimensions
-        self.sample_shape = (dimensions,)
         # Chain applies its last bijector first: f = b₁ ∘ … ∘ b_n.
         self.bijector = tfb.Chain(list(reversed(bijectors)))
         self.base = tfd.MultivariateNormalDiag(loc=tf.zeros(dimensions))

@@ -21,7 +21,6 @@ in Radford et al., 2016; WGAN-GP's authors use 0.5 with β₂ 0.9).
 """
 from __future__ import annotations
 
-import numpy as np
 import tensorflow as tf
 
 from keraslab.core.contract import DataInfo
@@ -35,11 +34,8 @@ class GAN(LabelConditioning, GenerativeModel):
     """Generator and discriminator (critic) of images; see the module docstring."""
 
     def __init__(self, config: GANConfig, image_shape, num_classes: int, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(sample_shape=image_shape, **kwargs)
         self.config = config
-        self.image_shape = tuple(image_shape)
-        self.sample_shape = self.image_shape
-        self.pixels = int(np.prod(image_shape))
         self.num_classes = num_classes
         self.generator_layers = [tf.keras.layers.Dense(units, activation="relu", name=f"generator_{i}")
                                  for i, units in enumerate(config.hidden_units)]

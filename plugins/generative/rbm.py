@@ -34,11 +34,8 @@ class RBM(GenerativeModel):
     """A Bernoulli–Bernoulli RBM; see the module docstring."""
 
     def __init__(self, config: RBMConfig, image_shape, visible_mean: np.ndarray, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(sample_shape=image_shape, **kwargs)
         self.config = config
-        self.image_shape = tuple(image_shape)
-        self.sample_shape = self.image_shape
-        self.pixels = int(np.prod(image_shape))
         # Hinton's practical guide: small weights, visible biases log(p / (1 − p)) of the pixel frequencies.
         self.coupling = self.add_weight(name="W", shape=(self.pixels, config.hidden_units),
                                        initializer=tf.keras.initializers.RandomNormal(stddev=0.01))

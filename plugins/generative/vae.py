@@ -73,11 +73,8 @@ class VAE(LabelConditioning, DensityModel):
     likelihood = "bound"
 
     def __init__(self, config: VAEConfig, image_shape, num_classes: int, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(sample_shape=image_shape, **kwargs)
         self.config = config
-        self.image_shape = tuple(image_shape)
-        self.sample_shape = self.image_shape
-        self.pixels = int(np.prod(image_shape))
         self.num_classes = num_classes
         self.encoder_layers = [tf.keras.layers.Dense(units, activation="relu") for units in config.hidden_units]
         self.posterior = tf.keras.layers.Dense(2 * config.latent_dim)
