@@ -8,22 +8,35 @@ STAMP := $(VENV)/.installed
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-slow bench install constraints clean
+TORCH_VENV ?= .venv-torch
+TORCH_STAMP := $(TORCH_VENV)/.installed
+
+.PHONY: run test test-slow bench bench-env install constraints clean
 
 run: $(STAMP)
 	$(VENV)/bin/keraslab quickstart
 
 # Two pytest workers (the CI machine's two cores); each test module stays on
-# one worker, so a module's trained fixtures are trained once.
-test: $(STAMP)
+# one worker, so a module's trained fixtures are trained once. The benchmark
+# tests run the PyTorch baseline once too, so its environment comes first.
+test: $(STAMP) $(TORCH_STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile
 
 # Exit status 5 is pytest's "no test selected": not a failure while no topic has slow targets.
 test-slow: $(STAMP)
 	$(PY) -m pytest -m slow -v || [ $$? -eq 5 ]
 
-bench: $(STAMP)
+bench: $(STAMP) $(TORCH_STAMP)
 	$(PY) -m bench
+
+# The PyTorch baseline's own venv: torch 2.13 needs typing-extensions >= 4.10,
+# tf-agents 0.19 pins 4.5.0, so torch cannot live in .venv (and keraslab never imports it).
+bench-env: $(TORCH_STAMP)
+
+$(TORCH_STAMP): bench/requirements-torch.txt
+	$(PYTHON) -m venv $(TORCH_VENV)
+	PIP_CONSTRAINT= $(TORCH_VENV)/bin/python -m pip install --quiet -r bench/requirements-torch.txt
+	touch $(TORCH_STAMP)
 
 install: $(STAMP)
 
@@ -43,4 +56,4 @@ constraints:
 	  | grep -v -E '^(keraslab|pip)[= @]' | sort -f; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(TORCH_VENV) build *.egg-info .pytest_cache

@@ -2,8 +2,14 @@
 
 Each measurement is taken after `warmup` discarded runs, `repeats` times,
 and reported as median, min and max. A benchmark's result always carries the
-baseline measured in the same run and the ratio between the two, because
-these machines are shared and noisy: absolute times drift, ratios much less.
+baseline measured in the same `make bench` run and the ratio between the
+two, because these machines are shared and noisy: absolute times drift,
+ratios much less.
+
+Measurements that load TensorFlow run in fresh child processes
+(`run_session`), one per side of a comparison, so that one side's memory,
+threads and devices never leak into the other's, and so that each child's
+peak resident memory is the memory of that side alone.
 """
 from __future__ import annotations
 
@@ -17,8 +23,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
+from bench.session import RESULT_MARKER
 from keraslab.core.machine import cpu_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,12 +34,20 @@ DOC = ROOT / "docs" / "benchmarks.md"
 TABLE_START, TABLE_END = "<!-- results:start -->", "<!-- results:end -->"
 
 
+class BenchError(RuntimeError):
+    """A benchmark could not be measured (a child failed, a tool is missing)."""
+
+
 @dataclasses.dataclass
 class Stats:
-    """Median, min and max of repeated measurements (seconds unless `unit` says)."""
+    """Median, min and max of repeated measurements, in `unit`."""
 
     values: List[float]
     unit: str = "s"
+
+    def __post_init__(self):
+        if not self.values:
+            raise BenchError("a measurement needs at least one value")
 
     @property
     def median(self) -> float:
@@ -45,16 +60,21 @@ class Stats:
 
 @dataclasses.dataclass
 class Comparison:
-    """keraslab against its baseline: ratio = keraslab / baseline (or the
-    reverse for throughputs, so that > 1 always means keraslab wins when
-    `higher_is_better`)."""
+    """keraslab against its baseline, measured in the same run.
 
+    ratio = keraslab median / baseline median, whatever the unit: for a
+    throughput a ratio above 1 means keraslab is faster, for a time or a
+    memory figure a ratio below 1 does. `target` is "<= x", ">= x" or ""
+    (reported, no target).
+    """
+
+    figure: str
     name: str
     keraslab: Stats
     baseline: Stats
     baseline_name: str
-    target: str
-    higher_is_better: bool = False
+    target: str = ""
+    note: str = ""
 
     @property
     def ratio(self) -> float:
@@ -65,12 +85,38 @@ class Comparison:
         operator, _, bound = self.target.partition(" ")
         if not bound:
             return None
-        bound = float(bound)
-        return self.ratio <= bound if operator == "<=" else self.ratio >= bound
+        return self.ratio <= float(bound) if operator == "<=" else self.ratio >= float(bound)
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "keraslab": self.keraslab.as_dict(), "baseline": self.baseline.as_dict(),
-                "baseline_name": self.baseline_name, "ratio": self.ratio, "target": self.target, "met": self.met}
+        return {"figure": self.figure, "name": self.name, "keraslab": self.keraslab.as_dict(),
+                "baseline": self.baseline.as_dict(), "baseline_name": self.baseline_name,
+                "ratio": self.ratio, "target": self.target, "met": self.met, "note": self.note}
+
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """How much each benchmark measures: `full()` for `make bench`, `tiny()`
+    for the test suite (one run, synthetic data, a few steps)."""
+
+    repeats: int = 5
+    warmup: int = 1
+    tiny: bool = False
+
+    @classmethod
+    def full(cls, repeats: int = 5) -> "Budget":
+        return cls(repeats=repeats, warmup=1, tiny=False)
+
+    @classmethod
+    def tiny_run(cls) -> "Budget":
+        return cls(repeats=1, warmup=0, tiny=True)
+
+    @property
+    def runs(self) -> int:
+        return self.warmup + self.repeats
+
+    def kept(self, values: Sequence[float]) -> List[float]:
+        """The measured runs: `values` less the warm-up ones."""
+        return list(values)[self.warmup:]
 
 
 def repeat(measure: Callable[[], float], repeats: int, warmup: int = 1, unit: str = "s") -> Stats:
@@ -84,15 +130,63 @@ def wall_time(command: List[str], env: Optional[dict] = None) -> float:
     """Seconds one subprocess takes from start to exit."""
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})})
+                   env=child_environment(env))
     return time.perf_counter() - started
 
+
+def child_environment(extra: Optional[dict] = None) -> dict:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
+    env.pop("TF_CONFIG", None)
+    env.update(extra or {})
+    return env
+
+
+# --------------------------------------------------------------------------- #
+# Child processes
+# --------------------------------------------------------------------------- #
+
+def session_command(function: str, params: dict, python: str = sys.executable) -> List[str]:
+    return [python, "-m", "bench.session", function, json.dumps(params)]
+
+
+def run_session(function: str, params: dict, python: str = sys.executable, env: Optional[dict] = None,
+                timeout: float = 1200) -> dict:
+    """Runs `function` ("module:name", see bench/session.py) in a fresh
+    process and returns its result, with the child's peak resident memory
+    under "peak_rss_mb"."""
+    process = start_session(function, params, python, env)
+    return finish_session(process, function, timeout)
+
+
+def start_session(function: str, params: dict, python: str = sys.executable,
+                  env: Optional[dict] = None) -> subprocess.Popen:
+    return subprocess.Popen(session_command(function, params, python), cwd=ROOT, env=child_environment(env),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def finish_session(process: subprocess.Popen, function: str, timeout: float = 1200) -> dict:
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        raise BenchError(f"{function} did not finish within {timeout:.0f} s:\n{output[-3000:]}") from None
+    lines = [line for line in output.splitlines() if line.startswith(RESULT_MARKER)]
+    if process.returncode != 0 or not lines:
+        raise BenchError(f"{function} failed (exit status {process.returncode}):\n{output[-3000:]}")
+    return json.loads(lines[-1][len(RESULT_MARKER):])
+
+
+# --------------------------------------------------------------------------- #
+# The machine, the results file and the table
+# --------------------------------------------------------------------------- #
 
 def machine() -> dict:
     threads = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
                                           "TF_NUM_INTEROP_THREADS") if k in os.environ}
     return {"cores": os.cpu_count(), "cpu": cpu_model(), "python": platform.python_version(),
-            "platform": platform.platform(), "threads": threads or "TensorFlow defaults",
+            "platform": platform.platform(),
+            "threads": threads or "TensorFlow's defaults (intra-op and inter-op pools of one thread per core)",
             "tensorflow": _version("tensorflow")}
 
 
@@ -105,39 +199,54 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
-def save(results: List[Comparison], write_doc: bool = True) -> Path:
+def save(results: List[Comparison], write_doc: bool = True, extra: Optional[dict] = None) -> Path:
     """Writes bench/results/<date>.json and the table in docs/benchmarks.md."""
     stamp = _dt.datetime.now().strftime("%Y-%m-%d")
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{stamp}.json"
     payload = {"date": _dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
-               "results": [r.as_dict() for r in results]}
+               **(extra or {}), "results": [r.as_dict() for r in results]}
     path.write_text(json.dumps(payload, indent=2) + "\n")
     if write_doc and DOC.exists():
-        _write_table(payload)
+        write_table(payload, DOC)
     return path
 
 
-def _write_table(payload: dict) -> None:
+def write_table(payload: dict, doc: Path) -> None:
+    """Replaces the text between the results markers of `doc` with the table."""
+    text = doc.read_text()
+    start, end = text.index(TABLE_START), text.index(TABLE_END) + len(TABLE_END)
+    doc.write_text(text[:start] + render_table(payload) + text[end:])
+
+
+def render_table(payload: dict) -> str:
     m = payload["machine"]
+    seconds = payload.get("wall_seconds")
     lines = [TABLE_START, "",
              f"Measured {payload['date']} on {m['cpu']}, TensorFlow {m['tensorflow']}, "
-             f"Python {m['python']}, threads: {m['threads']}.", "",
-             "| benchmark | keraslab (median [min, max]) | baseline (median [min, max]) | ratio | target | met |",
-             "| --- | --- | --- | --- | --- | --- |"]
+             f"Python {m['python']}, threads: {m['threads']}"
+             + (f"; the whole `make bench` took {seconds / 60:.1f} min." if seconds else "."), ""]
+    figure = None
     for r in payload["results"]:
+        if r["figure"] != figure:
+            figure = r["figure"]
+            lines += ["", f"**{figure}**", "",
+                      "| measurement | keraslab: median [min, max] | baseline: median [min, max] | ratio | target | met |",
+                      "| --- | --- | --- | --- | --- | --- |"]
         k, b = r["keraslab"], r["baseline"]
-        lines.append(
-            f"| {r['name']} | {_cell(k)} | {r['baseline_name']}: {_cell(b)} | {r['ratio']:.3f} | "
-            f"{r['target']} | {'yes' if r['met'] else 'no' if r['met'] is False else '-'} |")
+        met = {True: "yes", False: "**no**", None: "-"}[r["met"]]
+        name = r["name"] + (f" ({r['note']})" if r.get("note") else "")
+        lines.append(f"| {name} | {_cell(k)} | {r['baseline_name']}: {_cell(b)} | {r['ratio']:.3g} | "
+                     f"{r['target'] or '-'} | {met} |")
     lines += ["", TABLE_END]
-    text = DOC.read_text()
-    start, end = text.index(TABLE_START), text.index(TABLE_END) + len(TABLE_END)
-    DOC.write_text(text[:start] + "\n".join(lines) + text[end:])
+    return "\n".join(lines)
 
 
 def _cell(stats: dict) -> str:
-    return f"{stats['median']:.3g} [{stats['min']:.3g}, {stats['max']:.3g}] {stats['unit']}"
+    value = lambda x: f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"  # noqa: E731
+    if stats["runs"] == 1:
+        return f"{value(stats['median'])} {stats['unit']} (1 run)"
+    return f"{value(stats['median'])} [{value(stats['min'])}, {value(stats['max'])}] {stats['unit']}"
 
 
 def python_command(code: str) -> List[str]:

@@ -1,0 +1,46 @@
+"""Figures 5 to 8 once on a tiny budget, and `python -m bench`'s checks."""
+import subprocess
+import sys
+
+from bench import memory, rl, scaling, serving
+from bench.harness import ROOT, Budget
+
+QUIET = dict(echo=lambda line: None)
+TINY = Budget.tiny_run()
+
+
+def test_serving_figure_times_the_export_against_predict():
+    results = serving.run(TINY, **QUIET)
+    assert [r.name for r in results] == ["batch 1, p50 latency", "batch 1, p99 latency", "batch 256, throughput"]
+    p50 = results[0]
+    assert p50.keraslab.unit == "ms" and p50.keraslab.median > 0
+    # Not the 10x target on one noisy tiny run: the signature is at least clearly faster than predict.
+    assert p50.ratio < 0.5
+
+
+def test_rl_figure_measures_both_loops():
+    results = rl.run(TINY, **QUIET)
+    assert results[0].keraslab.unit == "steps/s"
+    assert results[0].keraslab.median > 0 and results[0].baseline.median > 0
+    assert results[1].keraslab.unit == "MiB"
+
+
+def test_scaling_figure_runs_devices_workers_and_data():
+    results = scaling.run(TINY, **QUIET)
+    assert [r.name for r in results] == [
+        "mlp: mirrored over 2 logical CPUs vs 1", "mlp: multi-worker, 2 local workers vs 1",
+        "cnn: epoch time at 2x the training set", "cnn: epoch time at 4x the training set"]
+    assert all(r.keraslab.median > 0 and r.baseline.median > 0 for r in results)
+    # The synthetic digits' training split (138 images) and its shifted copies.
+    assert results[3].note.endswith("552 examples")
+
+
+def test_memory_figure_reads_a_child_process_peak():
+    (result,) = memory.run(TINY, **QUIET)
+    # Training a model needs more than importing TensorFlow does.
+    assert result.keraslab.unit == "MiB" and result.ratio > 1.0
+
+
+def test_bench_command_refuses_a_bad_repeat_count():
+    done = subprocess.run([sys.executable, "-m", "bench", "--repeats", "0"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2 and "--repeats must be at least 1, received 0" in done.stderr

@@ -1,0 +1,111 @@
+"""The benchmark harness's own parts: statistics, ratios, the table, FLOP
+counts, the network description for PyTorch, and the CLI start-up figure."""
+import json
+
+import numpy as np
+import pytest
+
+from bench import harness, startup
+from bench.harness import Budget, Comparison, Stats
+
+
+def test_stats_and_ratio_and_targets():
+    fast, slow = Stats([3.0, 1.0, 2.0], "s"), Stats([10.0, 30.0, 20.0], "s")
+    assert (fast.median, fast.as_dict()["min"], fast.as_dict()["max"]) == (2.0, 1.0, 3.0)
+    # ratio = keraslab median / baseline median = 2 / 20.
+    comparison = Comparison("f", "n", fast, slow, "base", "<= 0.1")
+    assert comparison.ratio == pytest.approx(0.1) and comparison.met is True
+    assert Comparison("f", "n", fast, slow, "base", ">= 1").met is False
+    assert Comparison("f", "n", fast, slow, "base").met is None
+    with pytest.raises(harness.BenchError):
+        Stats([])
+
+
+def test_budget_keeps_the_runs_after_the_warm_up():
+    budget = Budget.full(repeats=5)
+    assert budget.runs == 6 and budget.kept([9, 1, 2, 3, 4, 5]) == [1, 2, 3, 4, 5]
+    assert Budget.tiny_run().runs == 1
+
+
+def test_save_writes_the_json_and_the_table(tmp_path, monkeypatch):
+    monkeypatch.setattr(harness, "RESULTS", tmp_path / "results")
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(f"# Benchmarks\n\nbefore\n{harness.TABLE_START}\nold\n{harness.TABLE_END}\nafter\n")
+    monkeypatch.setattr(harness, "DOC", doc)
+    results = [Comparison("1. A figure", "fast thing", Stats([1.0, 2.0, 3.0], "ms"), Stats([40.0], "ms"),
+                          "slow thing", "<= 0.1"),
+               Comparison("2. Another", "memory", Stats([500.0], "MiB"), Stats([250.0], "MiB"), "bare")]
+    path = harness.save(results, extra={"wall_seconds": 90.0})
+    saved = json.loads(path.read_text())
+    assert saved["machine"]["cores"] >= 1 and saved["wall_seconds"] == 90.0
+    assert [r["ratio"] for r in saved["results"]] == [0.05, 2.0]
+    text = doc.read_text()
+    assert "old" not in text and text.startswith("# Benchmarks\n\nbefore\n") and text.endswith("after\n")
+    assert "| fast thing | 2 [1, 3] ms | slow thing: 40 ms (1 run) | 0.05 | <= 0.1 | yes |" in text
+    assert "**2. Another**" in text and "| memory | 500 MiB (1 run) | bare: 250 MiB (1 run) | 2 | - | - |" in text
+    assert "took 1.5 min" in text
+
+
+def test_training_flops_counted_by_hand():
+    import tensorflow as tf
+
+    inputs = tf.keras.Input((8, 8, 1))
+    x = tf.keras.layers.Conv2D(4, 3, padding="same")(inputs)
+    x = tf.keras.layers.MaxPooling2D(2)(x)
+    x = tf.keras.layers.Flatten()(x)
+    outputs = tf.keras.layers.Dense(10)(x)
+    model = tf.keras.Model(inputs, outputs)
+    from bench import flops
+
+    # conv: 2 · 3·3 · 1 in · 4 out · 8·8 pixels = 4,608; dense: 2 · (4·4·4 = 64) · 10 = 1,280.
+    assert flops.forward_flops(model) == 4608 + 1280
+    assert flops.training_flops(model) == 3 * (4608 + 1280)
+
+
+def test_architecture_describes_a_chain_and_refuses_other_models():
+    import tensorflow as tf
+
+    from bench import architecture
+
+    inputs = tf.keras.Input((8, 8, 1))
+    x = tf.keras.layers.Rescaling(1 / 16)(inputs)
+    x = tf.keras.layers.Conv2D(4, 3, padding="same", use_bias=False)(x)
+    x = tf.keras.layers.BatchNormalization(momentum=0.9)(x)
+    x = tf.keras.layers.ReLU()(x)
+    x = tf.keras.layers.Flatten()(x)
+    x = tf.keras.layers.Dropout(0.5)(x)
+    model = tf.keras.Model(inputs, tf.keras.layers.Dense(10)(x))
+    layers = architecture.describe(model)
+    assert [l["type"] for l in layers] == ["rescale", "conv2d", "batch_norm", "activation", "flatten", "dropout",
+                                          "dense"]
+    assert layers[2] == {"type": "batch_norm", "momentum": pytest.approx(0.9), "epsilon": pytest.approx(1e-3)}
+    # 3·3·1·4 conv weights + 2·4 batch-norm scale and offset + 256·10 + 10 dense.
+    assert architecture.trainable_parameters(model) == 36 + 8 + 2570
+
+    a = tf.keras.Input((4,))
+    branched = tf.keras.Model(a, tf.keras.layers.Add()([tf.keras.layers.Dense(4)(a), a]))
+    with pytest.raises(ValueError, match="not a chain|no PyTorch equivalent"):
+        architecture.describe(branched)
+
+
+def test_augmented_copies_shift_each_image_by_one_pixel():
+    from bench.scaling import _shift, augmented_copies
+    from keraslab.core.data import Examples
+
+    image = np.arange(9, dtype=np.float32).reshape(3, 3, 1)
+    # Down one, left one: row 0 empties, column 2 empties.
+    np.testing.assert_array_equal(_shift(image, 1, -1)[..., 0], [[0, 0, 0], [1, 2, 0], [4, 5, 0]])
+    examples = Examples(np.stack([image] * 5), np.arange(5), 5)
+    grown = augmented_copies(examples, 4, seed=0)
+    assert grown.features.shape == (20, 3, 3, 1)
+    np.testing.assert_array_equal(grown.targets, np.tile(np.arange(5), 4))
+    np.testing.assert_array_equal(grown.features[:5], examples.features)
+
+
+def test_startup_benchmark_measures_and_compares():
+    results = startup.run(Budget.tiny_run(), echo=lambda line: None)
+    assert [r.name for r in results] == [f"keraslab {c[0]}" for c in startup.COMMANDS]
+    for result in results:
+        assert result.keraslab.median > 0 and result.baseline.median > 0
+        # Not the 0.1 target (noisy here): only that help is clearly cheaper than importing TF.
+        assert result.ratio < 0.5
