@@ -49,7 +49,9 @@ def main(argv=None) -> None:
     if args.tiny:  # a smoke test: nothing is recorded
         print(f"Done in {seconds / 60:.1f} min (tiny budget: results not saved).")
         return
-    path = harness.save(results, write_doc=not args.no_doc,
+    # A partial run is kept beside the full one, and only a full run rewrites the docs' table.
+    label = "-".join(args.only) if args.only else ""
+    path = harness.save(results, write_doc=not args.no_doc and not label, label=label,
                         extra={"wall_seconds": round(seconds, 1), "budget": dataclasses.asdict(budget)})
     print(f"Done in {seconds / 60:.1f} min. Results: {path}")
 

@@ -55,7 +55,7 @@ class Stats:
 
     def as_dict(self) -> Dict[str, float]:
         return {"median": self.median, "min": min(self.values), "max": max(self.values),
-                "runs": len(self.values), "unit": self.unit}
+                "runs": len(self.values), "unit": self.unit, "values": list(self.values)}
 
 
 @dataclasses.dataclass
@@ -199,11 +199,11 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
-def save(results: List[Comparison], write_doc: bool = True, extra: Optional[dict] = None) -> Path:
-    """Writes bench/results/<date>.json and the table in docs/benchmarks.md."""
+def save(results: List[Comparison], write_doc: bool = True, extra: Optional[dict] = None, label: str = "") -> Path:
+    """Writes bench/results/<date>[-label].json and the table in docs/benchmarks.md."""
     stamp = _dt.datetime.now().strftime("%Y-%m-%d")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{stamp}.json"
+    path = RESULTS / (f"{stamp}-{label}.json" if label else f"{stamp}.json")
     payload = {"date": _dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
                **(extra or {}), "results": [r.as_dict() for r in results]}
     path.write_text(json.dumps(payload, indent=2) + "\n")

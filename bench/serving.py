@@ -80,7 +80,7 @@ def _seconds(function: Callable, x) -> float:
 
 def run(budget: Budget, echo=print) -> List[Comparison]:
     workload = WORKLOAD.for_budget(budget.tiny)
-    calls, batch_calls = (5, 2) if budget.tiny else (200, 20)
+    calls, batch_calls = (5, 2) if budget.tiny else (100, 20)
     echo(f"   train 2 epochs, export, then {calls} single requests and {batch_calls} batches of 256 per run "
          f"({budget.warmup} warm-up + {budget.repeats} runs) ...")
     r = run_session("bench.serving:serving_session", {"workload": workload.as_params(), "calls": calls,

@@ -110,7 +110,12 @@ class TrainConfig:
         jit_compile: compile the train step with XLA.
         mixed_precision: train in mixed precision (float16 on GPU, bfloat16
             elsewhere where supported).
-        checkpoint_every: save a checkpoint every this many epochs.
+        checkpoint_every: save a checkpoint every this many epochs...
+        checkpoint_seconds: ...but not within this many seconds of the last
+            one (0: at every `checkpoint_every`), so a model whose epochs
+            take milliseconds does not spend its time saving. A run killed
+            at any moment loses at most the epoch in progress and this many
+            seconds of training; SIGINT/SIGTERM still save first.
         keep_checkpoints: how many checkpoints to keep.
         early_stopping_patience: epochs without improvement of
             `monitor` before stopping (0 disables); the best weights are restored.
@@ -140,6 +145,7 @@ class TrainConfig:
     jit_compile: bool = False
     mixed_precision: bool = False
     checkpoint_every: int = 1
+    checkpoint_seconds: float = 1.0
     keep_checkpoints: int = 3
     early_stopping_patience: int = 0
     monitor: str = "val_loss"
@@ -361,7 +367,7 @@ KERAS_OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 _AT_LEAST = {
     "train.epochs": 1, "train.batch_size": 1, "train.steps_per_execution": 1,
-    "train.checkpoint_every": 1, "train.keep_checkpoints": 1, "train.early_stopping_patience": 0,
+    "train.checkpoint_every": 1, "train.checkpoint_seconds": 0, "train.keep_checkpoints": 1, "train.early_stopping_patience": 0,
     "train.l1": 0, "train.l2": 0, "train.logical_cpus": 0, "optimizer.momentum": 0,
     "optimizer.clipnorm": 0, "optimizer.clipvalue": 0, "schedule.decay_steps": 1,
     "schedule.decay_rate": 0, "schedule.warmup_steps": 0,

@@ -7,7 +7,9 @@ import pytest
 
 from tests.cli_process import epochs_logged, run, start, summary, wait_for_epochs
 
-TRAIN = ["foundations", "train", "mlp", "--epochs", "40", "--set", "model.dropout=0.0"]
+# A checkpoint after every epoch (no time floor), so a kill loses at most the epoch in progress.
+TRAIN = ["foundations", "train", "mlp", "--epochs", "40", "--set", "model.dropout=0.0",
+         "--set", "train.checkpoint_seconds=0"]
 
 
 @pytest.fixture(scope="module")

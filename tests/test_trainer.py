@@ -48,7 +48,7 @@ def test_same_seed_same_metrics(registry, tmp_path, tiny):
 
 
 def test_resume_continues_from_the_checkpoint(registry, tmp_path, tiny):
-    run, _ = train(registry, tmp_path, *tiny(4))
+    run, _ = train(registry, tmp_path, *tiny(4), "train.checkpoint_seconds=0")
     # Pretend the run was killed after epoch 2: drop later checkpoints and logs.
     state = dict(run.state, status="interrupted")
     run.write_state(state)
@@ -69,6 +69,17 @@ def test_resume_continues_from_the_checkpoint(registry, tmp_path, tiny):
     # Same data order and same random stream after the checkpoint: same curve.
     np.testing.assert_allclose([r["loss"] for r in resumed[2:]], [r["loss"] for r in full[2:]], rtol=1e-4)
     assert tf.train.latest_checkpoint(str(manager_dir)).endswith("ckpt-4")
+
+
+def test_checkpoints_wait_for_the_time_floor(registry, tmp_path, tiny):
+    def saved(run):
+        return sorted(p.name.split(".")[0] for p in run.checkpoints.glob("ckpt-*.index"))
+
+    every_epoch, _ = train(registry, tmp_path, *tiny(3), "train.checkpoint_seconds=0")
+    assert saved(every_epoch) == ["ckpt-1", "ckpt-2", "ckpt-3"]
+    # Epochs of milliseconds, a floor of an hour: no epoch is worth a save; the run still completes.
+    floored, summary = train(registry, tmp_path, *tiny(3), "train.checkpoint_seconds=3600")
+    assert saved(floored) == [] and floored.status == "complete" and summary["epochs"] == 3
 
 
 def test_complete_run_cannot_be_resumed(registry, tmp_path, tiny):

@@ -11,21 +11,35 @@ import tensorflow as tf
 
 
 class EpochCheckpoint(tf.keras.callbacks.Callback):
-    """Saves model, optimizer, epoch counter and RNG state every N epochs.
+    """Saves model, optimizer, epoch counter and RNG state every `every`
+    epochs, skipping an epoch whose end comes less than `min_seconds` after
+    the last save (or the start of training).
 
-    Also saves when a stop is requested by SIGINT/SIGTERM (see `StopOnSignal`),
-    so a run stopped politely loses nothing.
+    A save costs tens of milliseconds whatever the model (TensorFlow walks
+    its object graph in Python); saving after every 70 ms epoch of a small
+    MLP made a quarter of its training time. With the floor, a run killed at
+    any moment loses at most the epoch in progress and `min_seconds` of
+    training. Also saves when a stop is requested by SIGINT/SIGTERM (see
+    `StopOnSignal`), so a run stopped politely loses nothing.
     """
 
-    def __init__(self, manager: tf.train.CheckpointManager, epoch: tf.Variable, every: int):
+    def __init__(self, manager: tf.train.CheckpointManager, epoch: tf.Variable, every: int,
+                 min_seconds: float = 0.0):
         super().__init__()
         self.manager, self.epoch, self.every = manager, epoch, max(1, every)
+        self.min_seconds = max(0.0, min_seconds)
         self.poisoned = False  # set by the NaN guard: never save non-finite weights
+        self._last_save = time.monotonic()
+
+    def on_train_begin(self, logs=None):
+        self._last_save = time.monotonic()
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.assign(epoch + 1)
-        if not self.poisoned and (epoch + 1) % self.every == 0:
+        due = (epoch + 1) % self.every == 0 and time.monotonic() - self._last_save >= self.min_seconds
+        if due and not self.poisoned:
             self.manager.save(checkpoint_number=epoch + 1)
+            self._last_save = time.monotonic()
 
     def save_now(self) -> Optional[str]:
         if self.poisoned:

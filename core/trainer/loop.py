@@ -161,7 +161,8 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     validation_data = (pipeline.evaluation_dataset(built.splits.validation, global_batch)
                        if len(built.splits.validation) else None)
 
-    saver = cb.EpochCheckpoint(manager, built.epoch, config.train.checkpoint_every)
+    saver = cb.EpochCheckpoint(manager, built.epoch, config.train.checkpoint_every,
+                               config.train.checkpoint_seconds)
     guard = cb.NonFiniteLossGuard(saver)
     stopper = cb.StopOnSignal(saver)
     # The metrics line of an epoch is written before its checkpoint; a resume
