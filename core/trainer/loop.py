@@ -169,7 +169,7 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     # drops lines past the checkpoint it restores (`RunDir.truncate_metrics`).
     callbacks = [guard, cb.MetricsLog(run.metrics_file, write=chief), saver, stopper]
     if chief:
-        callbacks.append(tf.keras.callbacks.TensorBoard(str(run.logs), write_graph=True, profile_batch=0))
+        callbacks.append(cb.EpochSummaries(run.logs))
     if config.train.early_stopping_patience > 0 and validation_data is not None:
         callbacks.append(tf.keras.callbacks.EarlyStopping(
             monitor=config.train.monitor, patience=config.train.early_stopping_patience,
