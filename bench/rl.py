@@ -35,7 +35,7 @@ MEMORY = "8. Peak resident memory (MiB)"
 
 
 def workload(budget: Budget) -> Workload:
-    steps = 500 if budget.tiny else 5_000
+    steps = 500 if budget.tiny else 3_000
     overrides = (f"train.env_steps={steps}", f"train.eval_every_steps={steps}", "train.eval_episodes=1",
                  "model.keep_best=false")
     if budget.tiny:

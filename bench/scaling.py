@@ -2,7 +2,7 @@
 
 * `MirroredStrategy` over 2 logical CPU devices against 1
   (`--strategy mirrored --set train.logical_cpus=N`), foundations MLP
-  (10 epochs here, to keep `make bench` short).
+  (6 epochs here, to keep `make bench` short).
 * `multi-worker` (`MultiWorkerMirroredStrategy`) with 2 local workers
   against 1, talking over loopback, the same MLP.
 * The vision CNN's epoch time at 2× and 4× its training set (the digits
@@ -37,7 +37,7 @@ def _with(workload: Workload, suffix: str, *overrides: str) -> Workload:
 
 
 def run(budget: Budget, echo=print) -> List[Comparison]:
-    mlp = _with(WORKLOADS["mlp"], "10-epochs", "train.epochs=10").for_budget(budget.tiny)
+    mlp = _with(WORKLOADS["mlp"], "6-epochs", "train.epochs=6").for_budget(budget.tiny)
     mirrored = {k: training.keras_side("keraslab", _with(mlp, f"mirrored{k}", "train.strategy=mirrored",
                                                          f"train.logical_cpus={k}"), budget, echo)
                 for k in (1, 2)}
