@@ -227,7 +227,8 @@ def render_table(payload: dict) -> str:
              f"Python {m['python']}, threads: {m['threads']}"
              + (f"; the whole `make bench` took {seconds / 60:.1f} min." if seconds else "."), ""]
     figure = None
-    for r in payload["results"]:
+    # Grouped by figure (memory rows come from several benchmarks), in run order within each.
+    for r in sorted(payload["results"], key=lambda result: result["figure"]):
         if r["figure"] != figure:
             figure = r["figure"]
             lines += ["", f"**{figure}**", "",
