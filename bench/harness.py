@@ -18,6 +18,7 @@ import datetime as _dt
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
@@ -162,6 +163,17 @@ def start_session(function: str, params: dict, python: str = sys.executable,
                   env: Optional[dict] = None) -> subprocess.Popen:
     return subprocess.Popen(session_command(function, params, python), cwd=ROOT, env=child_environment(env),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def free_ports(count: int) -> List[int]:
+    """`count` TCP ports free on the loopback address (for local workers)."""
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
 
 
 def finish_session(process: subprocess.Popen, function: str, timeout: float = 1200) -> dict:

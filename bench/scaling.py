@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import socket
 import tempfile
 from typing import Dict, List
 
 import numpy as np
 
 from bench import training
-from bench.harness import Budget, Comparison, Stats, finish_session, start_session
+from bench.harness import Budget, Comparison, Stats, finish_session, free_ports, start_session
 from bench.workloads import WORKLOADS, Workload
 
 FIGURE = "7. Scaling"
@@ -62,7 +61,7 @@ def run(budget: Budget, echo=print) -> List[Comparison]:
 def multi_worker(workload: Workload, count: int, budget: Budget, echo=print) -> dict:
     """Starts `count` local workers of one multi-worker run; the chief's result."""
     echo(f"   {workload.name}: {count} local worker(s) ({budget.warmup} warm-up + {budget.repeats} runs) ...")
-    ports = _free_ports(count)
+    ports = free_ports(count)
     cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
     params = {"workload": workload.as_params(), "warmup": budget.warmup, "repeats": budget.repeats}
     processes = [start_session("bench.scaling:multi_worker_session", params, env={
@@ -148,13 +147,3 @@ def _shift(image: np.ndarray, dy: int, dx: int) -> np.ndarray:
     out[max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
         image[max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
     return out
-
-
-def _free_ports(count: int) -> List[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports

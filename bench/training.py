@@ -17,7 +17,9 @@ benchmark falls on every side alike.
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Dict, List, Sequence
@@ -29,9 +31,18 @@ TRAINER = "2. Trainer overhead and gain (training examples/s)"
 PYTORCH = "3. Against PyTorch 2.13 (training examples/s)"
 MEMORY = "8. Peak resident memory (MiB)"
 TORCH_VENV = ROOT / ".venv-torch"
-EXPORTS = Path(tempfile.gettempdir()) / "keraslab-bench-torch-inputs"
+_exports: List[Path] = []
 
 _sessions: Dict[tuple, dict] = {}
+
+
+def torch_inputs(workload: Workload) -> Path:
+    """Where the Keras side writes the network and data for the PyTorch side
+    (a temporary folder, removed when the benchmark exits)."""
+    if not _exports:
+        _exports.append(Path(tempfile.mkdtemp(prefix="keraslab-bench-torch-")))
+        atexit.register(shutil.rmtree, _exports[0], True)
+    return _exports[0] / workload.name
 
 
 def keras_side(side: str, workload: Workload, budget: Budget, echo=print) -> dict:
@@ -53,7 +64,7 @@ def keras_sides(sides: Sequence[str], workload: Workload, budget: Budget, echo=p
                  f"({budget.warmup} warm-up + {repeats} runs) ...")
             params = {"side": side, "workload": workload.as_params(), "warmup": budget.warmup, "repeats": repeats}
             if side == "keraslab":
-                params["export_dir"] = str(EXPORTS / f"{workload.name}-{os.getpid()}")
+                params["export_dir"] = str(torch_inputs(workload))
             result = run_session("bench.keras_sides:train_session", params)
             merged[side] = result if merged[side] is None else {
                 **result, "examples_per_second": merged[side]["examples_per_second"] + result["examples_per_second"],
@@ -114,7 +125,7 @@ def run_pytorch(budget: Budget, echo=print) -> List[Comparison]:
         keraslab = keras_side("keraslab", workload, budget, echo)
         echo(f"   {name}: pytorch ({budget.warmup} warm-up + {budget.repeats} runs) ...")
         pytorch = run_session("bench.torch_side:train_session", {
-            "directory": str(EXPORTS / f"{workload.name}-{os.getpid()}"), "warmup": budget.warmup,
+            "directory": str(torch_inputs(workload)), "warmup": budget.warmup,
             "repeats": budget.repeats, "threads": os.cpu_count()}, python=python)
         if pytorch["trainable_parameters"] != keraslab["trainable_parameters"]:
             raise BenchError(f"{name}: the PyTorch network has {pytorch['trainable_parameters']} trainable "

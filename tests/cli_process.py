@@ -1,11 +1,12 @@
 """Running the CLI in real subprocesses (signals, multi-process training)."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench.harness import free_ports  # noqa: F401 (the benchmarks start local workers too)
 
 
 def command(*args):
@@ -50,13 +51,3 @@ def wait_for_epochs(process, run_dir: Path, count: int, timeout: float = 120) ->
 
 def summary(run_dir: Path) -> dict:
     return json.loads((run_dir / "summary.json").read_text())
-
-
-def free_ports(count: int):
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
