@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional
 
 from bench.session import RESULT_MARKER
 from keraslab.core.machine import cpu_model
@@ -114,10 +114,6 @@ class Budget:
     @property
     def runs(self) -> int:
         return self.warmup + self.repeats
-
-    def kept(self, values: Sequence[float]) -> List[float]:
-        """The measured runs: `values` less the warm-up ones."""
-        return list(values)[self.warmup:]
 
 
 def repeat(measure: Callable[[], float], repeats: int, warmup: int = 1, unit: str = "s") -> Stats:

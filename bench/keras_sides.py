@@ -3,8 +3,8 @@
 against.
 
 * `keraslab`: `keraslab.core.actions.start_training`, the path of
-  `keraslab <plugin> train <model>`: run directory, checkpoints every epoch,
-  TensorBoard, metrics log, NaN guard, signal handling; its throughput is
+  `keraslab <plugin> train <model>`: run directory, checkpoints (at most
+  one a second), TensorBoard, metrics log, NaN guard, signal handling; its throughput is
   the `examples_per_second` it writes in summary.json (training examples ×
   epochs / seconds in `fit`, validation included).
 * `same-pipeline`: a minimal hand-written `model.fit` of the same model on

@@ -8,7 +8,8 @@ TensorFlow, measured the same way. The keraslab side of every other
 benchmark reports its own process's peak in that benchmark (rows "8." of
 figures 2, 3 and 6).
 
-The main job takes about a minute, so it is measured once per `make bench`
+The main job takes about half a minute of training and its export, so it
+is measured once per `make bench`
 (no warm-up: a first run is what a user's `make run` is); peak memory does
 not depend on the machine's load the way time does.
 """

@@ -24,7 +24,7 @@ from typing import Dict, List
 import numpy as np
 
 from bench import training
-from bench.harness import Budget, Comparison, Stats, finish_session, free_ports, start_session
+from bench.harness import Budget, Comparison, Stats, finish_session, free_ports, run_session, start_session
 from bench.workloads import WORKLOADS, Workload
 
 FIGURE = "7. Scaling"
@@ -92,8 +92,6 @@ def multi_worker_session(params: Dict) -> Dict:
 
 
 def data_scaling(budget: Budget, echo=print) -> dict:
-    from bench.harness import run_session
-
     workload = _with(WORKLOADS["cnn"].for_budget(budget.tiny), "data", "train.epochs=3")
     echo(f"   cnn: epoch time at {', '.join(f'{f}x' for f in FACTORS)} the training set "
          f"({budget.warmup} warm-up + {budget.repeats} runs) ...")

@@ -33,10 +33,6 @@ class Workload:
     def from_params(cls, params: Dict) -> "Workload":
         return cls(**{**params, "overrides": tuple(params["overrides"])})
 
-    def command(self) -> str:
-        sets = " ".join(f"--set {o}" for o in self.overrides)
-        return f"keraslab {self.plugin} train {self.model} {sets}".strip()
-
     def resolve(self):
         """(registry, plugin, spec, config, splits) as `keraslab train` would make them."""
         from keraslab.core import actions, building

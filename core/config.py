@@ -367,7 +367,8 @@ KERAS_OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 _AT_LEAST = {
     "train.epochs": 1, "train.batch_size": 1, "train.steps_per_execution": 1,
-    "train.checkpoint_every": 1, "train.checkpoint_seconds": 0, "train.keep_checkpoints": 1, "train.early_stopping_patience": 0,
+    "train.checkpoint_every": 1, "train.checkpoint_seconds": 0, "train.keep_checkpoints": 1,
+    "train.early_stopping_patience": 0,
     "train.l1": 0, "train.l2": 0, "train.logical_cpus": 0, "optimizer.momentum": 0,
     "optimizer.clipnorm": 0, "optimizer.clipvalue": 0, "schedule.decay_steps": 1,
     "schedule.decay_rate": 0, "schedule.warmup_steps": 0,

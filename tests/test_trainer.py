@@ -1,5 +1,6 @@
 """The shared trainer: run directories, resume, determinism, NaN guard, strategies."""
 import json
+import types
 
 import numpy as np
 import pytest
@@ -80,6 +81,30 @@ def test_checkpoints_wait_for_the_time_floor(registry, tmp_path, tiny):
     # Epochs of milliseconds, a floor of an hour: no epoch is worth a save; the run still completes.
     floored, summary = train(registry, tmp_path, *tiny(3), "train.checkpoint_seconds=3600")
     assert saved(floored) == [] and floored.status == "complete" and summary["epochs"] == 3
+
+
+def test_checkpoint_floor_saves_once_enough_time_has_passed(monkeypatch):
+    import tensorflow as tf
+
+    from keraslab.core.trainer import callbacks
+
+    # The callback's clock readings, in order: training begins at 0 s; epochs 1-3 end at 0.4, 0.8
+    # and 1.2 s (1.2 s since the start: saved, and the save reads 1.25 s); epoch 4 ends at 1.6 s
+    # (0.35 s since that save: skipped); epoch 5 at 2.3 s (1.05 s since: saved, read at 2.35 s).
+    clock = iter([0.0, 0.4, 0.8, 1.2, 1.25, 1.6, 2.3, 2.35])
+    monkeypatch.setattr(callbacks, "time", types.SimpleNamespace(monotonic=lambda: next(clock)))
+
+    class Manager:
+        saved = []
+
+        def save(self, checkpoint_number):
+            self.saved.append(checkpoint_number)
+
+    saver = callbacks.EpochCheckpoint(Manager(), tf.Variable(0, dtype=tf.int64), every=1, min_seconds=1.0)
+    saver.on_train_begin()
+    for epoch in range(5):
+        saver.on_epoch_end(epoch)
+    assert Manager.saved == [3, 5]
 
 
 def test_complete_run_cannot_be_resumed(registry, tmp_path, tiny):
@@ -179,7 +204,10 @@ def test_tensorboard_logs_scalars_and_graph(registry, tmp_path, tiny):
     for event in tf.compat.v1.train.summary_iterator(str(events[0])):
         kinds.add(event.WhichOneof("what"))
         tags.update(v.tag for v in event.summary.value)
-    assert "epoch_loss" in tags and "graph_def" in kinds
+    assert {"epoch_loss", "epoch_accuracy", "epoch_learning_rate"} <= tags and "graph_def" in kinds
+    validation = list((run.path / "logs" / "validation").glob("events.out.tfevents.*"))
+    tags = {v.tag for event in tf.compat.v1.train.summary_iterator(str(validation[0])) for v in event.summary.value}
+    assert {"epoch_loss", "epoch_accuracy"} <= tags and "epoch_val_loss" not in tags
 
 
 def test_gradient_clipping_reaches_the_optimizer(registry, tmp_path, tiny):
