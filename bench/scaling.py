@@ -75,7 +75,7 @@ def multi_worker_session(params: Dict) -> Dict:
     """One worker: makes the strategy once (a process can make only one),
     then trains warmup + repeats times in lockstep with the other workers."""
     from keraslab.core.rundir import RunDir
-    from keraslab.core.trainer.loop import prepare_runtime, train
+    from keraslab.core.trainer.loop import build, prepare_runtime, train
     from keraslab.core.trainer.strategy import is_chief
 
     workload = Workload.from_params(params["workload"])
@@ -86,7 +86,7 @@ def multi_worker_session(params: Dict) -> Dict:
     with tempfile.TemporaryDirectory(prefix="keraslab-bench-") as root:
         for index in range(params["warmup"] + params["repeats"]):
             run = RunDir.create(plugin.name, spec.name, config.data.name, explicit=f"{root}/run-{index}")
-            summary = train(plugin, spec, config, run, splits=splits, strategy=strategy)
+            summary = train(plugin, spec, config, run, built=build(plugin, spec, config, splits, strategy))
             values.append(summary.get("examples_per_second"))
     return {"chief": chief, "examples_per_second": values[params["warmup"]:]}
 
@@ -104,7 +104,7 @@ def data_scaling_session(params: Dict) -> Dict:
     import tensorflow as tf
 
     from keraslab.core.rundir import RunDir
-    from keraslab.core.trainer.loop import prepare_runtime, train
+    from keraslab.core.trainer.loop import build, prepare_runtime, train
 
     workload = Workload.from_params(params["workload"])
     _, plugin, spec, config, splits = workload.resolve()
@@ -116,7 +116,7 @@ def data_scaling_session(params: Dict) -> Dict:
         for index in range(params["warmup"] + params["repeats"]):
             for factor in FACTORS:
                 run = RunDir.create(plugin.name, spec.name, config.data.name, explicit=f"{root}/{factor}-{index}")
-                train(plugin, spec, config, run, splits=grown[factor], strategy=strategy)
+                train(plugin, spec, config, run, built=build(plugin, spec, config, grown[factor], strategy))
                 epoch_seconds = [record["seconds"] for record in run.metrics()[1:]]
                 if index >= params["warmup"]:
                     seconds[str(factor)].append(float(np.median(epoch_seconds)))

@@ -11,7 +11,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 from keraslab.core import building
 from keraslab.core.config import RunConfig, apply_overrides, check_ranges, dump_yaml, load_yaml, resolve_config
 from keraslab.core.contract import ModelSpec, Plugin
-from keraslab.core.errors import ConfigError, KeraslabError, RunError
+from keraslab.core.errors import ConfigError, KeraslabError, RunError, describe_error
 from keraslab.core.refs import resolve
 from keraslab.core.registry import Registry
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
@@ -56,12 +56,18 @@ def start_training(registry: Registry, plugin_name: str, model_name: str, *,
     from keraslab.core.trainer.loop import prepare_runtime
     from keraslab.core.trainer.strategy import is_chief
 
+    from keraslab.core.trainer.loop import build
+
     strategy = prepare_runtime(config)  # a strategy that cannot be made here fails before any write
     if not is_chief(strategy):  # other workers of a multi-worker run write to temporary places
         run_dir = tempfile.mkdtemp(prefix="keraslab-worker-")
+    RunDir.check_new(run_dir)
+    # Built and checked (one real batch through it) before the run exists: a
+    # plugin's mistake is one line, with no run directory left behind.
+    built = build(plugin, spec, config, splits, strategy)
     run = RunDir.create(plugin.name, spec.name, config.data.name, root=runs_root, explicit=run_dir)
     run.config_file.write_text(dump_yaml(config))
-    return run, _train_guarded(plugin, spec, config, run, resume=False, splits=splits, strategy=strategy)
+    return run, _train_guarded(plugin, spec, config, run, resume=False, built=built)
 
 
 def resume_training(registry: Registry, run_path: str,
@@ -110,7 +116,7 @@ def ensure_trained(registry: Registry, plugin_name: str, model_name: str, run_di
     return summary
 
 
-def _train_guarded(plugin, spec, config, run, resume, splits=None, strategy=None) -> Dict[str, Any]:
+def _train_guarded(plugin, spec, config, run, resume, built=None) -> Dict[str, Any]:
     try:
         if spec.training == "agent":
             from keraslab.core.trainer.agents import train_agent
@@ -118,12 +124,12 @@ def _train_guarded(plugin, spec, config, run, resume, splits=None, strategy=None
             return train_agent(plugin, spec, config, run, resume=resume)
         from keraslab.core.trainer.loop import train
 
-        return train(plugin, spec, config, run, resume=resume, splits=splits, strategy=strategy)
+        return train(plugin, spec, config, run, resume=resume, built=built)
     except KeyboardInterrupt:
         run.mark(INTERRUPTED, reason="interrupted by the user")
         raise
     except BaseException as error:
-        run.mark(FAILED, reason=f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+        run.mark(FAILED, reason=describe_error(error))
         raise
 
 

@@ -13,14 +13,14 @@ from keraslab.core.config import DataConfig, RunConfig
 from keraslab.core.contract import DataInfo, ModelSpec, Plugin
 from keraslab.core.data import Examples, Splits, limit_per_class, select_classes, split_examples
 from keraslab.core.errors import KeraslabError, PluginError
-from keraslab.core.refs import resolve
+from keraslab.core.refs import resolve_declared
 
 
 def default_config(spec: ModelSpec) -> RunConfig:
     """The model's default run config: the shared defaults with its preset applied."""
     config = RunConfig(model=spec.config, data=DataConfig(name=spec.default_dataset))
     if spec.preset is not None:
-        config = resolve(spec.preset, f"preset of model '{spec.name}'")(config)
+        config = resolve_declared(spec.preset, f"model '{spec.name}'.preset")(config)
         if not isinstance(config, RunConfig):
             raise PluginError(f"model '{spec.name}'.preset returned a {type(config).__name__}, expected a RunConfig")
     return config
@@ -30,7 +30,7 @@ def load_examples(plugin: Plugin, data: DataConfig) -> Examples:
     """Loads the dataset `data.name` of `plugin` (its synthetic variant if asked)."""
     dataset = plugin.dataset(data.name)
     field = "synthetic" if data.synthetic else "load"
-    loader = resolve(getattr(dataset, field), f"plugin '{plugin.name}', dataset '{dataset.name}'.{field}")
+    loader = resolve_declared(getattr(dataset, field), f"plugin '{plugin.name}', dataset '{dataset.name}'.{field}")
     examples = loader(data)
     if not isinstance(examples, Examples):
         raise PluginError(
@@ -70,7 +70,108 @@ def data_info(splits: Splits) -> DataInfo:
     )
 
 
-def build_model(spec: ModelSpec, config: RunConfig, info: DataInfo):
-    """Calls the model's builder with its config and what it may know of the data."""
-    builder = resolve(spec.build, f"builder of model '{spec.name}'")
-    return builder(config.model, info)
+def build_model(spec: ModelSpec, config: RunConfig, info: DataInfo, plugin: str = "?"):
+    """Calls the model's builder with its config and what it may know of the data.
+
+    Raises:
+        PluginError: the builder cannot be resolved, or did not return a
+            `tf.keras.Model`; the message names the plugin and the model.
+    """
+    where = f"plugin '{plugin}', model '{spec.name}'.build"
+    builder = resolve_declared(spec.build, where)
+    model = builder(config.model, info)
+    import tensorflow as tf
+
+    if not isinstance(model, tf.keras.Model):
+        raise PluginError(
+            f"{where} returned {_a(model)}, expected a tf.keras.Model: end the builder with "
+            "`return tf.keras.Model(inputs, outputs)` (or return your Model subclass)."
+        )
+    return model
+
+
+def check_model(spec: ModelSpec, model, splits: Splits, plugin: str = "?", dataset: str = "?") -> None:
+    """Runs one real batch of training examples through a freshly built model
+    and checks what comes out against the contract, so a plugin's mistake is
+    one line before training instead of a traceback in the middle of it.
+
+    Checks: the model accepts the dataset's examples (the message gives both
+    shapes); it returns one output row per example; a classifier returns
+    logits, not probabilities (its outputs may not already sum to one, and
+    its last layer may not be a softmax or a sigmoid), since the loss and
+    the export apply the softmax themselves.
+
+    Raises:
+        PluginError: naming the plugin, the model and the fix.
+    """
+    import tensorflow as tf
+
+    where = f"plugin '{plugin}', model '{spec.name}'"
+    batch = splits.train.features[:8]
+    try:
+        output = model(batch, training=False)
+    except Exception as error:
+        raise PluginError(
+            f"{where} does not accept the examples of dataset '{dataset}': they are "
+            f"{_shape(batch.shape)} {batch.dtype}, the model takes {_model_inputs(model)} "
+            f"({describe_error(error)}); build its input from DataInfo.input_shape."
+        ) from None
+    first = next(iter(output.values())) if isinstance(output, dict) else output
+    if isinstance(first, (tuple, list)):
+        first = first[0]
+    if getattr(first, "shape", None) is None or not first.shape.rank or int(first.shape[0]) != len(batch):
+        raise PluginError(f"{where}: a batch of {len(batch)} examples gave an output of shape "
+                          f"{getattr(first, 'shape', type(first).__name__)}; expected one row per example.")
+    if spec.task != "classification" or isinstance(output, dict):
+        return
+    activation = _final_activation(model)
+    values = tf.cast(first, tf.float32).numpy()
+    sums_to_one = (values.shape[-1] > 1 and (values >= 0).all()
+                   and np.allclose(values.sum(axis=-1), 1.0, atol=1e-3))
+    if sums_to_one or activation in ("softmax", "sigmoid"):
+        found = f"ends in a {activation}" if activation in ("softmax", "sigmoid") else "returns outputs that sum to one"
+        raise PluginError(
+            f"{where} is a classifier whose builder {found}; the contract takes logits (the loss and "
+            "the export apply the softmax): end with Dense(num_classes) and no activation."
+        )
+
+
+def describe_error(error: BaseException) -> str:
+    """An exception's message on one line, without TensorFlow's traceback
+    lines ('in user code:', 'File ...'), so its cause is what is read."""
+    from keraslab.core.errors import describe_error as describe
+
+    return describe(error)
+
+
+def _a(value) -> str:
+    return "None" if value is None else f"a {type(value).__module__}.{type(value).__name__}"
+
+
+def _shape(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in ("batch", *tuple(shape)[1:])) + ")"
+
+
+def _model_inputs(model) -> str:
+    try:
+        shapes = model.input_shape
+    except (AttributeError, RuntimeError):
+        return "an input it did not declare"
+    if isinstance(shapes, list):
+        return " and ".join(_shape(s) for s in shapes)
+    if isinstance(shapes, dict):
+        return ", ".join(f"{k}: {_shape(s)}" for k, s in shapes.items())
+    return _shape(shapes)
+
+
+def _final_activation(model) -> str:
+    """'softmax' or 'sigmoid' when the model's last layer applies one, else ''."""
+    layers = getattr(model, "layers", None)
+    if not layers:
+        return ""
+    last = layers[-1]
+    if type(last).__name__ == "Softmax":
+        return "softmax"
+    activation = getattr(last, "activation", None)
+    name = getattr(activation, "__name__", "")
+    return name if name in ("softmax", "sigmoid") else ""

@@ -33,3 +33,33 @@ class PluginError(KeraslabError):
 
 class RunError(KeraslabError):
     """A run directory that cannot be used as asked (missing, incomplete, taken)."""
+
+
+def describe_error(error: BaseException, limit: int = 600) -> str:
+    """An exception's message on one line, for run.json and one-line errors.
+
+    TensorFlow's errors raised inside a traced function start "in user
+    code:" and list the frames before the real message; those lines are
+    dropped, and the rest is joined, so the cause is what is read.
+    """
+    lines, skip_code_line = [], False
+    for line in str(error).splitlines():
+        text = line.strip()
+        if skip_code_line:  # the source line a traced frame quotes
+            skip_code_line = False
+            continue
+        if text.startswith('File "'):
+            skip_code_line = True
+            continue
+        if not text or text == "in user code:":
+            continue
+        if text.startswith("Call arguments received"):  # Keras lists the call's arguments after the cause
+            break
+        lines.append(text)
+    message = " ".join(lines)
+    if len(message) > limit:
+        message = message[: limit - 1] + "…"
+    name = type(error).__name__
+    if isinstance(error, KeraslabError) or message.startswith(f"{name}:"):
+        return message
+    return f"{name}: {message}" if message else name

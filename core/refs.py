@@ -37,3 +37,22 @@ def resolve(ref: Ref, what: str) -> Callable[..., Any]:
     if not callable(target):
         raise ValueError(f"{what}: {ref!r} is a {type(target).__name__}, not a callable")
     return target
+
+
+def resolve_declared(ref: Ref, where: str) -> Callable[..., Any]:
+    """`resolve` for a reference a plugin declared: any failure is the
+    plugin's mistake and raises `PluginError`, naming it and the field.
+
+    Args:
+        ref: the reference.
+        where: the plugin and field, e.g. "plugin 'vision', model 'cnn'.build".
+    """
+    from keraslab.core.errors import PluginError
+
+    try:
+        return resolve(ref, where)
+    except ValueError as error:
+        raise PluginError(str(error)) from None
+    except Exception as error:  # an import can fail in any way
+        raise PluginError(f"{where}: cannot resolve {ref!r}: {type(error).__name__}: {error}; "
+                          "check the module path and the attribute's name.") from None

@@ -10,9 +10,13 @@ Plugins, built-in and third-party alike, declare an entry point in the group
 Discovery reads entry-point metadata only. A plugin's module is imported the
 first time the plugin is used; the object it names may be a `Plugin` or a
 function returning one. A plugin that fails to import, raises, returns the
-wrong type, breaks the contract or reuses a taken name is recorded with its
+wrong type, breaks the contract or claims a taken name is recorded with its
 error and shown by `keraslab plugins`, and every other plugin keeps working.
 With `KERASLAB_STRICT_PLUGINS=1` such a failure is raised instead.
+
+Names are settled before anything loads, whatever order the entry points
+are read in: a built-in plugin keeps its name against any third party, and
+two third-party plugins that claim one name are both refused.
 
 Registries are plain objects: tests create fresh ones with the entry points
 they want.
@@ -22,12 +26,14 @@ from __future__ import annotations
 import dataclasses
 import os
 from importlib import metadata
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from keraslab.core.contract import Plugin
 from keraslab.core.errors import PluginError, UnknownNameError
 
 ENTRY_POINT_GROUP = "keraslab.plugins"
+BUILTIN_DISTRIBUTION = "keraslab"
+BUILTIN_PACKAGE = "keraslab.plugins."
 STRICT_ENV = "KERASLAB_STRICT_PLUGINS"
 
 
@@ -82,6 +88,7 @@ class Registry:
         self.strict = os.environ.get(STRICT_ENV, "") not in ("", "0") if strict is None else strict
         self._records: Dict[str, PluginRecord] = {}
         self._shadowed: List[PluginRecord] = []
+        claims: Dict[str, List[PluginRecord]] = {}
         for entry_point in entry_points:
             dist = getattr(entry_point, "dist", None)
             record = PluginRecord(
@@ -90,19 +97,16 @@ class Registry:
                 distribution=getattr(dist, "name", None) or "(unknown)",
                 _entry_point=entry_point,
             )
-            if record.name in self._records:
-                taken = self._records[record.name]
-                if taken.target == record.target and taken.distribution == record.distribution:
-                    continue  # the same distribution seen twice on sys.path
-                record.error = (
-                    f"plugin name '{record.name}' is already taken by distribution "
-                    f"'{taken.distribution}' ({taken.target})"
-                )
-                self._shadowed.append(record)
-                if self.strict:
-                    raise PluginError(f"Plugin '{record.name}' from '{record.distribution}': {record.error}.")
-                continue
-            self._records[record.name] = record
+            claimants = claims.setdefault(record.name, [])
+            if any(c.target == record.target and c.distribution == record.distribution for c in claimants):
+                continue  # the same distribution seen twice on sys.path
+            claimants.append(record)
+        for name, claimants in claims.items():
+            kept, refused = _settle_claims(name, claimants)
+            self._records[name] = kept
+            self._shadowed.extend(refused)
+            if self.strict and (refused or kept.error):
+                raise PluginError(f"Plugin '{name}': {(refused or [kept])[0].error}.")
 
     # -- discovery (metadata only) ------------------------------------------ #
 
@@ -174,6 +178,41 @@ class Registry:
                 ) from error
             return
         record.plugin = plugin
+
+
+def is_builtin(record: PluginRecord) -> bool:
+    """Whether keraslab itself declares this plugin (one of its topics)."""
+    return record.distribution == BUILTIN_DISTRIBUTION and record.target.startswith(BUILTIN_PACKAGE)
+
+
+def _settle_claims(name: str, claimants: List[PluginRecord]) -> Tuple[PluginRecord, List[PluginRecord]]:
+    """Which of the entry points that claim `name` gets it: (kept, refused).
+
+    A built-in plugin keeps its name and every other claimant is refused.
+    Two third-party claimants are both refused, since neither has a better
+    right to the name. The order entry points are read in never matters.
+    """
+    if len(claimants) == 1:
+        return claimants[0], []
+    claimants = sorted(claimants, key=lambda r: (r.distribution, r.target))
+    builtins = [r for r in claimants if is_builtin(r)]
+    if len(builtins) == 1:
+        kept = builtins[0]
+        refused = [r for r in claimants if r is not kept]
+        for record in refused:
+            record.error = (
+                f"distribution '{record.distribution}' declares plugin '{name}' ({record.target}), "
+                f"but '{name}' is keraslab's built-in plugin, which was kept; rename the entry point "
+                f"in '{record.distribution}'"
+            )
+        return kept, refused
+    listed = " and ".join(f"'{r.distribution}' ({r.target})" for r in claimants)
+    for record in claimants:
+        record.error = (
+            f"plugin name '{name}' is claimed by distributions {listed}; none of them was loaded: "
+            "uninstall one, or rename its entry point"
+        )
+    return claimants[0], claimants[1:]
 
 
 def _one_line(error: BaseException) -> str:

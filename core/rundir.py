@@ -55,12 +55,8 @@ class RunDir:
                 exist yet or be empty, since a run is never overwritten.
         """
         if explicit:
+            cls.check_new(explicit)
             path = Path(explicit)
-            if path.exists() and (not path.is_dir() or any(path.iterdir())):
-                raise RunError(
-                    f"Run directory '{path}' already exists and is not empty; "
-                    "choose another --run-dir, or continue it with --resume."
-                )
         else:
             stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             base = Path(root) / plugin / model
@@ -75,6 +71,17 @@ class RunDir:
             "created": _now(), "updated": _now(),
         })
         return run
+
+    @staticmethod
+    def check_new(explicit: Optional[str]) -> None:
+        """Raises `RunError` if a run directory the user chose is taken (a
+        run is never overwritten); nothing to check without one."""
+        path = Path(explicit) if explicit else None
+        if path is not None and path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise RunError(
+                f"Run directory '{path}' already exists and is not empty; "
+                "choose another --run-dir, or continue it with --resume."
+            )
 
     @classmethod
     def open(cls, path: str) -> "RunDir":

@@ -19,7 +19,7 @@ from typing import Any, List
 
 from keraslab.core.contract import NAME_PATTERN, TASKS, TRAINING_KINDS, DatasetSpec, ModelSpec, Plugin
 from keraslab.core.errors import PluginError
-from keraslab.core.refs import resolve
+from keraslab.core.refs import resolve_declared
 
 
 def _fail(plugin_name: str, field: str, problem: str) -> PluginError:
@@ -111,8 +111,9 @@ def check_plugin(plugin: Plugin, build: bool = True) -> None:
     Beyond `validate_plugin`, it resolves every lazy reference, checks the
     extra commands are click commands, loads every dataset's synthetic
     variant and, with `build=True`, builds every non-agent model on its
-    default dataset's synthetic variant and runs one forward pass, checking
-    the output's batch size.
+    default dataset's synthetic variant and checks it as the trainer does
+    before a run (`building.check_model`: a `tf.keras.Model`, accepting the
+    dataset's examples, one output row per example, logits for a classifier).
 
     Args:
         plugin: the plugin to check.
@@ -149,19 +150,9 @@ def check_plugin(plugin: Plugin, build: bool = True) -> None:
         config = building.default_config(model)
         config = dataclasses.replace(config, data=dataclasses.replace(config.data, synthetic=True))
         splits = building.load_splits(plugin, model, config.data)
-        try:
-            keras_model = building.build_model(model, config, building.data_info(splits))
-        except Exception as error:
-            raise _fail(name, f"{field}.build", f"building on synthetic data failed: {error}") from error
-        batch = splits.train.features[:4]
-        output = keras_model(batch, training=False)
-        first = next(iter(output.values())) if isinstance(output, dict) else output
-        if int(first.shape[0]) != len(batch):
-            raise _fail(name, f"{field}.build", f"forward pass on {len(batch)} examples returned shape {first.shape}")
+        keras_model = building.build_model(model, config, building.data_info(splits), plugin=name)
+        building.check_model(model, keras_model, splits, plugin=name, dataset=config.data.name)
 
 
 def _resolve_or_fail(plugin: str, field: str, ref: Any):
-    try:
-        return resolve(ref, f"plugin '{plugin}', {field}")
-    except Exception as error:
-        raise _fail(plugin, field, f"cannot resolve {ref!r}: {type(error).__name__}: {error}") from error
+    return resolve_declared(ref, f"plugin '{plugin}', {field}")

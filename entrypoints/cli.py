@@ -186,10 +186,10 @@ class PluginGroup(click.Group):
 
     def _extra_commands(self, ctx) -> dict:
         if self._extra is None:
-            from keraslab.core.refs import resolve
+            from keraslab.core.refs import resolve_declared
 
             plugin = registry_of(ctx).get(self.plugin_name)
-            commands = resolve(plugin.commands, f"commands of plugin '{plugin.name}'")() if plugin.commands else []
+            commands = resolve_declared(plugin.commands, f"plugin '{plugin.name}', commands")() if plugin.commands else []
             self._extra = {c.name: c for c in commands if c.name not in GENERIC_VERBS}
         return self._extra
 

@@ -80,13 +80,36 @@ def test_strict_mode_raises(fake_entry_point, monkeypatch):
         registry.records()
 
 
-def test_taken_name_is_reported(fake_entry_point):
-    registry = Registry([fake_entry_point("toy", toy_plugin, dist="first"),
-                         fake_entry_point("toy", toy_plugin, value="other:toy", dist="second")])
+@pytest.mark.parametrize("builtin_first", [True, False])
+def test_a_builtin_keeps_its_name_whatever_the_order(fake_entry_point, builtin_first):
+    builtin = fake_entry_point("toy", toy_plugin, value="keraslab.plugins.toy:plugin", dist="keraslab")
+    intruder = fake_entry_point("toy", lambda: toy_plugin(), value="evil.plugin:toy", dist="evil")
+    registry = Registry([builtin, intruder] if builtin_first else [intruder, builtin])
     records = registry.records()
-    assert [r.status for r in records] == ["loaded", "broken"]
-    assert "already taken by distribution 'first'" in records[1].error
-    assert registry.get("toy") is not None
+    assert [(r.distribution, r.status) for r in records] == [("keraslab", "loaded"), ("evil", "broken")]
+    assert records[1].error == (
+        "distribution 'evil' declares plugin 'toy' (evil.plugin:toy), but 'toy' is keraslab's built-in "
+        "plugin, which was kept; rename the entry point in 'evil'")
+    assert registry.get("toy").name == "toy"
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_two_third_parties_claiming_one_name_are_both_refused(fake_entry_point, order):
+    claimants = [fake_entry_point("toy", toy_plugin, value="a:toy", dist="first"),
+                 fake_entry_point("toy", toy_plugin, value="b:toy", dist="second")]
+    registry = Registry([claimants[i] for i in order])
+    records = registry.records()
+    assert [(r.distribution, r.status) for r in records] == [("first", "broken"), ("second", "broken")]
+    assert "claimed by distributions 'first' (a:toy) and 'second' (b:toy)" in records[0].error
+    with pytest.raises(PluginError, match="Plugin 'toy' \\(first\\) is broken: plugin name 'toy' is claimed"):
+        registry.get("toy")
+
+
+def test_a_taken_name_is_raised_in_strict_mode(fake_entry_point):
+    builtin = fake_entry_point("toy", toy_plugin, value="keraslab.plugins.toy:plugin", dist="keraslab")
+    intruder = fake_entry_point("toy", toy_plugin, value="evil.plugin:toy", dist="evil")
+    with pytest.raises(PluginError, match="'toy' is keraslab's built-in plugin, which was kept"):
+        Registry([intruder, builtin], strict=True)
 
 
 def test_unknown_plugin_lists_the_available(fake_entry_point):

@@ -32,7 +32,7 @@ from keraslab.core.actions import load_run_config
 from keraslab.core.contract import ModelSpec
 from keraslab.core.errors import KeraslabError
 from keraslab.core.export.signatures import ExportContext, default_signatures
-from keraslab.core.refs import resolve
+from keraslab.core.refs import resolve_declared
 from keraslab.core.registry import Registry
 from keraslab.core.rundir import RunDir, write_atomically
 
@@ -140,7 +140,7 @@ def _model_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int
     if spec.serving_examples is None:
         warmup_inputs = warmup.features.astype(info.input_dtype)
     else:
-        warmup_inputs = resolve(spec.serving_examples, f"serving_examples of model '{spec.name}'")(warmup)
+        warmup_inputs = resolve_declared(spec.serving_examples, f"model '{spec.name}'.serving_examples")(warmup)
     return Exportable(built.model, _signatures(spec, built.model, context, default_signatures), warmup_inputs,
                       built.splits.train.class_names)
 
@@ -169,7 +169,7 @@ def _agent_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int
 def _signatures(spec: ModelSpec, model, context: ExportContext, default) -> Dict[str, Any]:
     if spec.export is None:
         return default(model, context)
-    signatures = resolve(spec.export, f"export hook of model '{spec.name}'")(model, context)
+    signatures = resolve_declared(spec.export, f"model '{spec.name}'.export")(model, context)
     if "serving_default" not in signatures:
         raise KeraslabError(f"The export hook of model '{spec.name}' returned no 'serving_default' signature.")
     return signatures

@@ -28,7 +28,7 @@ from keraslab.core.config import RunConfig
 from keraslab.core.contract import ModelSpec, Plugin
 from keraslab.core.errors import PluginError
 from keraslab.core.plots import plot_learning_curves
-from keraslab.core.refs import resolve
+from keraslab.core.refs import resolve_declared
 from keraslab.core.rundir import COMPLETE, INTERRUPTED, RunDir
 
 FINAL_AGENT = "final/agent"
@@ -89,7 +89,7 @@ class AgentProgram(abc.ABC):
 
 
 def build_program(spec: ModelSpec, config: RunConfig) -> AgentProgram:
-    builder = resolve(spec.build, f"builder of model '{spec.name}'")
+    builder = resolve_declared(spec.build, f"model '{spec.name}'.build")
     program = builder(config.model, AgentInfo(seed=config.train.seed))
     if not isinstance(program, AgentProgram):
         raise PluginError(f"model '{spec.name}' is an agent but its builder returned a "

@@ -30,7 +30,7 @@ from keraslab.core.contract import ModelSpec, Plugin
 from keraslab.core.data import Splits
 from keraslab.core.machine import cpu_model
 from keraslab.core.plots import plot_learning_curves
-from keraslab.core.refs import resolve
+from keraslab.core.refs import resolve_declared
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
 from keraslab.core.trainer import callbacks as cb
 from keraslab.core.trainer import pipeline
@@ -88,7 +88,8 @@ def build(plugin: Plugin, spec: ModelSpec, config: RunConfig, splits: Optional[S
     if splits is None:
         splits = building.load_splits(plugin, spec, config.data)
     with strategy.scope():
-        model = building.build_model(spec, config, building.data_info(splits))
+        model = building.build_model(spec, config, building.data_info(splits), plugin=plugin.name)
+        building.check_model(spec, model, splits, plugin=plugin.name, dataset=config.data.name)
         initialized = initialize_from_run(model, config.train) if initialize else ()
         if config.train.freeze_batch_norm:
             freeze_batch_norm(model)
@@ -125,7 +126,7 @@ def random_generators(model: tf.keras.Model) -> Dict[str, tf.random.Generator]:
 
 
 def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resume: bool = False,
-          splits: Optional[Splits] = None, strategy: Optional[tf.distribute.Strategy] = None) -> Dict[str, Any]:
+          built: Optional[Built] = None) -> Dict[str, Any]:
     """Trains `spec` under `config` into `run`; returns the summary.
 
     Args:
@@ -134,14 +135,16 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
         config: the resolved run config (already written to the run).
         run: the run directory, marked running.
         resume: continue from the run's latest checkpoint.
-        splits: the data, when the caller has loaded it already.
-        strategy: the strategy, when the caller has made it already.
+        built: the model, data and strategy, when the caller has built them
+            already (a new run is built, and so checked, before its
+            directory is created).
 
     Returns:
         The summary written to summary.json (or, for a run that did not
         finish, its status and reason).
     """
-    built = build(plugin, spec, config, splits, strategy)
+    if built is None:
+        built = build(plugin, spec, config)
     chief = is_chief(built.strategy)
     checkpoint_dir = run.checkpoints if chief else tempfile.mkdtemp(prefix="keraslab-worker-")
     manager = tf.train.CheckpointManager(built.checkpoint, str(checkpoint_dir),
@@ -229,7 +232,8 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     if records:
         plot_learning_curves(records, run.path / "learning_curves.png", f"{plugin.name} / {spec.name}")
     if spec.report is not None:
-        resolve(spec.report, f"report of model '{spec.name}'")(built.model, built.splits, run.path)
+        resolve_declared(spec.report, f"plugin '{plugin.name}', model '{spec.name}'.report")(
+            built.model, built.splits, run.path)
     run.write_json("summary.json", summary)
     run.mark(COMPLETE)
     return summary

@@ -42,17 +42,11 @@ def uncertainty(ctx, run, input_file, samples, as_json):
     (predicted noise) and σ_epistemic (spread of the mean over passes).
     """
     from keraslab.core import actions
-    from keraslab.core.rundir import RunDir
-    from keraslab.core.trainer.loop import load_trained
     from keraslab.entrypoints.cli import registry_of
     from keraslab.plugins.bayesian import report
     from keraslab.plugins.bayesian import uncertainty as u
 
-    opened = RunDir.open(run)
-    opened.require_complete("explain")
-    plugin = registry_of(ctx).get("bayesian")
-    spec = plugin.model(opened.state["model"])
-    built = load_trained(plugin, spec, actions.load_run_config(spec, opened), opened)
+    spec, _, built = actions.load_finished_run(registry_of(ctx), "bayesian", run, "uncertainty")
     passes = samples if samples is not None else int(getattr(built.model, "predictive_samples", 1))
     if passes < 1:
         raise KeraslabError(f"--samples must be at least 1, received {passes}.")

@@ -14,16 +14,10 @@ from keraslab.core.errors import KeraslabError
 def saliency(ctx, run, index, out):
     """Saliency map of one test image: |∂(class score)/∂(pixel)| (Simonyan et al., 2014)."""
     from keraslab.core import actions
-    from keraslab.core.rundir import RunDir
-    from keraslab.core.trainer.loop import load_trained
     from keraslab.entrypoints.cli import registry_of
     from keraslab.plugins.vision.saliency import plot_saliency, saliency_map
 
-    opened = RunDir.open(run)
-    opened.require_complete("explain")
-    plugin = registry_of(ctx).get("vision")
-    spec = plugin.model(opened.state["model"])
-    built = load_trained(plugin, spec, actions.load_run_config(spec, opened), opened)
+    _, _, built = actions.load_finished_run(registry_of(ctx), "vision", run, "saliency")
     test = built.splits.test
     if not 0 <= index < len(test):
         raise KeraslabError(f"--index must be in 0..{len(test) - 1} (the run's test images), received {index}.")

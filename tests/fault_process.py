@@ -1,0 +1,86 @@
+"""The CLI in a process that is stopped at an exact point of its training.
+
+    python -m tests.fault_process kill-at-batch N -- <keraslab arguments>
+    python -m tests.fault_process kill-before-checkpoint EPOCH -- <keraslab arguments>
+    python -m tests.fault_process pause-at-epoch EPOCH READY_FILE -- <keraslab arguments>
+
+A test that sends a signal when it sees the n-th epoch in `metrics.jsonl`
+races the training: on a fast machine the run is past that point, or done,
+before the signal lands; on a loaded one it is not there yet. Here the
+process stops itself, at a point chosen by the test, whatever the machine's
+speed:
+
+* `kill-at-batch N`: SIGKILL right after the N-th training-batch callback
+  (Keras calls it once per `steps_per_execution` steps), inside an epoch;
+* `kill-before-checkpoint EPOCH`: SIGKILL after epoch EPOCH's metrics line is
+  written and before its checkpoint is saved;
+* `pause-at-epoch EPOCH FILE`: after epoch EPOCH's callbacks, write FILE and
+  wait in `signal.pause()`, so the signal the test sends when FILE appears
+  arrives at exactly that point.
+
+The callback is added by wrapping `tf.keras.Model.fit`; nothing in keraslab
+knows of it.
+"""
+import os
+import signal
+import sys
+from pathlib import Path
+
+
+def _fault_callback(tf, mode: str, arguments):
+    class Fault(tf.keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.batches = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.batches += 1
+            if mode == "kill-at-batch" and self.batches == int(arguments[0]):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch + 1 != int(arguments[0]):
+                return
+            if mode == "kill-before-checkpoint":
+                os.kill(os.getpid(), signal.SIGKILL)
+            if mode == "pause-at-epoch":
+                Path(arguments[1]).write_text("ready\n")
+                signal.pause()  # returns once the test's signal has been handled
+
+    return Fault()
+
+
+def _install(mode: str, arguments) -> None:
+    import tensorflow as tf
+
+    from keraslab.core.trainer import callbacks as trainer_callbacks
+
+    fit = tf.keras.Model.fit
+
+    def fit_with_fault(self, *args, callbacks=None, **kwargs):
+        callbacks = list(callbacks or [])
+        fault = _fault_callback(tf, mode, arguments)
+        if mode == "kill-before-checkpoint":  # right after the metrics line, before the saver
+            position = next(i for i, c in enumerate(callbacks) if isinstance(c, trainer_callbacks.MetricsLog))
+            callbacks.insert(position + 1, fault)
+        else:  # after every callback of the trainer: its epoch's checkpoint is saved
+            callbacks.append(fault)
+        return fit(self, *args, callbacks=callbacks, **kwargs)
+
+    tf.keras.Model.fit = fit_with_fault
+
+
+def main(argv) -> None:
+    separator = argv.index("--")
+    mode, arguments, cli_arguments = argv[0], argv[1:separator], argv[separator + 1:]
+    if mode not in ("kill-at-batch", "kill-before-checkpoint", "pause-at-epoch"):
+        raise SystemExit(f"unknown fault mode {mode!r}")
+    _install(mode, arguments)
+    from keraslab.entrypoints.cli import main as cli_main
+
+    sys.argv = ["keraslab", *cli_arguments]
+    cli_main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
