@@ -10,10 +10,11 @@ def test_quickstart_is_the_main_job(cli_runner, tmp_path, monkeypatch):
     lines = {line.split(":")[0]: line for line in result.output.splitlines() if ":" in line}
     assert "vision/cnn" in lines["Model"]
     accuracy = float(lines["Test metrics"].split("accuracy ")[1].split()[0])
-    # The main job learns. The CNN's 98.5% target is the slow suite's
-    # (tests/vision); one run here, not bit-for-bit reproducible across
-    # machines, has landed as low as 97.8% (6 of 270 test digits wrong).
-    assert accuracy >= 0.96
+    # The main job learns. The CNN's 98.5% target is the slow suite's, on
+    # seeds 0, 1 and 2 (tests/vision); this one run (seed 0) measured 98.9%,
+    # and no seed of 0-4 fell below it. 98% allows two more of the 269 test
+    # digits wrong, for a run that is not bit-for-bit the same on every machine.
+    assert accuracy >= 0.98
     assert (tmp_path / "exports" / "vision-cnn" / "1" / "saved_model.pb").is_file()
     assert "true class" in lines["Predict"]
 

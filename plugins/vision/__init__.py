@@ -22,7 +22,7 @@ plugin = Plugin(
     description="CNNs from LeNet-style to residual and inception, on digits and generated shapes.",
     models=(
         _classifier("cnn", "Conv/pool blocks with batch norm and a dense head (configurable).", "build_cnn",
-                    config.CNNConfig()),
+                    config.CNNConfig(), preset=config.cnn_preset),
         _classifier("mlp", "Pixels into a multi-layer perceptron.", "build_mlp", config.MLPConfig(),
                     preset=config.mlp_preset),
         _classifier("alexnet", "AlexNet's recipe scaled down: ReLU, dropout, weight decay, SGD+momentum.",

@@ -41,8 +41,9 @@ def test_every_classifier_learns_on_a_short_budget(registry, tmp_path, model, ep
 
 
 @pytest.mark.slow
-def test_cnn_learns_shapes(registry, tmp_path):
-    _, acc = accuracy(registry, tmp_path, "cnn", "data.name=shapes", "train.epochs=20")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cnn_learns_shapes(registry, tmp_path, seed):
+    _, acc = accuracy(registry, tmp_path, "cnn", "data.name=shapes", "train.epochs=20", f"train.seed={seed}")
     assert acc > 0.95  # three shapes: chance is 1/3
 
 
@@ -118,8 +119,9 @@ def test_iou_by_hand():
 
 
 @pytest.mark.slow
-def test_segmentation_target(registry, tmp_path):
-    run, _ = accuracy(registry, tmp_path, "segmentation", "train.epochs=15")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_segmentation_target(registry, tmp_path, seed):
+    run, _ = accuracy(registry, tmp_path, "segmentation", "train.epochs=15", f"train.seed={seed}")
     assert _segmentation_iou(run)["mean_iou"] >= 0.85
 
 
@@ -151,9 +153,10 @@ def test_detection_learns_and_exports_boxes(registry, tmp_path):
 
 
 @pytest.mark.slow
-def test_detection_targets(registry, tmp_path):
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_detection_targets(registry, tmp_path, seed):
     _, summary = actions.start_training(registry, "vision", "detection", runs_root=str(tmp_path),
-                                        overrides=["train.epochs=15"])
+                                        overrides=["train.epochs=15", f"train.seed={seed}"])
     assert summary["metrics"]["test"]["box_iou"] >= 0.75
     assert summary["metrics"]["test"]["accuracy"] >= 0.95
 
@@ -182,16 +185,23 @@ def test_siamese_embeds_digits_and_reports_held_out_classes(registry, tmp_path):
 
 
 @pytest.mark.slow
-def test_siamese_target(registry, tmp_path):
-
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_siamese_target(registry, tmp_path, seed):
     run, _ = actions.start_training(registry, "vision", "siamese", runs_root=str(tmp_path),
-                                    overrides=["train.epochs=15"])
+                                    overrides=["train.epochs=15", f"train.seed={seed}"])
     assert json.loads((run.path / "siamese.json").read_text())["pair_auc"] >= 0.98
+
+
+SEEDS = (0, 1, 2)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("model, bar", [("cnn", 0.985), ("resnet", 0.985), ("inception", 0.98), ("mlp", 0.97),
                                         ("alexnet", 0.98)])
-def test_digit_classifier_targets(registry, tmp_path, model, bar):
-    _, acc = accuracy(registry, tmp_path, model)  # each model's default budget
-    assert acc >= bar
+def test_digit_classifier_targets_hold_on_every_seed(registry, tmp_path, model, bar):
+    """Each model's default budget, training seeds 0, 1 and 2 on the fixed split
+    (269 test digits, so one image is 0.37 points): the target holds on each."""
+    accuracies = [accuracy(registry, tmp_path, model, f"train.seed={seed}")[1] for seed in SEEDS]
+    print(model, "test accuracy by seed", [round(a, 4) for a in accuracies],
+          "mean", round(float(np.mean(accuracies)), 4), "min", round(min(accuracies), 4))
+    assert min(accuracies) >= bar
