@@ -87,6 +87,9 @@ class ScheduleConfig:
     * cosine:      η · (1 + cos(π · min(t, decay_steps) / decay_steps)) / 2
 
     Each may be preceded by `warmup_steps` of linear warm-up from 0 to η.
+    `decay_steps: 0` is the run's whole length (train.epochs × steps per
+    epoch): a cosine then reaches zero on the run's last step, whatever the
+    size of the data or the number of epochs.
     """
 
     name: Literal["constant", "step", "exponential", "inverse_time", "cosine"] = "constant"
@@ -370,7 +373,7 @@ _AT_LEAST = {
     "train.checkpoint_every": 1, "train.checkpoint_seconds": 0, "train.keep_checkpoints": 1,
     "train.early_stopping_patience": 0,
     "train.l1": 0, "train.l2": 0, "train.logical_cpus": 0, "optimizer.momentum": 0,
-    "optimizer.clipnorm": 0, "optimizer.clipvalue": 0, "schedule.decay_steps": 1,
+    "optimizer.clipnorm": 0, "optimizer.clipvalue": 0, "schedule.decay_steps": 0,
     "schedule.decay_rate": 0, "schedule.warmup_steps": 0,
     "train.env_steps": 1, "train.eval_every_steps": 1, "train.eval_episodes": 1,
     "data.train_per_class": 0, "data.window": 0,

@@ -152,6 +152,18 @@ def test_schedules_lower_the_learning_rate(registry, tmp_path, tiny, schedule):
     assert rates[-1] < rates[0] <= 1e-3 * (1 + 1e-6)  # float32 rounding
 
 
+def test_a_cosine_over_the_whole_run_ends_at_zero(registry, tmp_path, tiny):
+    import math
+
+    # decay_steps 0: the run's own length, T = 3 epochs × s steps, whatever the data's size.
+    run, summary = train(registry, tmp_path, *tiny(3), "schedule.name=cosine", "schedule.decay_steps=0")
+    steps = math.ceil(summary["examples"]["train"] / 32)  # 138 synthetic rows: s = 5, T = 15
+    # The rate logged is the one the epoch's last step applied, at t = k·s − 1: η₀ (1 + cos(π t / T)) / 2,
+    # so the run's last step takes η₀ (1 + cos(14π/15)) / 2 ≈ 0.011 η₀, the step before zero.
+    expected = [1e-3 * (1 + math.cos(math.pi * (k * steps - 1) / (3 * steps))) / 2 for k in (1, 2, 3)]
+    assert [r["learning_rate"] for r in run.metrics()] == pytest.approx(expected, rel=1e-4)
+
+
 def test_weight_decay_adds_its_penalty_to_the_loss(registry, tmp_path, tiny):
     plain = train(registry, tmp_path, *tiny(1), "train.l2=0.0", model="softmax-regression")[0].metrics()
     decayed = train(registry, tmp_path, *tiny(1), "train.l2=1.0", model="softmax-regression")[0].metrics()

@@ -98,7 +98,9 @@ def build(plugin: Plugin, spec: ModelSpec, config: RunConfig, splits: Optional[S
             # Losses need float32 outputs; compute stays in the mixed policy.
             outputs = tf.keras.layers.Activation("linear", dtype="float32")(model.output)
             model = tf.keras.Model(model.inputs, outputs, name=model.name)
-        optimizer = make_optimizer(config.optimizer, config.schedule)
+        global_batch = config.train.batch_size * strategy.num_replicas_in_sync
+        run_steps = pipeline.steps_per_epoch(splits.train, global_batch) * config.train.epochs
+        optimizer = make_optimizer(config.optimizer, config.schedule, run_steps)
         add_weight_decay(model, config.train)
         loss, metrics = (loss_and_metrics(spec.task, model)
                          if spec.training in ("fit", "variational") else (None, []))

@@ -1,6 +1,7 @@
 """Optimizers, learning-rate schedules and weight decay from the config."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import tensorflow as tf
@@ -40,12 +41,17 @@ class CosineSchedule(tf.keras.optimizers.schedules.LearningRateSchedule):
         return {"initial": self.initial, "decay_steps": self.decay_steps}
 
 
-def learning_rate(optimizer: OptimizerConfig, schedule: ScheduleConfig):
-    """The learning rate as a float or a `LearningRateSchedule` (formulas in ScheduleConfig)."""
+def learning_rate(optimizer: OptimizerConfig, schedule: ScheduleConfig, run_steps: int = 0):
+    """The learning rate as a float or a `LearningRateSchedule` (formulas in
+    ScheduleConfig); `run_steps`, the run's length in steps, stands for
+    `decay_steps: 0`."""
     if optimizer.learning_rate <= 0:
         raise KeraslabError(f"optimizer.learning_rate must be > 0, received {optimizer.learning_rate}.")
+    if schedule.decay_steps == 0 and run_steps > 0:
+        schedule = dataclasses.replace(schedule, decay_steps=run_steps)
     if schedule.decay_steps <= 0:
-        raise KeraslabError(f"schedule.decay_steps must be > 0, received {schedule.decay_steps}.")
+        raise KeraslabError(f"schedule.decay_steps must be > 0 (or 0 for the run's whole length, where the "
+                            f"run's length is known), received {schedule.decay_steps}.")
     base = optimizer.learning_rate
     schedules = tf.keras.optimizers.schedules
     if schedule.name == "constant":
@@ -63,14 +69,16 @@ def learning_rate(optimizer: OptimizerConfig, schedule: ScheduleConfig):
     return rate
 
 
-def make_optimizer(optimizer: OptimizerConfig, schedule: ScheduleConfig) -> tf.keras.optimizers.Optimizer:
-    """The optimizer the config names, with its schedule and gradient clipping."""
+def make_optimizer(optimizer: OptimizerConfig, schedule: ScheduleConfig,
+                   run_steps: int = 0) -> tf.keras.optimizers.Optimizer:
+    """The optimizer the config names, with its schedule and gradient clipping
+    (`run_steps`: the run's length in steps, for `schedule.decay_steps: 0`)."""
     clipping = {}
     if optimizer.clipnorm:
         clipping["clipnorm"] = optimizer.clipnorm
     if optimizer.clipvalue:
         clipping["clipvalue"] = optimizer.clipvalue
-    rate = learning_rate(optimizer, schedule)
+    rate = learning_rate(optimizer, schedule, run_steps)
     if ":" in optimizer.name:
         try:
             factory = resolve(optimizer.name, "optimizer.name")

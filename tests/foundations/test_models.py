@@ -48,6 +48,7 @@ def test_mlp_solves_xor_where_a_linear_model_cannot(registry, tmp_path):
 
 
 SPLIT_SEEDS = (0, 1, 2, 3, 4)
+TRAINING_SEEDS = (0, 1, 2)
 
 
 @pytest.mark.slow
@@ -56,12 +57,15 @@ SPLIT_SEEDS = (0, 1, 2, 3, 4)
     ("softmax-regression", "digits", 0.95),
     ("mlp", "digits", 0.97),
 ])
-def test_targets_over_five_fixed_splits(registry, tmp_path, model, dataset, bar):
+@pytest.mark.parametrize("seed", TRAINING_SEEDS)
+def test_targets_over_five_fixed_splits_on_every_seed(registry, tmp_path, model, dataset, bar, seed):
     """The topic's targets as mean test accuracy over five fixed splits
-    (data.seed 0..4): one 15% split of digits holds only 269 images, so one
-    split moves by ±1.5 points with the split alone."""
-    accuracies = [test_accuracy(registry, tmp_path, model, dataset, f"data.seed={seed}") for seed in SPLIT_SEEDS]
-    print(model, dataset, [round(a, 4) for a in accuracies], "mean", round(float(np.mean(accuracies)), 4))
+    (data.seed 0..4), for each training seed: one 15% split of digits holds
+    only 269 images, so one split moves by ±1.5 points with the split alone."""
+    accuracies = [test_accuracy(registry, tmp_path, model, dataset, f"data.seed={split}", f"train.seed={seed}")
+                  for split in SPLIT_SEEDS]
+    print(model, dataset, "training seed", seed, "splits", [round(a, 4) for a in accuracies],
+          "mean", round(float(np.mean(accuracies)), 4), "min", round(min(accuracies), 4))
     assert np.mean(accuracies) >= bar
 
 

@@ -105,8 +105,10 @@ def test_impossible_runs_are_refused_before_any_write(cli_runner, tmp_path, args
 
 
 @pytest.mark.slow
-def test_q_learning_reaches_the_targets(registry, tmp_path):
-    _, lake = train(registry, tmp_path, "q-learning", "train.eval_episodes=1000")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_q_learning_reaches_the_targets(registry, tmp_path, seed):
+    _, lake = train(registry, tmp_path, "q-learning", "train.eval_episodes=1000", f"train.seed={seed}")
     assert lake["metrics"]["test"]["exact_return"] >= 0.70  # measured 0.740
-    _, taxi = train(registry, tmp_path, "q-learning", "model.env=Taxi-v3", "train.eval_episodes=1000")
+    _, taxi = train(registry, tmp_path, "q-learning", "model.env=Taxi-v3", "train.eval_episodes=1000",
+                    f"train.seed={seed}")
     assert taxi["metrics"]["test"]["mean_return"] >= 7  # measured 7.91 (value iteration's optimum: 7.93)
