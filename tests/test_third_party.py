@@ -15,10 +15,10 @@ import pytest
 EXAMPLES = Path(__file__).parent / "example_plugins"
 
 
-@pytest.fixture(scope="module")
-def plugin_site(tmp_path_factory):
+def install(tmp_path_factory, *names):
+    """A folder with the example distributions `names` pip-installed into it."""
     target = tmp_path_factory.mktemp("site")
-    for name in ("keraslab-example-plugin", "keraslab-broken-plugin"):
+    for name in names:
         source = tmp_path_factory.mktemp("src") / name
         subprocess.run(["cp", "-r", str(EXAMPLES / name), str(source)], check=True)
         subprocess.run(
@@ -28,6 +28,11 @@ def plugin_site(tmp_path_factory):
             env={**os.environ, "PIP_CONSTRAINT": ""},
         )
     return target
+
+
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory):
+    return install(tmp_path_factory, "keraslab-example-plugin", "keraslab-broken-plugin")
 
 
 def keraslab(site, *args, cwd=None):
@@ -83,3 +88,17 @@ def test_strict_mode_turns_the_broken_plugin_into_an_error(plugin_site):
                          capture_output=True, text=True, env=env)
     assert out.returncode != 0
     assert "Plugin 'broken' from 'keraslab-broken-plugin' failed to load" in out.stderr
+
+
+def test_a_third_party_cannot_take_a_builtins_name(tmp_path_factory):
+    site = install(tmp_path_factory, "keraslab-intruder-plugin")
+    out = keraslab(site, "plugins", "--json")
+    assert out.returncode == 0, out.stderr
+    claims = [row for row in json.loads(out.stdout) if row["name"] == "vision"]
+    assert [(row["distribution"], row["status"]) for row in claims] == [
+        ("keraslab", "loaded"), ("keraslab-intruder-plugin", "broken")]
+    assert "'vision' is keraslab's built-in plugin, which was kept" in claims[1]["error"]
+    help_text = keraslab(site, "vision", "--help")
+    assert help_text.returncode == 0 and "saliency" in help_text.stdout  # the built-in's own command
+    wrong = keraslab(site, "vision", "train", "mine")
+    assert wrong.returncode == 2 and "Unknown model 'mine' for plugin 'vision'. Available: alexnet, cnn" in wrong.stderr

@@ -37,23 +37,27 @@ def mean_of(reports, key):
 
 def test_bnn_flipout_is_accurate_and_no_worse_in_nll_than_the_deterministic_network(reports):
     bnn, baseline = reports["bnn-flipout"], reports["deterministic"]
-    assert bnn[0]["accuracy"] >= 0.96  # measured 0.963 (seeds 0–4: mean 0.966)
-    assert bnn[0]["nll"] <= 1.10 * baseline[0]["nll"]  # measured 0.115 against 0.114
-    assert mean_of(bnn, "nll") <= 1.10 * mean_of(baseline, "nll")  # measured 0.116 against 0.123
+    print("bnn-flipout accuracy by seed", [r["accuracy"] for r in bnn])
+    print("NLL by seed: bnn-flipout", [r["nll"] for r in bnn], "deterministic", [r["nll"] for r in baseline])
+    assert min(r["accuracy"] for r in bnn) >= 0.96  # on every seed
+    assert all(b["nll"] <= 1.10 * d["nll"] for b, d in zip(bnn, baseline))  # seed by seed
+    assert mean_of(bnn, "nll") <= 1.10 * mean_of(baseline, "nll")
 
 
 def test_sampling_classifiers_are_calibrated_at_least_as_well_as_the_baseline(reports):
-    baseline = mean_of(reports["deterministic"], "ece")  # measured 0.0245
-    assert mean_of(reports["bnn-flipout"], "ece") <= baseline  # measured 0.0175
-    assert mean_of(reports["mc-dropout"], "ece") <= baseline  # measured 0.0228
+    baseline = mean_of(reports["deterministic"], "ece")
+    print("mean ECE over seeds 0-4:", {m: mean_of(r, "ece") for m, r in reports.items()})
+    assert mean_of(reports["bnn-flipout"], "ece") <= baseline
+    assert mean_of(reports["mc-dropout"], "ece") <= baseline
 
 
 def test_bnn_flipout_knows_noise_and_inverted_digits_from_digits(reports):
     for report in reports["bnn-flipout"]:
+        print("bnn-flipout OOD AUC", {k: report["out_of_distribution"][k]["auc_entropy"] for k in ("noise", "inverted")})
         for inputs in ("noise", "inverted"):
-            assert report["out_of_distribution"][inputs]["auc_entropy"] >= 0.90  # measured 0.96–0.99
-    # The deterministic softmax is more confident on them than on digits.
-    assert reports["deterministic"][0]["out_of_distribution"]["noise"]["auc_entropy"] < 0.5
+            assert report["out_of_distribution"][inputs]["auc_entropy"] >= 0.90
+    # The deterministic softmax is more confident on noise than on digits, on every seed.
+    assert all(r["out_of_distribution"]["noise"]["auc_entropy"] < 0.5 for r in reports["deterministic"])
 
 
 def test_deep_ensemble_is_calibrated_and_knows_out_of_distribution_inputs(cli_runner, reports, tmp_path):
@@ -61,15 +65,20 @@ def test_deep_ensemble_is_calibrated_and_knows_out_of_distribution_inputs(cli_ru
     result = cli_runner("bayesian", "ensemble", "--members", "10", "--set", "model.dropout=0", "--out", str(out))
     assert result.exit_code == 0, result.output
     report = json.loads((out / "ensemble.json").read_text())
-    assert report["ece"] <= mean_of(reports["deterministic"], "ece")  # measured 0.0229
-    for inputs in ("noise", "inverted"):  # the members' disagreement: measured 0.94 and 1.00
+    print("ensemble ECE", report["ece"], "OOD AUC (mutual information)",
+          {k: report["out_of_distribution"][k]["auc_mutual_information"] for k in ("noise", "inverted")})
+    assert report["ece"] <= mean_of(reports["deterministic"], "ece")
+    for inputs in ("noise", "inverted"):  # the members' disagreement
         assert report["out_of_distribution"][inputs]["auc_mutual_information"] >= 0.90
 
 
-def test_heteroscedastic_regressor_recovers_the_true_noise(tmp_path):
-    run, _ = actions.start_training(Registry(), "bayesian", "heteroscedastic", runs_root=str(tmp_path))
+@pytest.mark.parametrize("seed", (0, 1, 2))
+def test_heteroscedastic_regressor_recovers_the_true_noise(tmp_path, seed):
+    run, _ = actions.start_training(Registry(), "bayesian", "heteroscedastic", runs_root=str(tmp_path),
+                                    overrides=[f"train.seed={seed}"])
     report = json.loads((run.path / "regression.json").read_text())
-    assert report["noise_relative_rmse"] <= 0.15  # measured 0.106
+    print("heteroscedastic seed", seed, "noise relative RMSE", report["noise_relative_rmse"])
+    assert report["noise_relative_rmse"] <= 0.15
 
 
 def test_conjugate_baseline_is_far_more_uncertain_in_the_gap(cli_runner, tmp_path):
