@@ -253,6 +253,9 @@ class PpoConfig(DeepAgentConfig):
     clip_ratio: float = 0.2
     entropy_coef: float = 0.0
     select_every: int = 5_000
+    # Ten selection episodes kept a network that scored 413 over 100 evaluation
+    # episodes on seed 1; twenty tell the good networks from the lucky ones.
+    selection_episodes: int = 20
 
 
 @dataclasses.dataclass(frozen=True)
