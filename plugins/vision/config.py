@@ -95,11 +95,13 @@ def image_preset(config: RunConfig) -> RunConfig:
     return dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=40, batch_size=32))
 
 
-def cnn_preset(config: RunConfig) -> RunConfig:
-    """Adam's step decays to zero by a cosine over the whole run (60 epochs).
-    At a constant step the last epoch's weights swing with the batches;
-    decayed to zero, the run ends in a minimum (docs/topics/vision.md has
-    the measurements)."""
+def classifier_preset(config: RunConfig) -> RunConfig:
+    """The digit CNNs (`cnn`, `resnet`): Adam's step decays to zero by a
+    cosine over the whole run, 60 epochs. At a constant step the last
+    epoch's weights swing with the batches, and the test accuracy a run
+    ends on depends on the seed (the CNN: 97.8-99.6%, the ResNet: 95.9-99.6%
+    on seeds 0-2); decayed to zero, each run ends in a minimum
+    (docs/topics/vision.md has the measurements)."""
     return dataclasses.replace(
         config,
         schedule=dataclasses.replace(config.schedule, name="cosine", decay_steps=0),
@@ -107,8 +109,23 @@ def cnn_preset(config: RunConfig) -> RunConfig:
     )
 
 
+def inception_preset(config: RunConfig) -> RunConfig:
+    """The classifiers' cosine over 60 epochs at three times the step (3e-3):
+    without batch norm the inception network under-fits at 1e-3 (94.5%
+    training accuracy after 40 epochs at a cosine; 95.9-97.4% on the test
+    digits of seeds 0-2 at a constant step)."""
+    config = classifier_preset(config)
+    return dataclasses.replace(config, optimizer=dataclasses.replace(config.optimizer, learning_rate=3e-3))
+
+
 def mlp_preset(config: RunConfig) -> RunConfig:
-    return dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=80, batch_size=32))
+    """80 epochs, the step decaying to zero by a cosine over them (at a
+    constant step seed 2 ended at 96.7%, under the 97% target)."""
+    return dataclasses.replace(
+        config,
+        schedule=dataclasses.replace(config.schedule, name="cosine", decay_steps=0),
+        train=dataclasses.replace(config.train, epochs=80, batch_size=32),
+    )
 
 
 def alexnet_preset(config: RunConfig) -> RunConfig:
