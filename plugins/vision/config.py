@@ -130,11 +130,12 @@ def mlp_preset(config: RunConfig) -> RunConfig:
 
 def alexnet_preset(config: RunConfig) -> RunConfig:
     """SGD with momentum 0.9 and weight decay 5e-4 as in AlexNet; the step
-    follows a cosine over the 80 epochs × 40 steps of digits' training split."""
+    starts at 0.02 and follows a cosine to zero over the 80 epochs (from
+    0.01 seed 0 ended at 97.8%, under the 98% target)."""
     return dataclasses.replace(
         config,
-        optimizer=dataclasses.replace(config.optimizer, name="sgd", learning_rate=0.01, momentum=0.9),
-        schedule=dataclasses.replace(config.schedule, name="cosine", decay_steps=3200),
+        optimizer=dataclasses.replace(config.optimizer, name="sgd", learning_rate=0.02, momentum=0.9),
+        schedule=dataclasses.replace(config.schedule, name="cosine", decay_steps=0),
         train=dataclasses.replace(config.train, epochs=80, batch_size=32, l2=5e-4),
     )
 
