@@ -12,7 +12,7 @@ import numpy as np
 from keraslab.core.config import DataConfig, RunConfig
 from keraslab.core.contract import DataInfo, ModelSpec, Plugin
 from keraslab.core.data import Examples, Splits, limit_per_class, select_classes, split_examples
-from keraslab.core.errors import KeraslabError, PluginError
+from keraslab.core.errors import KeraslabError, PluginError, describe_error
 from keraslab.core.refs import resolve_declared
 
 
@@ -134,14 +134,6 @@ def check_model(spec: ModelSpec, model, splits: Splits, plugin: str = "?", datas
             f"{where} is a classifier whose builder {found}; the contract takes logits (the loss and "
             "the export apply the softmax): end with Dense(num_classes) and no activation."
         )
-
-
-def describe_error(error: BaseException) -> str:
-    """An exception's message on one line, without TensorFlow's traceback
-    lines ('in user code:', 'File ...'), so its cause is what is read."""
-    from keraslab.core.errors import describe_error as describe
-
-    return describe(error)
 
 
 def _a(value) -> str:

@@ -2,7 +2,7 @@
 
     python -m tests.fault_process kill-at-batch N -- <keraslab arguments>
     python -m tests.fault_process kill-before-checkpoint EPOCH -- <keraslab arguments>
-    python -m tests.fault_process pause-at-epoch EPOCH READY_FILE -- <keraslab arguments>
+    python -m tests.fault_process pause-at-epoch EPOCH -- <keraslab arguments>
 
 A test that sends a signal when it sees the n-th epoch in `metrics.jsonl`
 races the training: on a fast machine the run is past that point, or done,
@@ -14,9 +14,9 @@ speed:
   (Keras calls it once per `steps_per_execution` steps), inside an epoch;
 * `kill-before-checkpoint EPOCH`: SIGKILL after epoch EPOCH's metrics line is
   written and before its checkpoint is saved;
-* `pause-at-epoch EPOCH FILE`: after epoch EPOCH's callbacks, write FILE and
-  wait in `signal.pause()`, so the signal the test sends when FILE appears
-  arrives at exactly that point.
+* `pause-at-epoch EPOCH`: after epoch EPOCH's callbacks, print `PAUSED` on
+  a line of its own and wait in `signal.pause()`, so the signal the test
+  sends once it reads that line arrives at exactly that point.
 
 The callback is added by wrapping `tf.keras.Model.fit`; nothing in keraslab
 knows of it.
@@ -24,7 +24,8 @@ knows of it.
 import os
 import signal
 import sys
-from pathlib import Path
+
+PAUSED = "keraslab-fault: paused"
 
 
 def _fault_callback(tf, mode: str, arguments):
@@ -44,7 +45,7 @@ def _fault_callback(tf, mode: str, arguments):
             if mode == "kill-before-checkpoint":
                 os.kill(os.getpid(), signal.SIGKILL)
             if mode == "pause-at-epoch":
-                Path(arguments[1]).write_text("ready\n")
+                print(PAUSED, flush=True)
                 signal.pause()  # returns once the test's signal has been handled
 
     return Fault()

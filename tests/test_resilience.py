@@ -87,14 +87,15 @@ def test_sigkill_between_metrics_line_and_checkpoint_then_resume(tmp_path, unint
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_polite_signals_checkpoint_and_mark_the_run_interrupted(tmp_path, sig):
-    run_dir, ready = tmp_path / "run", tmp_path / "ready"
-    arguments = [sys.executable, "-m", "tests.fault_process", "pause-at-epoch", "3", str(ready),
+    run_dir = tmp_path / "run"
+    arguments = [sys.executable, "-m", "tests.fault_process", "pause-at-epoch", "3",
                  "--", *TRAIN, "--run-dir", str(run_dir)]
     process = subprocess.Popen(arguments, cwd=tmp_path, env=environment(PYTHONPATH=str(_repository())),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    _wait_for_file(process, ready)
+    before = _read_until_paused(process)
     process.send_signal(sig)
     output, _ = process.communicate(timeout=600)
+    output = before + output
     assert process.returncode == 128 + sig, output[-3000:]
     state = json.loads((run_dir / "run.json").read_text())
     assert state["status"] == "interrupted"
@@ -104,11 +105,14 @@ def test_polite_signals_checkpoint_and_mark_the_run_interrupted(tmp_path, sig):
     assert "--resume" in output
 
 
-def _wait_for_file(process, path):
-    """Blocks until the paused process has written `path` (it waits for us there, so this is no race)."""
-    import time
+def _read_until_paused(process) -> str:
+    """Reads the process's output up to its PAUSED line: a blocking read, since
+    the process waits for the test's signal there. Returns what was read."""
+    from tests.fault_process import PAUSED
 
-    while not path.exists():
-        if process.poll() is not None:
-            raise AssertionError(f"training ended before pausing:\n{process.stdout.read()[-3000:]}")
-        time.sleep(0.05)
+    lines = []
+    for line in process.stdout:
+        if line.strip() == PAUSED:
+            return "".join(lines)
+        lines.append(line)
+    raise AssertionError(f"training ended before pausing:\n{''.join(lines)[-3000:]}")
