@@ -15,8 +15,11 @@ speed:
 * `kill-before-checkpoint EPOCH`: SIGKILL after epoch EPOCH's metrics line is
   written and before its checkpoint is saved;
 * `pause-at-epoch EPOCH`: after epoch EPOCH's callbacks, print `PAUSED` on
-  a line of its own and wait in `signal.pause()`, so the signal the test
-  sends once it reads that line arrives at exactly that point.
+  a line of its own and wait there until a SIGTERM or SIGINT has been
+  handled, so the signal the test sends once it reads that line arrives at
+  exactly that point. The wait checks a flag set by a handler that wraps the
+  trainer's own: a bare `signal.pause()` would wait for ever when the signal
+  lands between the print and the pause.
 
 The callback is added by wrapping `tf.keras.Model.fit`; nothing in keraslab
 knows of it.
@@ -24,6 +27,7 @@ knows of it.
 import os
 import signal
 import sys
+import time
 
 PAUSED = "keraslab-fault: paused"
 
@@ -45,10 +49,29 @@ def _fault_callback(tf, mode: str, arguments):
             if mode == "kill-before-checkpoint":
                 os.kill(os.getpid(), signal.SIGKILL)
             if mode == "pause-at-epoch":
-                print(PAUSED, flush=True)
-                signal.pause()  # returns once the test's signal has been handled
+                _pause_until_signalled()
 
     return Fault()
+
+
+def _pause_until_signalled() -> None:
+    """Prints PAUSED, then waits until SIGTERM or SIGINT has reached the trainer's handler."""
+    handled = []
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def note_and_forward(signum, frame):
+        handled.append(signum)
+        forward = previous[signum]
+        if callable(forward):
+            forward(signum, frame)
+
+    for sig in previous:
+        signal.signal(sig, note_and_forward)
+    print(PAUSED, flush=True)
+    while not handled:  # Python runs handlers in this thread, between the sleeps
+        time.sleep(0.05)
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
 
 
 def _install(mode: str, arguments) -> None:
