@@ -12,7 +12,6 @@ from keraslab.core import building
 from keraslab.core.config import RunConfig, apply_overrides, check_ranges, dump_yaml, load_yaml, resolve_config
 from keraslab.core.contract import ModelSpec, Plugin
 from keraslab.core.errors import ConfigError, KeraslabError, RunError, describe_error
-from keraslab.core.refs import resolve
 from keraslab.core.registry import Registry
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
 
@@ -22,11 +21,7 @@ def resolve_run_config(plugin: Plugin, spec: ModelSpec, config_file: Optional[st
     """The model's defaults, then the YAML file, then `--set` overrides, checked."""
     config = resolve_config(building.default_config(spec), config_file, overrides)
     check_ranges(config)
-    if ":" in config.optimizer.name:  # a reference that names nothing fails here, before any write
-        try:
-            resolve(config.optimizer.name, "optimizer.name")
-        except (ImportError, AttributeError, ValueError) as error:
-            raise KeraslabError(f"optimizer.name '{config.optimizer.name}' cannot be used: {error}.") from None
+    check_references(config)
     if spec.training != "agent":
         plugin.dataset(config.data.name)  # an unknown dataset fails here, naming the available ones
         from keraslab.core.trainer.transfer import check_config
@@ -36,8 +31,21 @@ def resolve_run_config(plugin: Plugin, spec: ModelSpec, config_file: Optional[st
 
 
 def load_run_config(spec: ModelSpec, run: RunDir) -> RunConfig:
-    """The config a run was started with, read back from its config.yaml."""
-    return apply_overrides(RunConfig(model=spec.config), load_yaml(run.config_file))
+    """The config a run was started with, read back from its config.yaml,
+    with the same checks as a new run's (a run directory can come from anyone)."""
+    config = apply_overrides(RunConfig(model=spec.config), load_yaml(run.config_file))
+    check_ranges(config)
+    check_references(config)
+    return config
+
+
+def check_references(config: RunConfig) -> None:
+    """Raises `ConfigError` for a reference in the config that may not be
+    imported or names the wrong kind of thing; nothing of it is called."""
+    if ":" in config.optimizer.name:
+        from keraslab.core.trainer.optimization import optimizer_class
+
+        optimizer_class(config.optimizer.name)
 
 
 def start_training(registry: Registry, plugin_name: str, model_name: str, *,

@@ -249,11 +249,17 @@ def _broken_plugin_command(name: str, error: str) -> click.Command:
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="keraslab")
-def cli():
+@click.option("--allow-import", "allowed_imports", multiple=True, metavar="MODULE",
+              help="Trust MODULE for references in configs (optimizer.name); "
+                   "keraslab's and installed plugins' modules are trusted already.")
+def cli(allowed_imports):
     """keraslab: classic deep-learning models behind one registry, trainer, CLI and export path.
 
     Every plugin gets the verbs train, evaluate and export: `keraslab <plugin> train MODEL`.
     """
+    from keraslab.core.trusted_imports import allow_imports
+
+    allow_imports(allowed_imports)
 
 
 @cli.command("plugins")

@@ -7,8 +7,8 @@ import math
 import tensorflow as tf
 
 from keraslab.core.config import OptimizerConfig, ScheduleConfig, TrainConfig
-from keraslab.core.errors import KeraslabError
-from keraslab.core.refs import resolve
+from keraslab.core.errors import ConfigError
+from keraslab.core.trusted_imports import check_trusted
 
 
 class WarmupSchedule(tf.keras.optimizers.schedules.LearningRateSchedule):
@@ -69,6 +69,39 @@ def learning_rate(optimizer: OptimizerConfig, schedule: ScheduleConfig, run_step
     return rate
 
 
+def optimizer_class(name: str) -> type:
+    """The optimizer class that `optimizer.name` "package.module:Class" names.
+
+    Nothing is called: the module is imported only if a config may import it
+    (`keraslab.core.trusted_imports`), and the attribute must be a class
+    derived from a tf.keras optimizer (current or legacy).
+
+    Raises:
+        ConfigError: the module is not trusted, cannot be imported, or the
+            attribute is missing or not an optimizer class.
+    """
+    import importlib
+
+    accepted = "a tf.keras.optimizers.Optimizer subclass"
+    module_name, _, attribute = name.partition(":")
+    if not module_name or not attribute or ":" in attribute:
+        raise ConfigError(f"Config key 'optimizer.name' received '{name}'; accepted: a Keras optimizer name "
+                          f"or 'package.module:Class' naming {accepted}.")
+    check_trusted(module_name, "optimizer.name")
+    try:
+        target = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            target = getattr(target, part)
+    except Exception as error:  # an import can fail in any way
+        raise ConfigError(f"Config key 'optimizer.name': cannot load '{name}' "
+                          f"({type(error).__name__}: {error}); it must name {accepted}.") from None
+    bases = (tf.keras.optimizers.Optimizer, tf.keras.optimizers.legacy.Optimizer)
+    if not (isinstance(target, type) and issubclass(target, bases)):
+        kind = f"the class {target.__name__}" if isinstance(target, type) else f"a {type(target).__name__}"
+        raise ConfigError(f"Config key 'optimizer.name': '{name}' is {kind}, not {accepted}.")
+    return target
+
+
 def make_optimizer(optimizer: OptimizerConfig, schedule: ScheduleConfig,
                    run_steps: int = 0) -> tf.keras.optimizers.Optimizer:
     """The optimizer the config names, with its schedule and gradient clipping
@@ -80,15 +113,7 @@ def make_optimizer(optimizer: OptimizerConfig, schedule: ScheduleConfig,
         clipping["clipvalue"] = optimizer.clipvalue
     rate = learning_rate(optimizer, schedule, run_steps)
     if ":" in optimizer.name:
-        try:
-            factory = resolve(optimizer.name, "optimizer.name")
-            made = factory(learning_rate=rate, **clipping)
-        except (ImportError, AttributeError, ValueError, TypeError) as error:
-            raise KeraslabError(f"optimizer.name '{optimizer.name}' cannot be used: {error}.") from None
-        if not isinstance(made, tf.keras.optimizers.Optimizer):
-            raise KeraslabError(f"optimizer.name '{optimizer.name}' made a {type(made).__name__}, "
-                                "not a tf.keras optimizer.")
-        return made
+        return optimizer_class(optimizer.name)(learning_rate=rate, **clipping)
     if optimizer.name == "sgd":
         return tf.keras.optimizers.SGD(rate, momentum=optimizer.momentum, nesterov=optimizer.nesterov, **clipping)
     if optimizer.name == "rmsprop":
