@@ -12,7 +12,12 @@ first time the plugin is used; the object it names may be a `Plugin` or a
 function returning one. A plugin that fails to import, raises, returns the
 wrong type, breaks the contract or claims a taken name is recorded with its
 error and shown by `keraslab plugins`, and every other plugin keeps working.
-With `KERASLAB_STRICT_PLUGINS=1` such a failure is raised instead.
+That holds for a plugin that calls `sys.exit` or raises `KeyboardInterrupt`
+at import too, and what a plugin prints while it loads is captured, not
+mixed into keraslab's output (`PluginRecord.output`). Each load is timed
+(`PluginRecord.load_seconds`), so a slow plugin can be named. Commands load
+only the plugin they use. With `KERASLAB_STRICT_PLUGINS=1` a failure is
+raised instead.
 
 Names are settled before anything loads, whatever order the entry points
 are read in: a built-in plugin keeps its name against any third party, and
@@ -23,8 +28,11 @@ they want.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import os
+import time
 from importlib import metadata
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -47,6 +55,8 @@ class PluginRecord:
         distribution: the installed distribution that declared it.
         plugin: the loaded plugin, once loaded without error.
         error: why it could not be used, once that is known.
+        output: what the plugin printed while it loaded.
+        load_seconds: how long loading it took (None before it loads).
     """
 
     name: str
@@ -54,6 +64,8 @@ class PluginRecord:
     distribution: str
     plugin: Optional[Plugin] = None
     error: Optional[str] = None
+    output: str = ""
+    load_seconds: Optional[float] = None
     _entry_point: object = dataclasses.field(default=None, repr=False)
 
     @property
@@ -142,6 +154,18 @@ class Registry:
             raise PluginError(f"Plugin '{name}' ({record.distribution}) is broken: {record.error}")
         return record.plugin
 
+    def record(self, name: str) -> Optional[PluginRecord]:
+        """The record of plugin `name`, loaded (and none other), or None if
+        no plugin of that name is declared."""
+        record = self._records.get(name)
+        if record is not None:
+            self._load(record)
+        return record
+
+    def declared(self, name: str) -> Optional[PluginRecord]:
+        """The record of plugin `name` without loading it (None if undeclared)."""
+        return self._records.get(name)
+
     def records(self) -> List[PluginRecord]:
         """Every declared plugin, each loaded, with its status or error."""
         for record in self._records.values():
@@ -157,9 +181,12 @@ class Registry:
             return
         from keraslab.core.testing import validate_plugin
 
+        captured = io.StringIO()
+        started = time.perf_counter()
         try:
-            loaded = record._entry_point.load()
-            plugin = loaded() if callable(loaded) and not isinstance(loaded, Plugin) else loaded
+            with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+                loaded = record._entry_point.load()
+                plugin = loaded() if callable(loaded) and not isinstance(loaded, Plugin) else loaded
             if not isinstance(plugin, Plugin):
                 raise PluginError(
                     f"entry point {record.target} gave a {type(plugin).__name__}, expected a "
@@ -170,13 +197,16 @@ class Registry:
                     f"entry point is named '{record.name}' but the plugin calls itself '{plugin.name}'"
                 )
             validate_plugin(plugin)
-        except Exception as error:  # a third party's bug must not take the CLI down
+        except BaseException as error:  # a third party's bug, even sys.exit(), must not take the CLI down
             record.error = _one_line(error)
             if self.strict:
                 raise PluginError(
                     f"Plugin '{record.name}' from '{record.distribution}' failed to load: {record.error}"
                 ) from error
             return
+        finally:
+            record.load_seconds = time.perf_counter() - started
+            record.output = captured.getvalue()
         record.plugin = plugin
 
 
@@ -216,6 +246,10 @@ def _settle_claims(name: str, claimants: List[PluginRecord]) -> Tuple[PluginReco
 
 
 def _one_line(error: BaseException) -> str:
+    if isinstance(error, SystemExit):
+        return f"called sys.exit({error.code!r}) while loading"
+    if isinstance(error, KeyboardInterrupt):
+        return "raised KeyboardInterrupt while loading"
     text = str(error).strip().splitlines()
     message = text[0] if text else ""
     if isinstance(error, PluginError):

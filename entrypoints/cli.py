@@ -21,7 +21,7 @@ from typing import List, Optional
 import click
 
 from keraslab.core.errors import KeraslabError
-from keraslab.core.registry import Registry
+from keraslab.core.registry import Registry, is_builtin
 
 
 class CommandError(click.ClickException):
@@ -216,13 +216,35 @@ class RootGroup(click.Group):
         command = super().get_command(ctx, name)
         if command is not None:
             return command
-        registry = registry_of(ctx)
-        if name not in registry.names():
+        record = registry_of(ctx).record(name)  # loads this plugin, no other
+        if record is None:
             return None
-        record = next(r for r in registry.records() if r.name == name)
         if record.error:
             return _broken_plugin_command(name, record.error)
         return PluginGroup(name, help=record.plugin.description)
+
+    def format_commands(self, ctx, formatter):
+        """`keraslab --help`: built-in commands, then the declared plugins,
+        described without importing any third-party plugin."""
+        rows = [(name, command.get_short_help_str(limit=formatter.width - 6 - len(name)))
+                for name, command in sorted(self.commands.items()) if not command.hidden]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+        registry = registry_of(ctx)
+        plugins = []
+        for name in registry.names():
+            record = registry.declared(name)
+            if is_builtin(record):
+                record = registry.record(name)
+            if record.plugin is not None:
+                plugins.append((name, record.plugin.description))
+            elif record.error:
+                plugins.append((name, f"[broken plugin] {record.error}"))
+            else:
+                plugins.append((name, f"plugin from '{record.distribution}'; `keraslab {name} --help`"))
+        if plugins:
+            with formatter.section("Plugins"):
+                formatter.write_dl(plugins)
 
     def invoke(self, ctx):
         try:
@@ -269,7 +291,8 @@ def plugins_command(ctx, as_json):
     """Declared plugins: name, topic, version, distribution and status (or error)."""
     records = registry_of(ctx).records()
     rows = [{"name": r.name, "topic": r.topic, "version": r.version, "distribution": r.distribution,
-             "status": r.status, "error": r.error} for r in records]
+             "status": r.status, "error": r.error, "load_seconds": _rounded(r.load_seconds),
+             "output": r.output} for r in records]
     if as_json:
         _echo_json(rows)
         return
@@ -282,6 +305,19 @@ def plugins_command(ctx, as_json):
     for row in rows:
         if row["error"]:
             click.echo(f"  {row['name']}: {row['error']}")
+        if row["load_seconds"] is not None and row["load_seconds"] >= SLOW_PLUGIN_SECONDS:
+            click.echo(f"  {row['name']}: slow to load, {row['load_seconds']:.1f} s "
+                       "(every command of this plugin waits that long)")
+        if row["output"].strip():
+            printed = " | ".join(row["output"].strip().splitlines())[:200]
+            click.echo(f"  {row['name']}: printed while loading: {printed}")
+
+
+SLOW_PLUGIN_SECONDS = 1.0
+
+
+def _rounded(seconds: Optional[float]) -> Optional[float]:
+    return None if seconds is None else round(seconds, 3)
 
 
 @cli.command("list")

@@ -1,0 +1,89 @@
+"""A plugin that misbehaves while it loads costs only itself.
+
+`tests/example_plugins/keraslab-rude-plugin` declares four plugins: one
+calls sys.exit(3) at import, one raises KeyboardInterrupt, one prints, one
+sleeps 1.5 s. Each notes its import in a file, so the tests see which of
+them a command imported.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.test_third_party import install
+
+RUDE = ["chatty", "dawdles", "exits", "interrupts"]
+
+
+@pytest.fixture(scope="module")
+def rude_site(tmp_path_factory):
+    return install(tmp_path_factory, "keraslab-rude-plugin")
+
+
+def keraslab(site, tmp_path, *args):
+    imports = tmp_path / "imports.log"
+    env = {**os.environ, "PYTHONPATH": str(site), "TF_CPP_MIN_LOG_LEVEL": "2",
+           "KERASLAB_RUDE_IMPORTS": str(imports)}
+    env.pop("KERASLAB_STRICT_PLUGINS", None)
+    out = subprocess.run([sys.executable, "-m", "keraslab.entrypoints.cli", *args],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    imported = imports.read_text().split() if imports.exists() else []
+    return out, imported
+
+
+def test_help_lists_every_plugin_without_importing_third_parties(rude_site, tmp_path):
+    out, imported = keraslab(rude_site, tmp_path, "--help")
+    assert out.returncode == 0, out.stderr
+    assert imported == []
+    for name in RUDE + ["foundations", "vision"]:
+        assert f"  {name} " in out.stdout
+    assert "plugin from 'keraslab-rude-plugin'" in out.stdout
+
+
+def test_a_command_of_one_plugin_loads_only_that_plugin(rude_site, tmp_path):
+    out, imported = keraslab(rude_site, tmp_path, "foundations", "train", "mlp", "--epochs", "1", "--synthetic",
+                             "--run-dir", str(tmp_path / "run"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert imported == []
+    assert "hello from chatty" not in out.stdout + out.stderr
+    assert (tmp_path / "run" / "summary.json").exists()
+
+
+def test_plugins_json_survives_exit_and_interrupt_and_stays_valid_json(rude_site, tmp_path):
+    out, imported = keraslab(rude_site, tmp_path, "plugins", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = {row["name"]: row for row in json.loads(out.stdout)}  # nothing printed by a plugin in it
+    assert sorted(imported) == RUDE
+    assert rows["exits"]["status"] == "broken" and rows["exits"]["error"] == "called sys.exit(3) while loading"
+    assert rows["interrupts"]["error"] == "raised KeyboardInterrupt while loading"
+    assert rows["chatty"]["status"] == "loaded"
+    assert rows["chatty"]["output"] == "hello from chatty\nchatty warns\n"
+    assert rows["dawdles"]["status"] == "loaded" and rows["dawdles"]["load_seconds"] >= 1.5  # it sleeps 1.5 s
+    assert rows["foundations"]["status"] == "loaded"
+
+
+def test_plugins_table_names_the_slow_and_the_chatty(rude_site, tmp_path):
+    out, _ = keraslab(rude_site, tmp_path, "plugins")
+    assert out.returncode == 0, out.stderr
+    assert "dawdles: slow to load, 1.5 s" in out.stdout
+    assert "chatty: printed while loading: hello from chatty | chatty warns" in out.stdout
+    assert "exits: called sys.exit(3) while loading" in out.stdout
+
+
+def test_list_skips_the_broken_and_shows_the_rest(rude_site, tmp_path):
+    out, _ = keraslab(rude_site, tmp_path, "list")
+    assert out.returncode == 0, out.stderr
+    assert "foundations (foundations)" in out.stdout and "chatty (rude)" in out.stdout
+    assert "hello from chatty" not in out.stdout
+
+
+@pytest.mark.parametrize("name, reason", [("exits", "called sys.exit(3) while loading"),
+                                          ("interrupts", "raised KeyboardInterrupt while loading")])
+def test_a_command_of_a_plugin_that_dies_at_import_is_one_line(rude_site, tmp_path, name, reason):
+    out, imported = keraslab(rude_site, tmp_path, name, "train", "nothing")
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert imported == [name]
+    assert f"Error: Plugin '{name}' is broken: {reason}." in out.stderr
+    assert "Traceback" not in out.stderr
