@@ -98,6 +98,10 @@ def resume_training(registry: Registry, run_path: str,
     plugin = registry.get(state["plugin"])
     spec = plugin.model(state["model"])
     config = load_run_config(spec, run)
+    from keraslab.core.trainer.restore import require_intact
+
+    require_intact(run.checkpoints)  # refused before the run is touched
+    run.metrics()  # a history damaged beyond its last line is refused here too
     return run, _train_guarded(plugin, spec, config, run, resume=True)
 
 

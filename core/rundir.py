@@ -8,6 +8,8 @@ Layout of `runs/<plugin>/<model>/<timestamp>/`::
     checkpoints/     tf.train.CheckpointManager checkpoints
     logs/            TensorBoard event files
     metrics.jsonl    one JSON object of metrics per epoch
+    metrics.replaced.jsonl  lines a resume dropped because it logs those
+                     epochs again (only after a resume from an older checkpoint)
     learning_curves.png
     summary.json     final metrics, wall time, throughput, device, versions
 
@@ -149,17 +151,49 @@ class RunDir:
 
     def truncate_metrics(self, key: str, limit: int) -> None:
         """Drops metric lines whose `key` (epoch, env_steps) is past `limit`:
-        what a resume from the checkpoint at `limit` will log again."""
+        what a resume from the checkpoint at `limit` will log again. The
+        dropped lines are appended to `metrics.replaced.jsonl`, and a torn
+        last line (a write cut off) is dropped too."""
         records = self.metrics()
         kept = [r for r in records if r[key] <= limit]
-        if len(kept) != len(records):
+        torn = self._torn_last_line()
+        if len(kept) != len(records) or torn:
+            replaced = [r for r in records if r[key] > limit]
+            if replaced:
+                with open(self.path / "metrics.replaced.jsonl", "a") as log:
+                    log.write("".join(json.dumps(r) + "\n" for r in replaced))
             write_atomically(self.metrics_file, "".join(json.dumps(r) + "\n" for r in kept))
 
     def metrics(self) -> list:
-        """The per-epoch metrics logged so far."""
+        """The per-epoch metrics logged so far. A torn last line (a write
+        that was cut off, by a kill or a full disk) is skipped; a damaged
+        line before it raises `RunError`."""
         if not self.metrics_file.exists():
             return []
-        return [json.loads(line) for line in self.metrics_file.read_text().splitlines() if line.strip()]
+        lines = [line for line in self.metrics_file.read_text(errors="replace").splitlines() if line.strip()]
+        records = []
+        for number, line in enumerate(lines, start=1):
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                if number == len(lines):
+                    break
+                raise RunError(f"'{self.metrics_file}' line {number} is not JSON ({line[:60]!r}); "
+                               "repair or remove that line.") from None
+        return records
+
+    def _torn_last_line(self) -> bool:
+        if not self.metrics_file.exists():
+            return False
+        text = self.metrics_file.read_text(errors="replace")
+        lines = [line for line in text.splitlines() if line.strip()]
+        if not lines:
+            return False
+        try:
+            json.loads(lines[-1])
+        except ValueError:
+            return True
+        return not text.endswith("\n")
 
 
 def _now() -> str:

@@ -27,7 +27,12 @@ KILL_BATCHES = sorted(random.Random(20).sample(range(CALLBACKS_PER_EPOCH + 1, 30
 
 def faulty(*fault, run_dir, timeout=600):
     """Trains into `run_dir` under a fault (see tests/fault_process.py), to the process's end."""
-    arguments = [sys.executable, "-m", "tests.fault_process", *fault, "--", *TRAIN, "--run-dir", str(run_dir)]
+    return faulty_run(TRAIN, *fault, run_dir=run_dir, timeout=timeout)
+
+
+def faulty_run(train, *fault, run_dir, timeout=600):
+    """Runs the CLI arguments `train` into `run_dir` under a fault, to the process's end."""
+    arguments = [sys.executable, "-m", "tests.fault_process", *fault, "--", *train, "--run-dir", str(run_dir)]
     return subprocess.run(arguments, env=environment(PYTHONPATH=str(_repository())),
                           cwd=run_dir.parent, capture_output=True, text=True, timeout=timeout)
 

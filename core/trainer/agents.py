@@ -30,6 +30,7 @@ from keraslab.core.errors import PluginError
 from keraslab.core.plots import plot_learning_curves
 from keraslab.core.refs import resolve_declared
 from keraslab.core.rundir import COMPLETE, INTERRUPTED, RunDir
+from keraslab.core.trainer.restore import restore_newest_intact
 
 FINAL_AGENT = "final/agent"
 
@@ -107,9 +108,9 @@ def train_agent(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir,
     tf.keras.utils.set_random_seed(config.train.seed)
     program = build_program(spec, config)
     checkpoint = checkpoint_of(program)
+    if resume:
+        restore_newest_intact(checkpoint, run.checkpoints)
     manager = tf.train.CheckpointManager(checkpoint, str(run.checkpoints), max_to_keep=config.train.keep_checkpoints)
-    if resume and manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).expect_partial()
     run.truncate_metrics("env_steps", program.env_steps)
 
     stop = _SignalFlag()

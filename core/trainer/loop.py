@@ -35,6 +35,7 @@ from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
 from keraslab.core.trainer import callbacks as cb
 from keraslab.core.trainer import pipeline
 from keraslab.core.trainer.optimization import add_weight_decay, make_optimizer
+from keraslab.core.trainer.restore import restore_newest_intact
 from keraslab.core.trainer.strategy import configure_logical_cpus, describe, is_chief, make_strategy
 from keraslab.core.trainer.tasks import loss_and_metrics
 from keraslab.core.trainer.transfer import (LAYER_WEIGHTS, freeze_batch_norm, initialize_from_run,
@@ -149,13 +150,16 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
         built = build(plugin, spec, config)
     chief = is_chief(built.strategy)
     checkpoint_dir = run.checkpoints if chief else tempfile.mkdtemp(prefix="keraslab-worker-")
+    # Every worker restores from the run's own checkpoints (on storage all
+    # workers share); only the chief saves there, and repairs a damaged set.
+    if resume and chief:
+        restore_newest_intact(built.checkpoint, run.checkpoints)
+    elif resume:
+        latest = tf.train.latest_checkpoint(str(run.checkpoints))
+        if latest:
+            built.checkpoint.restore(latest).expect_partial()
     manager = tf.train.CheckpointManager(built.checkpoint, str(checkpoint_dir),
                                          max_to_keep=config.train.keep_checkpoints)
-    # Every worker restores from the run's own checkpoints (on storage all
-    # workers share); only the chief saves there.
-    latest = tf.train.latest_checkpoint(str(run.checkpoints)) if resume else None
-    if latest:
-        built.checkpoint.restore(latest).expect_partial()
     first_epoch = int(built.epoch.numpy())
     if chief:
         run.truncate_metrics("epoch", first_epoch)
