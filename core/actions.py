@@ -5,6 +5,7 @@ writes anything, so a mistake leaves no run directory behind.
 """
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from typing import Any, Dict, Optional, Sequence, Tuple
 
@@ -58,8 +59,9 @@ def start_training(registry: Registry, plugin_name: str, model_name: str, *,
     if spec.training == "agent":
         environment = getattr(config.model, "env", "")  # what an agent acts in stands where a dataset would
         run = RunDir.create(plugin.name, spec.name, environment, root=runs_root, explicit=run_dir)
-        run.config_file.write_text(dump_yaml(config))
-        return run, _train_guarded(plugin, spec, config, run, resume=False)
+        with run.writer_lock():
+            run.config_file.write_text(dump_yaml(config))
+            return run, _train_guarded(plugin, spec, config, run, resume=False)
     splits = building.load_splits(plugin, spec, config.data)
     from keraslab.core.trainer.loop import prepare_runtime
     from keraslab.core.trainer.strategy import is_chief
@@ -74,8 +76,9 @@ def start_training(registry: Registry, plugin_name: str, model_name: str, *,
     # plugin's mistake is one line, with no run directory left behind.
     built = build(plugin, spec, config, splits, strategy)
     run = RunDir.create(plugin.name, spec.name, config.data.name, root=runs_root, explicit=run_dir)
-    run.config_file.write_text(dump_yaml(config))
-    return run, _train_guarded(plugin, spec, config, run, resume=False, built=built)
+    with run.writer_lock():
+        run.config_file.write_text(dump_yaml(config))
+        return run, _train_guarded(plugin, spec, config, run, resume=False, built=built)
 
 
 def resume_training(registry: Registry, run_path: str,
@@ -99,10 +102,16 @@ def resume_training(registry: Registry, run_path: str,
     spec = plugin.model(state["model"])
     config = load_run_config(spec, run)
     from keraslab.core.trainer.restore import require_intact
+    from keraslab.core.trainer.strategy import chief_by_tf_config
 
-    require_intact(run.checkpoints)  # refused before the run is touched
-    run.metrics()  # a history damaged beyond its last line is refused here too
-    return run, _train_guarded(plugin, spec, config, run, resume=True)
+    # The chief writes the run; other workers of a multi-worker run only read its checkpoints.
+    lock = run.writer_lock() if chief_by_tf_config() else contextlib.nullcontext()
+    with lock:  # a second writer is refused before anything is read or written
+        if run.status == COMPLETE:  # finished while this process waited to look
+            raise RunError(f"Run '{run_path}' is already complete; nothing to resume.")
+        require_intact(run.checkpoints)  # refused before the run is touched
+        run.metrics()  # a history damaged beyond its last line is refused here too
+        return run, _train_guarded(plugin, spec, config, run, resume=True)
 
 
 def ensure_trained(registry: Registry, plugin_name: str, model_name: str, run_dir: str,

@@ -12,21 +12,24 @@ Layout of `runs/<plugin>/<model>/<timestamp>/`::
                      epochs again (only after a resume from an older checkpoint)
     learning_curves.png
     summary.json     final metrics, wall time, throughput, device, versions
+    .lock            held (flock) by the one process training the run
 
 A run is `complete` only once training finished and its summary is written;
 every other state says why it is not.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional
 
 from keraslab.core.errors import RunError
 
 RUNNING, COMPLETE, INTERRUPTED, FAILED = "running", "complete", "interrupted", "failed"
+LOCK_FILE = ".lock"
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -93,6 +96,37 @@ class RunDir:
             raise RunError(f"'{path}' is not a run directory (it has no run.json). "
                            "Give the directory a `train` command created.")
         return run
+
+    # -- one writer --------------------------------------------------------- #
+
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Holds an exclusive OS lock on the run (`flock` on its `.lock`
+        file) while the block runs, so two processes never train one run at
+        once. The kernel releases it when the process dies, however it dies,
+        so a killed run is never left locked.
+
+        Raises:
+            RunError: another process holds the run.
+        """
+        import fcntl
+
+        handle = open(self.path / LOCK_FILE, "a+")
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                raise RunError(f"Run '{self.path}' is being trained by another process (pid {holder}); "
+                               "wait for it to finish, or stop it, then --resume.") from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            yield
+        finally:
+            handle.close()  # releases the lock
 
     # -- state -------------------------------------------------------------- #
 

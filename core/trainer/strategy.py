@@ -125,6 +125,24 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
     )
 
 
+def chief_by_tf_config() -> bool:
+    """`is_chief` from TF_CONFIG alone, before any strategy exists: true
+    without TF_CONFIG, for the `chief` task, and for worker 0 of a cluster
+    that has no chief."""
+    import json
+    import os
+
+    try:
+        config = json.loads(os.environ.get("TF_CONFIG", "") or "{}")
+    except ValueError:
+        return True  # make_strategy reports a malformed TF_CONFIG
+    task = config.get("task") or {}
+    kind, index = task.get("type"), task.get("index", 0)
+    if not kind:
+        return True
+    return kind == "chief" or (kind == "worker" and index == 0 and "chief" not in (config.get("cluster") or {}))
+
+
 _PUBLIC_NAMES = {
     "_DefaultDistributionStrategy": "DefaultStrategy",
     "CollectiveAllReduceStrategy": "MultiWorkerMirroredStrategy",
