@@ -11,7 +11,10 @@
             keraslab.json                what was exported from which run
 
 A version is written to a temporary directory next to its final place and
-renamed into it when complete, so a half-written export is never visible.
+renamed into it when complete, so a half-written export is never visible;
+`keraslab.core.export.staging` says how crashed exports are cleaned up and
+what file modes a version gets. Versions run from 1 to 2**63 - 1 (TF
+Serving's int64).
 """
 from __future__ import annotations
 
@@ -19,8 +22,6 @@ import dataclasses
 import json
 import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -28,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from keraslab.core import building
+from keraslab.core.export.staging import make_readable, staging_folder
 from keraslab.core.actions import load_run_config
 from keraslab.core.contract import ModelSpec
 from keraslab.core.errors import KeraslabError
@@ -37,6 +39,7 @@ from keraslab.core.registry import Registry
 from keraslab.core.rundir import RunDir, write_atomically
 
 WARMUP_FILE = "tf_serving_warmup_requests"
+MAX_VERSION = 2**63 - 1  # TF Serving reads versions as int64
 WARMUP_EXAMPLES = 8
 
 
@@ -80,8 +83,7 @@ def write_export(exportable: "Exportable", out: str, name: str, version: Optiona
     model_root = Path(out) / name
     version = _choose_version(model_root, version)
     model_root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=model_root))
-    try:
+    with staging_folder(model_root, version) as staging:
         exportable.write(staging)
         extra = staging / "assets.extra"
         extra.mkdir()
@@ -92,13 +94,11 @@ def write_export(exportable: "Exportable", out: str, name: str, version: Optiona
                 "dtype": "string" if exportable.warmup.dtype.kind in "OSU" else str(exportable.warmup.dtype)},
             "class_names": list(exportable.class_names),
         }, indent=2) + "\n")
+        make_readable(staging)
         final = model_root / str(version)
         if final.exists():
             raise KeraslabError(f"Export version {final} appeared while exporting; not overwriting it.")
         os.rename(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     write_models_config(Path(out))
     return final
 
@@ -178,9 +178,13 @@ def _signatures(spec: ModelSpec, model, context: ExportContext, default) -> Dict
 def _choose_version(model_root: Path, version: Optional[int]) -> int:
     existing = existing_versions(model_root)
     if version is None:
+        if max(existing, default=0) >= MAX_VERSION:
+            raise KeraslabError(f"'{model_root}' already holds the highest version TF Serving accepts "
+                                f"({MAX_VERSION}); give --version a free one below it.")
         return max(existing, default=0) + 1
-    if version < 1:
-        raise KeraslabError(f"--version must be a positive integer, received {version}.")
+    if not 1 <= version <= MAX_VERSION:
+        raise KeraslabError(f"--version must be an integer from 1 to {MAX_VERSION} (TF Serving's int64), "
+                            f"received {version}.")
     if version in existing:
         raise KeraslabError(
             f"Version {version} of '{model_root}' already exists; exports are never overwritten. "
@@ -190,9 +194,12 @@ def _choose_version(model_root: Path, version: Optional[int]) -> int:
 
 
 def existing_versions(model_root: Path) -> list:
+    """The version numbers under `model_root` that TF Serving would load
+    (folders named by an integer from 1 to 2**63 - 1)."""
     if not model_root.is_dir():
         return []
-    return sorted(int(p.name) for p in model_root.iterdir() if p.is_dir() and p.name.isdigit())
+    return sorted(int(p.name) for p in model_root.iterdir()
+                  if p.is_dir() and p.name.isdigit() and 1 <= int(p.name) <= MAX_VERSION)
 
 
 def write_models_config(root: Path) -> Path:
