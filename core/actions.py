@@ -71,7 +71,7 @@ def start_training(registry: Registry, plugin_name: str, model_name: str, *,
     strategy = prepare_runtime(config)  # a strategy that cannot be made here fails before any write
     if not is_chief(strategy):  # other workers of a multi-worker run write to temporary places
         run_dir = tempfile.mkdtemp(prefix="keraslab-worker-")
-    RunDir.check_new(run_dir)
+    RunDir.check_new(run_dir, runs_root)
     # Built and checked (one real batch through it) before the run exists: a
     # plugin's mistake is one line, with no run directory left behind.
     built = build(plugin, spec, config, splits, strategy)

@@ -12,6 +12,7 @@ import numpy as np
 from keraslab.core.config import DataConfig, RunConfig
 from keraslab.core.contract import DataInfo, ModelSpec, Plugin
 from keraslab.core.data import Examples, Splits, limit_per_class, select_classes, split_examples
+from keraslab.core.data_checks import check_examples
 from keraslab.core.errors import KeraslabError, PluginError, describe_error
 from keraslab.core.refs import resolve_declared
 
@@ -45,6 +46,8 @@ def load_splits(plugin: Plugin, spec: ModelSpec, data: DataConfig) -> Splits:
     (of `data.classes` only, and `data.train_per_class` training examples per
     class, where those are set)."""
     examples = load_examples(plugin, data)
+    source = f"'{data.path}'" if data.path else f"'{data.name}'"
+    examples = check_examples(examples, source, nan=data.nan, classifier=spec.task == "classification")
     if spec.task == "classification" and examples.num_classes is None:
         raise KeraslabError(
             f"Model '{spec.name}' is a classifier but dataset '{data.name}' has no class targets."

@@ -39,6 +39,8 @@ class DataConfig:
         window: sequence data only: steps of history in each example (a
             language model's window, a forecaster's lags); 0: the dataset's
             default.
+        nan: what to do with rows that hold NaN or ±inf: "refuse" (the
+            default: the run is not started) or "drop" them.
     """
 
     name: str = ""
@@ -50,6 +52,7 @@ class DataConfig:
     classes: Tuple[int, ...] = ()
     train_per_class: int = 0
     window: int = 0
+    nan: Literal["refuse", "drop"] = "refuse"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -211,7 +214,10 @@ def load_yaml(path: str | Path) -> Mapping[str, Any]:
 
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"Config file {path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
+                          f"offset {error.start}); save it as UTF-8.") from None
     except OSError as error:
         raise ConfigError(f"Cannot read config file {path}: {error.strerror or error}.") from None
     try:
@@ -380,13 +386,22 @@ _AT_LEAST = {
 }
 
 
+# NumPy and TensorFlow seeds are unsigned 32-bit; more virtual CPUs than this is a typo.
+_AT_MOST = {"train.seed": 2**32 - 1, "data.seed": 2**32 - 1, "train.logical_cpus": 256}
+_AT_LEAST.update({"train.seed": 0, "data.seed": 0})
+
+
 def check_ranges(config: RunConfig) -> None:
-    """Raises ConfigError for shared settings outside their valid range."""
+    """Raises ConfigError for settings outside their valid range: the shared
+    sections' and the model's (`check_model_ranges`)."""
     for key, minimum in _AT_LEAST.items():
         section, name = key.split(".")
         value = getattr(getattr(config, section), name)
-        if value < minimum:
-            raise ConfigError(f"Config key '{key}' must be at least {minimum}, received {value}.")
+        maximum = _AT_MOST.get(key)
+        if value < minimum or (maximum is not None and value > maximum):
+            accepted = f"from {minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
+            raise ConfigError(f"Config key '{key}' must be {accepted}, received {value}.")
+    check_model_ranges(config.model)
     name = config.optimizer.name
     if name not in KERAS_OPTIMIZERS and not (name.count(":") == 1 and all(name.split(":"))):
         raise ConfigError(f"Config key 'optimizer.name' received '{name}'. Accepted: {', '.join(KERAS_OPTIMIZERS)}, "
@@ -408,3 +423,35 @@ def dump_yaml(config: Any) -> str:
     import yaml
 
     return yaml.safe_dump(to_dict(config), sort_keys=False)
+
+
+# --------------------------------------------------------------------------- #
+# Model sections: ranges read from the field names
+# --------------------------------------------------------------------------- #
+
+_SIZE_SUFFIXES = ("units", "filters", "_dim", "_size", "dimensions")
+
+
+def check_model_ranges(model: Any) -> None:
+    """Raises ConfigError for a model value outside the range its name implies,
+    before anything is built: a dropout rate (`dropout`, `*_dropout`) must be
+    in [0, 1), a size (`*units`, `*filters`, `*_dim`, `*_size`,
+    `*dimensions`, an int or a tuple of ints) at least 1, a learning rate
+    (`*learning_rate`) above 0."""
+    if not dataclasses.is_dataclass(model):
+        return
+    for field in dataclasses.fields(model):
+        name, value = field.name, getattr(model, field.name)
+        key = f"model.{name}"
+        if isinstance(value, bool):
+            continue
+        if (name == "dropout" or name.endswith("_dropout")) and isinstance(value, (int, float)):
+            if not 0 <= value < 1:
+                raise ConfigError(f"Config key '{key}' is a dropout rate and must be in [0, 1), received {value}.")
+        elif name.endswith(_SIZE_SUFFIXES):
+            sizes = value if isinstance(value, tuple) else (value,)
+            if all(isinstance(v, int) and not isinstance(v, bool) for v in sizes) and any(v < 1 for v in sizes):
+                raise ConfigError(f"Config key '{key}' is a size and every entry must be at least 1, "
+                                  f"received {list(value) if isinstance(value, tuple) else value}.")
+        elif name.endswith("learning_rate") and isinstance(value, (int, float)) and value <= 0:
+            raise ConfigError(f"Config key '{key}' must be > 0, received {value}.")

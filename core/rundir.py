@@ -59,8 +59,8 @@ class RunDir:
             explicit: a directory chosen by the user (`--run-dir`); it must not
                 exist yet or be empty, since a run is never overwritten.
         """
+        cls.check_new(explicit, root)
         if explicit:
-            cls.check_new(explicit)
             path = Path(explicit)
         else:
             stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -78,15 +78,22 @@ class RunDir:
         return run
 
     @staticmethod
-    def check_new(explicit: Optional[str]) -> None:
+    def check_new(explicit: Optional[str], root: str = "runs") -> None:
         """Raises `RunError` if a run directory the user chose is taken (a
-        run is never overwritten); nothing to check without one."""
-        path = Path(explicit) if explicit else None
-        if path is not None and path.exists() and (not path.is_dir() or any(path.iterdir())):
+        run is never overwritten), and `KeraslabError` if it (or, without
+        one, the runs root) cannot be made or written."""
+        from keraslab.core.paths import check_can_create
+
+        if not explicit:
+            check_can_create(root, "--runs-root")
+            return
+        path = Path(explicit)
+        if path.is_dir() and any(path.iterdir()):
             raise RunError(
                 f"Run directory '{path}' already exists and is not empty; "
                 "choose another --run-dir, or continue it with --resume."
             )
+        check_can_create(path, "--run-dir")
 
     @classmethod
     def open(cls, path: str) -> "RunDir":

@@ -36,11 +36,7 @@ def read_table(path: str, task: str) -> Examples:
         raise KeraslabError(f"Data file '{path}' does not exist. Accepted: {ACCEPTED}.")
     suffix = file.suffix.lower()
     if suffix == ".npz":
-        with np.load(file) as arrays:
-            if "features" not in arrays:
-                raise KeraslabError(f"'{path}' has arrays {sorted(arrays.files)}; expected 'features' (and 'targets').")
-            features = arrays["features"].astype(np.float32)
-            targets = arrays["targets"] if "targets" in arrays else None
+        features, targets = _read_npz(file)
     elif suffix == ".csv":
         features, targets = _read_csv(file)
     else:
@@ -49,24 +45,75 @@ def read_table(path: str, task: str) -> Examples:
         raise KeraslabError(f"Data file '{path}' holds no examples.")
     if targets is None or task != "classification":
         return Examples(features, None if targets is None else targets.astype(np.float32))
-    if not np.all(np.equal(np.mod(targets, 1), 0)) or targets.min() < 0:
+    finite = np.isfinite(targets)
+    whole = targets[finite]
+    if not np.all(np.equal(np.mod(whole, 1), 0)) or (whole.size and whole.min() < 0):
         raise KeraslabError(f"Targets in '{path}' must be class ids 0, 1, 2, ... for a classifier.")
+    if whole.size and whole.max() >= 2**31:
+        raise KeraslabError(f"Targets in '{path}' include class id {whole.max():.0f}; class ids run 0, 1, 2, ...")
+    if not finite.all():  # the rows are refused (or dropped) by the data checks, which name them
+        return Examples(features, targets, int(whole.max()) + 1 if whole.size else None)
     targets = targets.astype(np.int64)
     return Examples(features, targets, int(targets.max()) + 1)
 
 
+def _read_npz(file: Path):
+    """`features` (numeric, one row per example) and optional `targets` (one number per example)."""
+    try:
+        with np.load(file, allow_pickle=False) as arrays:
+            if "features" not in arrays:
+                raise KeraslabError(f"'{file}' has arrays {sorted(arrays.files)}; expected 'features' (and 'targets').")
+            features = arrays["features"]
+            targets = arrays["targets"] if "targets" in arrays else None
+    except KeraslabError:
+        raise
+    except ValueError as error:  # object arrays need pickle, which is never allowed
+        if "pickled data" in str(error):  # not a zip at all: numpy took it for a pickle
+            raise KeraslabError(f"Data file '{file}' is not a .npz archive; accepted: {ACCEPTED}.") from None
+        raise KeraslabError(f"Data file '{file}' holds an array keraslab will not read ({error}); "
+                            f"accepted: numeric arrays 'features' and 'targets'.") from None
+    except Exception as error:  # not a zip, truncated, a folder...
+        raise KeraslabError(f"Data file '{file}' is not a readable .npz archive ({type(error).__name__}: {error}); "
+                            f"accepted: {ACCEPTED}.") from None
+    if features.dtype.kind not in "biuf" or features.ndim < 2:
+        raise KeraslabError(f"'{file}': 'features' has dtype {features.dtype} and shape {features.shape}; "
+                            "expected numbers, one row per example (n, d).")
+    if targets is not None and (targets.dtype.kind not in "biuf" or targets.ndim != 1 or len(targets) != len(features)):
+        raise KeraslabError(f"'{file}': 'targets' has dtype {targets.dtype} and shape {targets.shape}; expected one "
+                            f"number per example, shape ({len(features)},).")
+    return features.astype(np.float32), targets
+
+
+def read_text(file: Path, what: str = "Data file") -> str:
+    """The file's text, or a one-line `KeraslabError` if it is not UTF-8."""
+    try:
+        return file.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise KeraslabError(f"{what} '{file}' is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
+                            f"offset {error.start}); save it as UTF-8.") from None
+    except OSError as error:
+        raise KeraslabError(f"{what} '{file}' cannot be read: {error.strerror or error}.") from None
+
+
 def _read_csv(file: Path):
-    lines = [line for line in file.read_text().splitlines() if line.strip()]
+    lines = [line for line in read_text(file).splitlines() if line.strip()]
     if not lines:
         raise KeraslabError(f"Data file '{file}' is empty.")
     try:
         [float(v) for v in lines[0].split(",")]
     except ValueError:
         lines = lines[1:]  # a header row
+    if not lines:
+        raise KeraslabError(f"Data file '{file}' holds a header and no examples.")
+    width = len(lines[0].split(","))
+    for number, line in enumerate(lines, start=1):
+        if len(line.split(",")) != width:
+            raise KeraslabError(f"Data file '{file}': data row {number} has {len(line.split(','))} columns, the "
+                                f"first has {width}; every row needs the same columns.")
     try:
         table = np.array([[float(v) for v in line.split(",")] for line in lines], dtype=np.float64)
     except ValueError as error:
         raise KeraslabError(f"Data file '{file}' has a non-numeric value: {error}.") from None
-    if table.ndim != 2 or table.shape[1] < 2:
+    if table.shape[1] < 2:
         raise KeraslabError(f"Data file '{file}' needs at least two columns (features, then the target).")
     return table[:, :-1].astype(np.float32), table[:, -1]

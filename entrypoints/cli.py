@@ -13,6 +13,7 @@ imported only by commands that need it, so help and listings start fast.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -22,6 +23,10 @@ import click
 
 from keraslab.core.errors import KeraslabError
 from keraslab.core.registry import Registry, is_builtin
+
+
+# Storage that refuses a write: full, over quota, read-only, not permitted.
+STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 
 class CommandError(click.ClickException):
@@ -251,6 +256,13 @@ class RootGroup(click.Group):
             return super().invoke(ctx)
         except KeraslabError as error:
             raise CommandError(str(error)) from None
+        except OSError as error:
+            if error.errno not in STORAGE_ERRORS:
+                raise
+            where = f" while writing '{error.filename}'" if error.filename else ""
+            raise CommandError(f"{error.strerror or error}{where}. Nothing complete was overwritten: free space "
+                               "or fix the permissions, then run the command again (a run continues with "
+                               "--resume).") from None
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else ""
@@ -351,7 +363,8 @@ def predict_command(export_dir, input_file, signature):
     """Answer a TF Serving REST request with an export, printing the response body."""
     from keraslab.core.export.predict import predict, read_request
 
-    _echo_json(predict(export_dir, read_request(input_file), signature))
+    response = predict(export_dir, read_request(input_file), signature)
+    click.echo(json.dumps(response, indent=2, allow_nan=False))  # valid JSON: non-finite values are null
 
 
 @cli.command("quickstart")

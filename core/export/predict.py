@@ -41,12 +41,23 @@ def find_version_dir(path: str) -> Path:
 
 
 def read_request(path: str) -> Mapping[str, Any]:
+    """The request body in the JSON file at `path`. NaN and Infinity, which
+    JSON does not have, are refused, as is nesting deeper than any tensor."""
     try:
-        text = Path(path).read_text()
+        text = Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise KeraslabError(f"Request file '{path}' is not UTF-8 JSON text (byte 0x{error.object[error.start]:02x} "
+                            f"at offset {error.start}).") from None
     except OSError as error:
         raise KeraslabError(f"Cannot read request file '{path}': {error.strerror or error}.") from None
+
+    def refuse_constant(name):
+        raise ValueError(f"{name} is not JSON; give finite numbers")
+
     try:
-        request = json.loads(text)
+        request = json.loads(text, parse_constant=refuse_constant)
+    except RecursionError:
+        raise KeraslabError(f"Request file '{path}' nests lists deeper than any tensor keraslab exports.") from None
     except ValueError as error:
         raise KeraslabError(f"Request file '{path}' is not JSON: {error}.") from None
     return request
@@ -78,6 +89,9 @@ def predict(export_path: str, request: Mapping[str, Any], signature: str = "serv
     if isinstance(request, dict) and "signature_name" in request:
         request = dict(request)
         signature = request.pop("signature_name")
+        if not isinstance(signature, str):
+            raise KeraslabError(f'"signature_name" must be a string, received {json.dumps(signature)[:80]}. '
+                                f"Available: {', '.join(sorted(loaded.signatures))}.")
     if signature not in loaded.signatures:
         raise KeraslabError(f"Unknown signature '{signature}'. Available: {', '.join(sorted(loaded.signatures))}.")
     function = loaded.signatures[signature]
@@ -88,12 +102,38 @@ def predict(export_path: str, request: Mapping[str, Any], signature: str = "serv
     outputs = {name: value.numpy() for name, value in function(**tensors).items()}
     if not row_format:
         # As TF Serving: a single output is given bare, without its name.
-        return {"outputs": _plain(next(iter(outputs.values())) if len(outputs) == 1 else outputs)}
+        return {"outputs": _finite_or_null(_plain(next(iter(outputs.values())) if len(outputs) == 1 else outputs))}
     count = len(next(iter(outputs.values())))
     rows = [{name: value[i] for name, value in outputs.items()} for i in range(count)]
     if len(outputs) == 1:
         rows = [next(iter(row.values())) for row in rows]
-    return {"predictions": _plain(rows)}
+    return {"predictions": _finite_or_null(_plain(rows))}
+
+
+def _finite_or_null(response: Any) -> Any:
+    """`response` with NaN and ±inf (which JSON cannot carry) as null, and a
+    warning on stderr saying how many."""
+    import math
+    import sys
+
+    replaced = 0
+
+    def clean(value):
+        nonlocal replaced
+        if isinstance(value, float) and not math.isfinite(value):
+            replaced += 1
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    cleaned = clean(response)
+    if replaced:
+        print(f"warning: the model output {replaced} non-finite value(s) (NaN or ±inf); they are null in the "
+              "response.", file=sys.stderr)
+    return cleaned
 
 
 def _columns(request: Mapping[str, Any], inputs: Mapping[str, Any], expected: str) -> Tuple[bool, Dict[str, Any]]:
@@ -125,24 +165,77 @@ def _columns(request: Mapping[str, Any], inputs: Mapping[str, Any], expected: st
     return False, {names[0]: columns}
 
 
-def _decode_b64(value: Any) -> Any:
+def _decode_b64(value: Any, name: str) -> Any:
     if isinstance(value, dict) and set(value) == {"b64"}:
-        return base64.b64decode(value["b64"])
+        import binascii
+
+        try:
+            return base64.b64decode(value["b64"], validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            raise KeraslabError(f"Input '{name}': {json.dumps(value['b64'])[:40]} is not valid base64.") from None
     if isinstance(value, list):
-        return [_decode_b64(v) for v in value]
+        return [_decode_b64(v, name) for v in value]
     return value
+
+
+def check_values(value: Any, spec, name: str, expected: str) -> None:
+    """Raises `KeraslabError` unless every value in the (nested) `value` is
+    one the input's dtype holds exactly: a finite number in range for a
+    float, a whole number in range for an integer, text or bytes for a
+    string, true/false for a bool; and the nesting is no deeper than the
+    input's rank."""
+    import tensorflow as tf
+
+    dtype = spec.dtype
+    rank = spec.shape.rank
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, list):
+            if rank is not None and depth >= rank:
+                raise KeraslabError(f"Input '{name}' nests deeper than its {rank} dimensions; {expected}.")
+            stack.extend((v, depth + 1) for v in item)
+            continue
+        problem = _value_problem(item, dtype, tf)
+        if problem:
+            raise KeraslabError(f"Input '{name}' holds {json.dumps(item, default=repr)[:40]}: {problem}; {expected}.")
+
+
+def _value_problem(item: Any, dtype, tf) -> str:
+    if dtype == tf.string:
+        return "" if isinstance(item, (str, bytes)) else "a string input takes text, or {\"b64\": ...} for bytes"
+    if dtype == tf.bool:
+        return "" if isinstance(item, bool) else "a bool input takes true or false"
+    if isinstance(item, bool) or not isinstance(item, (int, float)):
+        return f"a {dtype.name} input takes numbers"
+    if dtype.is_integer:
+        if not isinstance(item, int):
+            return f"a {dtype.name} input takes whole numbers"
+        if not dtype.min <= item <= dtype.max:
+            return f"{dtype.name} holds {dtype.min} to {dtype.max}"
+        return ""
+    import math
+
+    try:
+        magnitude = abs(float(item))
+    except OverflowError:  # an integer beyond any float
+        magnitude = math.inf
+    if not magnitude <= dtype.max:
+        return f"a {dtype.name} input takes finite numbers up to ±{dtype.max:.3g}"
+    return ""
 
 
 def _to_tensor(value: Any, spec, name: str, expected: str):
     import tensorflow as tf
 
-    value = _decode_b64(value)
+    value = _decode_b64(value, name)
+    check_values(value, spec, name, expected)
     try:
         if spec.dtype == tf.string:
             array = np.array(value, dtype=object)
         else:
             array = np.array(value, dtype=spec.dtype.as_numpy_dtype)
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, OverflowError) as error:
         raise KeraslabError(f"Input '{name}' cannot be read as {spec.dtype.name} ({error}); {expected}.") from None
     if array.dtype == object and spec.dtype != tf.string:
         raise KeraslabError(f"Input '{name}' is ragged or not numeric; {expected}.")

@@ -30,6 +30,7 @@ import tensorflow as tf
 
 from keraslab.core import building
 from keraslab.core.export.staging import make_readable, staging_folder
+from keraslab.core.paths import check_can_create
 from keraslab.core.actions import load_run_config
 from keraslab.core.contract import ModelSpec
 from keraslab.core.errors import KeraslabError
@@ -64,6 +65,9 @@ def export_run(registry: Registry, run_path: str, out: str = "exports", name: Op
     spec = plugin.model(run.state["model"])
     name = name or f"{plugin.name}-{spec.name}"
     check_export_name(name)
+    check_can_create(out, "--out")
+    check_can_create(Path(out) / name, "export folder")
+    _choose_version(Path(out) / name, version)  # a taken or impossible version fails before the model is built
     config = load_run_config(spec, run)
     exportable = (_agent_exportable if spec.training == "agent" else _model_exportable)(plugin, spec, config, run, samples)
     return write_export(exportable, out, name, version, spec.input_name,

@@ -111,9 +111,12 @@ def read_array(path: str) -> np.ndarray:
         if file.suffix == ".npy":
             array = np.load(file, allow_pickle=False)
         else:
-            array = np.loadtxt(file, delimiter=",", ndmin=2, dtype=np.float64)
-    except ValueError as error:
-        raise KeraslabError(f"Data file '{path}' is not a .npy array or a CSV of numbers ({error}).") from None
+            array = np.loadtxt(file, delimiter=",", ndmin=2, dtype=np.float64, encoding="utf-8")
+    except Exception as error:  # not an array, pickled objects, not UTF-8, ragged rows ...
+        raise KeraslabError(f"Data file '{path}' is not a .npy array or a CSV of numbers "
+                            f"({type(error).__name__}: {str(error)[:160]}).") from None
+    if array.dtype.kind not in "biuf":
+        raise KeraslabError(f"Data file '{path}' holds {array.dtype} values; give numbers.")
     if not np.all(np.isfinite(array)):
         raise KeraslabError(f"Data file '{path}' holds values that are not finite numbers.")
     return array.astype(np.float32)
