@@ -6,11 +6,13 @@ writes anything, so a mistake leaves no run directory behind.
 from __future__ import annotations
 
 import contextlib
+import json
 import tempfile
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 from keraslab.core import building
-from keraslab.core.config import RunConfig, apply_overrides, check_ranges, dump_yaml, load_yaml, resolve_config
+from keraslab.core.config import (RunConfig, apply_overrides, check_ranges, dump_yaml, load_yaml, resolve_config,
+                                  to_dict)
 from keraslab.core.contract import ModelSpec, Plugin
 from keraslab.core.errors import ConfigError, KeraslabError, RunError, describe_error
 from keraslab.core.registry import Registry
@@ -40,6 +42,35 @@ def load_run_config(spec: ModelSpec, run: RunDir) -> RunConfig:
     return config
 
 
+def write_run_config(run: RunDir, config: RunConfig) -> None:
+    """Saves the run's config as config.yaml, and a copy in run.json, so a
+    resume can tell whether config.yaml was edited since."""
+    run.config_file.write_text(dump_yaml(config))
+    run.mark(run.status, config=to_dict(config))
+
+
+def check_config_unchanged(run: RunDir, config: RunConfig) -> None:
+    """Raises `RunError` if the run's config.yaml no longer says what the run
+    started with (runs that predate the copy in run.json are not checked)."""
+    started = run.state.get("config")
+    if started is None:
+        return
+    changes = _differences(started, to_dict(config))
+    if changes:
+        listed = ", ".join(f"{key}: {json.dumps(was)} → {json.dumps(now)}" for key, was, now in changes[:5])
+        raise RunError(f"Run '{run.path}' config.yaml was edited since the run started ({listed}); a resumed run "
+                       "continues with the config it started with. Put the values back, or start a new run.")
+
+
+def _differences(was: Any, now: Any, prefix: str = "") -> list:
+    if isinstance(was, dict) and isinstance(now, dict):
+        changes = []
+        for key in sorted(set(was) | set(now)):
+            changes += _differences(was.get(key), now.get(key), f"{prefix}{key}.")
+        return changes
+    return [] if was == now else [(prefix.rstrip("."), was, now)]
+
+
 def check_references(config: RunConfig) -> None:
     """Raises `ConfigError` for a reference in the config that may not be
     imported or names the wrong kind of thing; nothing of it is called."""
@@ -60,7 +91,7 @@ def start_training(registry: Registry, plugin_name: str, model_name: str, *,
         environment = getattr(config.model, "env", "")  # what an agent acts in stands where a dataset would
         run = RunDir.create(plugin.name, spec.name, environment, root=runs_root, explicit=run_dir)
         with run.writer_lock():
-            run.config_file.write_text(dump_yaml(config))
+            write_run_config(run, config)
             return run, _train_guarded(plugin, spec, config, run, resume=False)
     splits = building.load_splits(plugin, spec, config.data)
     from keraslab.core.trainer.loop import prepare_runtime
@@ -77,7 +108,7 @@ def start_training(registry: Registry, plugin_name: str, model_name: str, *,
     built = build(plugin, spec, config, splits, strategy)
     run = RunDir.create(plugin.name, spec.name, config.data.name, root=runs_root, explicit=run_dir)
     with run.writer_lock():
-        run.config_file.write_text(dump_yaml(config))
+        write_run_config(run, config)
         return run, _train_guarded(plugin, spec, config, run, resume=False, built=built)
 
 
@@ -109,6 +140,7 @@ def resume_training(registry: Registry, run_path: str,
     with lock:  # a second writer is refused before anything is read or written
         if run.status == COMPLETE:  # finished while this process waited to look
             raise RunError(f"Run '{run_path}' is already complete; nothing to resume.")
+        check_config_unchanged(run, config)
         require_intact(run.checkpoints)  # refused before the run is touched
         run.metrics()  # a history damaged beyond its last line is refused here too
         return run, _train_guarded(plugin, spec, config, run, resume=True)

@@ -208,6 +208,33 @@ def parse_override(text: str) -> Tuple[str, Any]:
         return key, raw
 
 
+class _DuplicateKeyError(Exception):
+    def __init__(self, key, line):
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
+def _unique_key_loader():
+    """yaml.SafeLoader that refuses a mapping with a key given twice (plain
+    YAML keeps the last one without a word)."""
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise _DuplicateKeyError(key, key_node.start_mark.line + 1)
+            seen.add(key)
+        return loader.construct_mapping(node, deep=deep)
+
+    UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return UniqueKeyLoader
+
+
 def load_yaml(path: str | Path) -> Mapping[str, Any]:
     """Reads a YAML mapping; errors name the file and line."""
     import yaml
@@ -221,7 +248,9 @@ def load_yaml(path: str | Path) -> Mapping[str, Any]:
     except OSError as error:
         raise ConfigError(f"Cannot read config file {path}: {error.strerror or error}.") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_unique_key_loader())
+    except _DuplicateKeyError as error:
+        raise ConfigError(f"Config file {path}:{error.line}: key '{error.key}' is given twice; keep one.") from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{path}:{mark.line + 1}" if mark else str(path)

@@ -163,6 +163,8 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     first_epoch = int(built.epoch.numpy())
     if chief:
         run.truncate_metrics("epoch", first_epoch)
+    # The epochs a resumed run keeps count in its training time ("150 epochs in 0.0 s" otherwise).
+    earlier_seconds = sum(r.get("seconds", 0.0) for r in run.metrics()) if chief and first_epoch else 0.0
     replicas = built.strategy.num_replicas_in_sync
     global_batch = config.train.batch_size * replicas
     train_data = pipeline.training_dataset(built.splits.train, global_batch, config.train.seed,
@@ -220,7 +222,7 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
             "test": test_metrics,
         },
         "epochs": int(built.epoch.numpy()),
-        "train_seconds": round(train_seconds, 3),
+        "train_seconds": round(earlier_seconds + train_seconds, 3),
         "examples_per_second": round(len(built.splits.train) * epochs_run / max(train_seconds, 1e-9), 1),
         "examples": {k: len(getattr(built.splits, k)) for k in ("train", "validation", "test")},
         "strategy": describe(built.strategy),
@@ -231,6 +233,8 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
         "seed": config.train.seed,
         "versions": versions(),
     }
+    if first_epoch:
+        summary["resumed_at_epoch"] = first_epoch  # train_seconds counts the epochs before it, from metrics.jsonl
     if config.train.init_from:
         summary["initialized_from"] = {"run": config.train.init_from, "layers": list(built.initialized),
                                        "frozen": config.train.freeze_init}

@@ -95,19 +95,28 @@ def synthetic_shapes(config: DataConfig) -> Examples:
     return Examples(images, kinds, len(SHAPES), SHAPES)
 
 
+IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what Keras' folder reader takes
+
+
+def _is_image_file(path: Path) -> bool:
+    return path.is_file() and not path.name.startswith(".") and path.suffix.lower() in IMAGE_SUFFIXES
+
+
 def read_image_folder(path: str, image_size=None) -> Examples:
     """Images from `path/<class>/<image>`; every image is resized to the size
-    of the first one (or `image_size`), kept as 0..255 floats."""
+    of the first one (or `image_size`), kept as 0..255 floats. Hidden files
+    and folders (`.DS_Store`, `.git`) and files that are not images by their
+    suffix are skipped, as Keras' folder reader skips them."""
     import tensorflow as tf
 
     root = Path(path)
     if not root.is_dir():
         raise KeraslabError(f"Image folder '{path}' does not exist; expected one sub-folder of images per class.")
-    classes = sorted(p.name for p in root.iterdir() if p.is_dir())
+    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if len(classes) < 2:
         raise KeraslabError(f"Image folder '{path}' has {len(classes)} class sub-folder(s); at least 2 are needed.")
     if image_size is None:
-        first = next((f for c in classes for f in sorted((root / c).iterdir()) if f.is_file()), None)
+        first = next((f for c in classes for f in sorted((root / c).iterdir()) if _is_image_file(f)), None)
         if first is None:
             raise KeraslabError(f"Image folder '{path}' holds no image files.")
         try:
@@ -116,7 +125,7 @@ def read_image_folder(path: str, image_size=None) -> Examples:
             raise KeraslabError(f"'{first}' is not a readable image (accepted: PNG, JPEG, GIF, BMP).") from None
     try:
         dataset = tf.keras.utils.image_dataset_from_directory(
-            str(root), labels="inferred", label_mode="int", image_size=image_size, batch_size=None,
+            str(root), labels="inferred", label_mode="int", class_names=classes, image_size=image_size, batch_size=None,
             shuffle=False, color_mode="rgb")
         images, labels = zip(*[(x.numpy(), y.numpy()) for x, y in dataset])
     except (tf.errors.InvalidArgumentError, ValueError) as error:
