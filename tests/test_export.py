@@ -77,7 +77,7 @@ def test_round_trip_matches_the_in_memory_model(finished_run):
 
 @pytest.mark.parametrize("request_body, message", [
     ({"instances": [[1.0, 2.0]]}, "Input 'features' has shape [1, 2]; signature 'serving_default' expects features: float32[None, 30]"),
-    ({"instances": [["a"] * 30]}, "cannot be read as float32"),
+    ({"instances": [["a"] * 30]}, "a float32 input takes numbers"),
     ({"rows": []}, 'either "instances" (row format) or "inputs" (column format)'),
     ({"instances": [{"image": [0.0] * 30}]}, "Instances name inputs ['image']"),
     ({"inputs": {"pixels": [[0.0] * 30]}}, "Inputs name ['pixels']"),

@@ -39,7 +39,7 @@ plugin = Plugin(
         ModelSpec(name="heteroscedastic", description="Regressor of mean and noise σ(x), Gaussian NLL.",
                   build=f"{_MODELS}:build_heteroscedastic", config=config.HeteroscedasticConfig(),
                   training="custom_step", task="regression", default_dataset="gap-1d",
-                  preset=config.regression_preset, export=f"{_MODELS}:export_regressor",
+                  preset=config.heteroscedastic_preset, export=f"{_MODELS}:export_regressor",
                   report=_REGRESSION_REPORT),
         ModelSpec(name="bnn-flipout-regressor", description="Bayes by backprop regressor of μ and σ, DenseFlipout.",
                   build=f"{_MODELS}:build_bayesian_regressor",

