@@ -411,13 +411,12 @@ _AT_LEAST = {
     "optimizer.clipnorm": 0, "optimizer.clipvalue": 0, "schedule.decay_steps": 0,
     "schedule.decay_rate": 0, "schedule.warmup_steps": 0,
     "train.env_steps": 1, "train.eval_every_steps": 1, "train.eval_episodes": 1,
-    "data.train_per_class": 0, "data.window": 0,
+    "data.train_per_class": 0, "data.window": 0, "train.seed": 0, "data.seed": 0,
 }
 
 
 # NumPy and TensorFlow seeds are unsigned 32-bit; more virtual CPUs than this is a typo.
 _AT_MOST = {"train.seed": 2**32 - 1, "data.seed": 2**32 - 1, "train.logical_cpus": 256}
-_AT_LEAST.update({"train.seed": 0, "data.seed": 0})
 
 
 def check_ranges(config: RunConfig) -> None:

@@ -34,7 +34,7 @@ import io
 import os
 import time
 from importlib import metadata
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from keraslab.core.contract import Plugin
 from keraslab.core.errors import PluginError, UnknownNameError
@@ -92,9 +92,12 @@ class Registry:
             installed in the group `keraslab.plugins`.
         strict: raise plugin failures instead of recording them; by default
             true when the environment sets KERASLAB_STRICT_PLUGINS=1.
+        clock: seconds as a float, to time each load (tests pass a fake).
     """
 
-    def __init__(self, entry_points: Optional[Iterable[object]] = None, strict: Optional[bool] = None):
+    def __init__(self, entry_points: Optional[Iterable[object]] = None, strict: Optional[bool] = None,
+                 clock: Callable[[], float] = time.perf_counter):
+        self._clock = clock
         if entry_points is None:
             entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
         self.strict = os.environ.get(STRICT_ENV, "") not in ("", "0") if strict is None else strict
@@ -182,7 +185,7 @@ class Registry:
         from keraslab.core.testing import validate_plugin
 
         captured = io.StringIO()
-        started = time.perf_counter()
+        started = self._clock()
         try:
             with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
                 loaded = record._entry_point.load()
@@ -205,7 +208,7 @@ class Registry:
                 ) from error
             return
         finally:
-            record.load_seconds = time.perf_counter() - started
+            record.load_seconds = self._clock() - started
             record.output = captured.getvalue()
         record.plugin = plugin
 

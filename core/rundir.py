@@ -195,9 +195,8 @@ class RunDir:
         what a resume from the checkpoint at `limit` will log again. The
         dropped lines are appended to `metrics.replaced.jsonl`, and a torn
         last line (a write cut off) is dropped too."""
-        records = self.metrics()
+        records, torn = self._read_metrics()
         kept = [r for r in records if r[key] <= limit]
-        torn = self._torn_last_line()
         if len(kept) != len(records) or torn:
             replaced = [r for r in records if r[key] > limit]
             if replaced:
@@ -209,32 +208,25 @@ class RunDir:
         """The per-epoch metrics logged so far. A torn last line (a write
         that was cut off, by a kill or a full disk) is skipped; a damaged
         line before it raises `RunError`."""
+        return self._read_metrics()[0]
+
+    def _read_metrics(self):
+        """(the records of metrics.jsonl, whether its last line is torn:
+        not JSON, or without its newline)."""
         if not self.metrics_file.exists():
-            return []
-        lines = [line for line in self.metrics_file.read_text(errors="replace").splitlines() if line.strip()]
+            return [], False
+        text = self.metrics_file.read_text(errors="replace")
+        lines = [line for line in text.splitlines() if line.strip()]
         records = []
         for number, line in enumerate(lines, start=1):
             try:
                 records.append(json.loads(line))
             except ValueError:
                 if number == len(lines):
-                    break
+                    return records, True
                 raise RunError(f"'{self.metrics_file}' line {number} is not JSON ({line[:60]!r}); "
                                "repair or remove that line.") from None
-        return records
-
-    def _torn_last_line(self) -> bool:
-        if not self.metrics_file.exists():
-            return False
-        text = self.metrics_file.read_text(errors="replace")
-        lines = [line for line in text.splitlines() if line.strip()]
-        if not lines:
-            return False
-        try:
-            json.loads(lines[-1])
-        except ValueError:
-            return True
-        return not text.endswith("\n")
+        return records, bool(text) and not text.endswith("\n")
 
 
 def _now() -> str:

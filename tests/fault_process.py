@@ -17,9 +17,9 @@ speed:
 * `pause-at-epoch EPOCH`: after epoch EPOCH's callbacks, print `PAUSED` on
   a line of its own and wait there until a SIGTERM or SIGINT has been
   handled, so the signal the test sends once it reads that line arrives at
-  exactly that point. The wait checks a flag set by a handler that wraps the
-  trainer's own: a bare `signal.pause()` would wait for ever when the signal
-  lands between the print and the pause.
+  exactly that point. The wait reads a pipe that a handler wrapping the
+  trainer's own writes to: a bare `signal.pause()` would wait for ever when
+  the signal lands between the print and the pause.
 
 The callback is added by wrapping `tf.keras.Model.fit`; nothing in keraslab
 knows of it.
@@ -27,7 +27,6 @@ knows of it.
 import os
 import signal
 import sys
-import time
 
 PAUSED = "keraslab-fault: paused"
 
@@ -55,23 +54,29 @@ def _fault_callback(tf, mode: str, arguments):
 
 
 def _pause_until_signalled() -> None:
-    """Prints PAUSED, then waits until SIGTERM or SIGINT has reached the trainer's handler."""
-    handled = []
+    """Prints PAUSED, then blocks until SIGTERM or SIGINT has reached the trainer's handler.
+
+    The handler that wraps the trainer's writes a byte to a pipe that this
+    function reads: a signal that lands before the read leaves its byte
+    waiting there, so it cannot be missed, and the read needs no timeout.
+    """
+    wake_read, wake_write = os.pipe()
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
 
     def note_and_forward(signum, frame):
-        handled.append(signum)
         forward = previous[signum]
         if callable(forward):
             forward(signum, frame)
+        os.write(wake_write, b"!")
 
     for sig in previous:
         signal.signal(sig, note_and_forward)
     print(PAUSED, flush=True)
-    while not handled:  # Python runs handlers in this thread, between the sleeps
-        time.sleep(0.05)
+    os.read(wake_read, 1)  # Python runs the handler in this thread, then the read returns its byte
     for sig, handler in previous.items():
         signal.signal(sig, handler)
+    os.close(wake_read)
+    os.close(wake_write)
 
 
 def _install(mode: str, arguments) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 import tensorflow as tf
 
@@ -54,19 +54,24 @@ def damage(prefix: str) -> Optional[str]:
     return None
 
 
+def newest_intact(directory: Path) -> Tuple[Optional[str], List[Tuple[str, str]]]:
+    """(the newest intact checkpoint in `directory` or None, the damaged
+    ones newer than it, each with why)."""
+    damaged = []
+    for prefix in candidates(Path(directory)):
+        reason = damage(prefix)
+        if reason is None:
+            return prefix, damaged
+        damaged.append((prefix, reason))
+    return None, damaged
+
+
 def require_intact(directory: Path) -> None:
     """Raises `RunError` if `directory` holds checkpoints and none is intact
     (checked before a resume touches the run)."""
-    directory = Path(directory)
-    found = candidates(directory)
-    reasons = []
-    for prefix in found:
-        reason = damage(prefix)
-        if reason is None:
-            return
-        reasons.append((prefix, reason))
-    if reasons:
-        raise RunError(_all_damaged(directory, reasons))
+    intact, damaged = newest_intact(directory)
+    if intact is None and damaged:
+        raise RunError(_all_damaged(Path(directory), damaged))
 
 
 def restore_newest_intact(checkpoint: tf.train.Checkpoint, directory: Path,
@@ -81,24 +86,21 @@ def restore_newest_intact(checkpoint: tf.train.Checkpoint, directory: Path,
         RunError: checkpoints exist but none is intact; nothing was changed.
     """
     directory = Path(directory)
-    found = candidates(directory)
-    damaged = []
-    for prefix in found:
-        reason = damage(prefix)
-        if reason is None:
-            checkpoint.restore(prefix).expect_partial()
-            _set_aside(directory, damaged)
-            intact = [p for p in reversed(found) if p not in {d for d, _ in damaged}]
-            tf.compat.v1.train.update_checkpoint_state(str(directory), prefix, all_model_checkpoint_paths=intact)
-            if damaged:
-                listed = "; ".join(f"{Path(p).name} ({why})" for p, why in damaged)
-                echo(f"Damaged checkpoint(s) moved to {directory / DAMAGED}: {listed}. "
-                     f"Resuming from {Path(prefix).name}, the newest intact one.")
-            return prefix
-        damaged.append((prefix, reason))
+    prefix, damaged = newest_intact(directory)
+    if prefix is None:
+        if damaged:
+            raise RunError(_all_damaged(directory, damaged))
+        return None
+    checkpoint.restore(prefix).expect_partial()
+    _set_aside(directory, damaged)
+    gone = {path for path, _ in damaged}
+    intact = [path for path in reversed(candidates(directory)) if path not in gone]
+    tf.compat.v1.train.update_checkpoint_state(str(directory), prefix, all_model_checkpoint_paths=intact)
     if damaged:
-        raise RunError(_all_damaged(directory, damaged))
-    return None
+        listed = "; ".join(f"{Path(path).name} ({why})" for path, why in damaged)
+        echo(f"Damaged checkpoint(s) moved to {directory / DAMAGED}: {listed}. "
+             f"Resuming from {Path(prefix).name}, the newest intact one.")
+    return prefix
 
 
 def _all_damaged(directory: Path, damaged) -> str:

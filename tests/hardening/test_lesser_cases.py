@@ -40,12 +40,13 @@ def test_the_summary_of_a_resumed_run_counts_every_epochs_time(tmp_path, killed_
     copy = tmp_path / "run"
     shutil.copytree(killed_run, copy)
     kept = [json.loads(line) for line in (copy / "metrics.jsonl").read_text().splitlines()]
+    # Each epoch before the kill is said to have taken 1,000 s: far more than the resumed session can take.
+    (copy / "metrics.jsonl").write_text("".join(json.dumps({**r, "seconds": 1000.0}) + "\n" for r in kept))
     out = run("foundations", "train", "mlp", "--resume", str(copy), cwd=tmp_path)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     summary = json.loads((copy / "summary.json").read_text())
     assert summary["resumed_at_epoch"] == len(kept) == 3
-    records = [json.loads(line) for line in (copy / "metrics.jsonl").read_text().splitlines()]
-    assert summary["train_seconds"] >= sum(r["seconds"] for r in records)  # fit's time includes each epoch's
+    assert summary["train_seconds"] > 3000.0  # the earlier epochs count (this session alone takes seconds)
 
 
 def test_hidden_files_in_an_image_folder_are_skipped(cli_runner, tmp_path):
