@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 TORCH_VENV ?= .venv-torch
 TORCH_STAMP := $(TORCH_VENV)/.installed
 
-.PHONY: run test test-slow bench bench-env install constraints clean
+.PHONY: run test test-slow bench bench-env install constraints clean lint typecheck
 
 run: $(STAMP)
 	$(VENV)/bin/keraslab quickstart
@@ -21,6 +21,18 @@ run: $(STAMP)
 # tests run the PyTorch baseline once too, so its environment comes first.
 test: $(STAMP) $(TORCH_STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile
+
+# ruff (lint and format) on everything; mypy on core. mypy reads keraslab through
+# build/typecheck/keraslab, links to core/, plugins/ and entrypoints/, since setup.cfg's
+# package_dir mapping (keraslab.core -> core/) is one no checker follows.
+lint: $(STAMP) typecheck
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	mkdir -p build/typecheck/keraslab
+	for folder in core plugins entrypoints; do ln -sfn ../../../$$folder build/typecheck/keraslab/$$folder; done
+	$(VENV)/bin/mypy -p keraslab.core
 
 # Exit status 5 is pytest's "no test selected": not a failure while no topic has slow targets.
 test-slow: $(STAMP)

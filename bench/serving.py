@@ -28,7 +28,7 @@ def serving_session(params: Dict) -> Dict:
     import tensorflow as tf
 
     from keraslab.core import actions
-    from keraslab.core.export.serving import export_run
+    from keraslab.core.actions import export_run
     from keraslab.core.registry import Registry
     from keraslab.core.trainer.loop import load_trained
 

@@ -1,4 +1,4 @@
-"""What the CLI's verbs do, as functions: train, resume, evaluate.
+"""What the CLI's verbs do, as functions: train, resume, evaluate, export.
 
 Each checks everything the user gave it (names, config, data) before it
 writes anything, so a mistake leaves no run directory behind.
@@ -6,17 +6,23 @@ writes anything, so a mistake leaves no run directory behind.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import tempfile
-from typing import Any, Dict, Optional, Sequence, Tuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Tuple
 
 from keraslab.core import building
-from keraslab.core.config import (RunConfig, apply_overrides, check_ranges, dump_yaml, load_yaml, resolve_config,
-                                  to_dict)
+from keraslab.core.config import RunConfig, apply_overrides, check_ranges, dump_yaml, load_yaml, resolve_config, to_dict
 from keraslab.core.contract import ModelSpec, Plugin
 from keraslab.core.errors import ConfigError, KeraslabError, RunError, describe_error
+from keraslab.core.paths import check_can_create
+from keraslab.core.refs import resolve_declared
 from keraslab.core.registry import Registry
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
+
+if TYPE_CHECKING:
+    from keraslab.core.export.serving import Exportable
 
 
 def resolve_run_config(plugin: Plugin, spec: ModelSpec, config_file: Optional[str] = None,
@@ -94,10 +100,8 @@ def start_training(registry: Registry, plugin_name: str, model_name: str, *,
             write_run_config(run, config)
             return run, _train_guarded(plugin, spec, config, run, resume=False)
     splits = building.load_splits(plugin, spec, config.data)
-    from keraslab.core.trainer.loop import prepare_runtime
+    from keraslab.core.trainer.loop import build, prepare_runtime
     from keraslab.core.trainer.strategy import is_chief
-
-    from keraslab.core.trainer.loop import build
 
     strategy = prepare_runtime(config)  # a strategy that cannot be made here fails before any write
     if not is_chief(strategy):  # other workers of a multi-worker run write to temporary places
@@ -152,13 +156,11 @@ def ensure_trained(registry: Registry, plugin_name: str, model_name: str, run_di
     finished, after resuming it if it stopped, after training it if there is
     none. For studies made of several runs, which then continue where they
     stopped. Raises `RunError` if the run does not finish."""
-    from pathlib import Path
-
     path = Path(run_dir)
     if (path / "run.json").is_file():
         run = RunDir.open(run_dir)
         if run.status == COMPLETE:
-            return run.read_json("summary.json")
+            return dict(run.read_json("summary.json"))
         echo(f"resuming {run_dir}")
         _, summary = resume_training(registry, run_dir, expect=(plugin_name, model_name))
     else:
@@ -186,10 +188,31 @@ def _train_guarded(plugin, spec, config, run, resume, built=None) -> Dict[str, A
         raise
 
 
-def load_finished_run(registry: Registry, plugin_name: str, run_path: str, command: str,
-                      models: Sequence[str] = ()):
-    """(spec, config, built) of a finished run of `plugin_name` for a
-    plugin's command: the run's model rebuilt with its final weights.
+@dataclasses.dataclass(frozen=True)
+class FinishedRun:
+    """A complete run opened for a plugin's command.
+
+    Attributes:
+        run: its directory.
+        spec: the model it trained.
+        config: the config it was trained with.
+        model: the trained model with its final weights: a `tf.keras.Model`,
+            or for an agent its `AgentProgram`.
+        splits: the run's data split as it was (`building.Splits`); None for
+            an agent, which has no dataset.
+    """
+
+    run: RunDir
+    spec: ModelSpec
+    config: RunConfig
+    model: Any
+    splits: Any = None
+
+
+def open_finished_run(registry: Registry, plugin_name: str, run_path: str, command: str,
+                      models: Sequence[str] = ()) -> FinishedRun:
+    """A finished run of `plugin_name`, its model rebuilt with its final
+    weights, for a plugin's command.
 
     Args:
         registry: the plugins.
@@ -201,8 +224,6 @@ def load_finished_run(registry: Registry, plugin_name: str, run_path: str, comma
     Raises:
         KeraslabError: the run is not finished, or of another plugin or model.
     """
-    from keraslab.core.trainer.loop import load_trained
-
     run = RunDir.open(run_path)
     run.require_complete(f"run '{command}' on")
     plugin_of_run, model = run.state.get("plugin"), run.state.get("model")
@@ -210,9 +231,16 @@ def load_finished_run(registry: Registry, plugin_name: str, run_path: str, comma
         accepted = ", ".join(models) if models else f"any {plugin_name} model"
         raise KeraslabError(f"Run '{run_path}' is a {plugin_of_run} '{model}'; {command} takes a run of {accepted}.")
     plugin = registry.get(plugin_name)
-    spec = plugin.model(model)
+    spec = plugin.model(str(model))
     config = load_run_config(spec, run)
-    return spec, config, load_trained(plugin, spec, config, run)
+    if spec.training == "agent":
+        from keraslab.core.trainer.agents import load_trained_agent
+
+        return FinishedRun(run, spec, config, load_trained_agent(spec, config, run))
+    from keraslab.core.trainer.loop import load_trained
+
+    built = load_trained(plugin, spec, config, run)
+    return FinishedRun(run, spec, config, built.model, built.splits)
 
 
 def evaluate_run(registry: Registry, run_path: str, episodes: Optional[int] = None) -> Dict[str, Any]:
@@ -243,3 +271,93 @@ def evaluate_run(registry: Registry, run_path: str, episodes: Optional[int] = No
     result = {"run": str(run.path), "split": "test", "examples": len(built.splits.test), "metrics": metrics}
     run.write_json("evaluation.json", result)
     return result
+
+
+def export_run(registry: Registry, run_path: str, out: str = "exports", name: Optional[str] = None,
+               version: Optional[int] = None, samples: int = 50) -> Path:
+    """Exports a finished run's model for serving, as the next version of
+    `out/name` (`keraslab.core.export.serving` writes it).
+
+    Args:
+        registry: where the run's plugin is found.
+        run_path: the run directory (must be complete).
+        out: the serving root (TF Serving's model base directory).
+        name: the model's serving name; defaults to "<plugin>-<model>".
+        version: the integer version; defaults to one past the highest.
+        samples: Monte-Carlo samples per request for stochastic models.
+
+    Returns:
+        The version directory written.
+    """
+    from keraslab.core.export.serving import check_export_name, choose_version, write_export
+
+    run = RunDir.open(run_path)
+    run.require_complete("export")
+    plugin = registry.get(run.state["plugin"])
+    spec = plugin.model(run.state["model"])
+    name = name or f"{plugin.name}-{spec.name}"
+    check_export_name(name)
+    check_can_create(out, "--out")
+    check_can_create(Path(out) / name, "export folder")
+    choose_version(Path(out) / name, version)  # a taken or impossible version fails before the model is built
+    config = load_run_config(spec, run)
+    exportable = (_agent_exportable if spec.training == "agent" else _model_exportable)(plugin, spec, config, run, samples)
+    return write_export(exportable, out, name, version, spec.input_name,
+                        {"plugin": plugin.name, "model": spec.name, "run": str(run.path.resolve())})
+
+
+def _model_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int) -> "Exportable":
+    import numpy as np
+
+    from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable
+    from keraslab.core.export.signatures import ExportContext, default_signatures
+    from keraslab.core.trainer.loop import load_trained
+
+    built = load_trained(plugin, spec, config, run)
+    info = building.data_info(built.splits)
+    context = ExportContext(input_name=spec.input_name, input_shape=info.input_shape,
+                            input_dtype=info.input_dtype, task=spec.task, training=spec.training,
+                            samples=samples)
+    warmup = built.splits.validation if len(built.splits.validation) else built.splits.train
+    warmup = warmup.take(np.arange(min(WARMUP_EXAMPLES, len(warmup))))
+    if spec.serving_examples is None:
+        warmup_inputs = warmup.features.astype(info.input_dtype)
+    else:
+        warmup_inputs = resolve_declared(spec.serving_examples, f"model '{spec.name}'.serving_examples")(warmup)
+    return Exportable(built.model, _signatures(spec, built.model, context, default_signatures), warmup_inputs,
+                      built.splits.train.class_names)
+
+
+def _agent_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int) -> "Exportable":
+    import numpy as np
+    import tensorflow as tf
+
+    from keraslab.core.export.serving import Exportable
+    from keraslab.core.export.signatures import ExportContext
+    from keraslab.core.trainer.agents import agent_signatures, load_trained_agent
+
+    program = load_trained_agent(spec, config, run)
+    policy = program.policy()
+    if policy is not None:
+        observation = policy.time_step_spec.observation
+        warmup = np.zeros((1, *observation.shape), dtype=observation.dtype.as_numpy_dtype)
+        names = ("serving_default", "action", "get_initial_state", "get_train_step", "get_metadata")
+        return Exportable(None, dict.fromkeys(names), warmup, policy=policy)
+    observation = program.observation_spec()
+    context = ExportContext(input_name=spec.input_name, input_shape=tuple(observation.shape),
+                            input_dtype=observation.dtype.name, task=spec.task, training=spec.training,
+                            samples=samples)
+    holder = tf.Module()
+    holder.trackables = dict(program.trackables())
+    signatures = _signatures(spec, program, context, lambda p, c: agent_signatures(p, c.input_name))
+    warmup = np.zeros((1, *observation.shape), dtype=observation.dtype.as_numpy_dtype)
+    return Exportable(holder, signatures, warmup)
+
+
+def _signatures(spec: ModelSpec, model, context, default) -> Dict[str, Any]:
+    if spec.export is None:
+        return default(model, context)
+    signatures = resolve_declared(spec.export, f"model '{spec.name}'.export")(model, context)
+    if "serving_default" not in signatures:
+        raise KeraslabError(f"The export hook of model '{spec.name}' returned no 'serving_default' signature.")
+    return signatures

@@ -140,6 +140,10 @@ class Plugin:
         datasets: the datasets the models train on.
         commands: optional lazy reference to a function returning the extra
             click commands of `keraslab <plugin>`.
+        main_job: how strongly the plugin's default model asks to be the
+            main job of `keraslab quickstart` (`make run`): among the
+            installed built-in plugins, the one of highest positive rank is
+            trained; 0 never is.
     """
 
     name: str
@@ -149,6 +153,7 @@ class Plugin:
     models: Tuple[ModelSpec, ...]
     datasets: Tuple[DatasetSpec, ...] = ()
     commands: CommandsRef = None
+    main_job: int = 0
 
     def model(self, name: str) -> ModelSpec:
         """Returns the model called `name`, or raises `UnknownNameError`."""

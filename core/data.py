@@ -7,7 +7,7 @@ same seed gives the same held-out examples on every machine.
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -100,7 +100,7 @@ def split_examples(
         groups = [np.flatnonzero(examples.targets == c) for c in np.unique(examples.targets)]
     else:
         groups = [np.arange(n)]
-    parts = {"train": [], "validation": [], "test": []}
+    parts: Dict[str, List[np.ndarray]] = {"train": [], "validation": [], "test": []}
     for group in groups:
         group = rng.permutation(group)
         n_test = int(round(len(group) * test_fraction))
@@ -114,25 +114,26 @@ def split_examples(
     return Splits(**{k: examples.take(v) for k, v in chosen.items()})
 
 
-def _class_targets(examples: Examples, setting: str) -> np.ndarray:
+def _class_targets(examples: Examples, setting: str) -> Tuple[np.ndarray, int]:
+    """(the class id of each example, the number of classes)."""
     if not examples.num_classes or examples.targets is None or examples.targets.ndim != 1:
         raise KeraslabError(f"{setting} applies to classification data (one class id per example); "
                             "this dataset has none.")
-    return examples.targets
+    return examples.targets, examples.num_classes
 
 
 def select_classes(examples: Examples, classes: Tuple[int, ...]) -> Examples:
     """The examples of `classes` only, their targets renumbered 0..k−1 in the
     order given (so classes (5, 6) become 0 and 1, named as before)."""
-    targets = _class_targets(examples, "data.classes")
-    unknown = [c for c in classes if not 0 <= c < examples.num_classes]
+    targets, num_classes = _class_targets(examples, "data.classes")
+    unknown = [c for c in classes if not 0 <= c < num_classes]
     if unknown or len(set(classes)) != len(classes) or len(classes) < 2:
-        raise KeraslabError(f"data.classes must list at least 2 distinct class ids in 0..{examples.num_classes - 1}, "
+        raise KeraslabError(f"data.classes must list at least 2 distinct class ids in 0..{num_classes - 1}, "
                             f"received {list(classes)}.")
     keep = np.flatnonzero(np.isin(targets, classes))
-    renumber = np.full(examples.num_classes, -1, np.int64)
+    renumber = np.full(num_classes, -1, np.int64)
     renumber[list(classes)] = np.arange(len(classes))
-    names = examples.class_names or tuple(str(c) for c in range(examples.num_classes))
+    names = examples.class_names or tuple(str(c) for c in range(num_classes))
     return Examples(examples.features[keep], renumber[targets[keep]], len(classes),
                     tuple(names[c] for c in classes))
 
@@ -140,6 +141,6 @@ def select_classes(examples: Examples, classes: Tuple[int, ...]) -> Examples:
 def limit_per_class(examples: Examples, count: int) -> Examples:
     """At most `count` examples of each class: the first ones in the current
     (seeded) order, so the choice is fixed by the split seed."""
-    targets = _class_targets(examples, "data.train_per_class")
-    keep = np.concatenate([np.flatnonzero(targets == c)[:count] for c in range(examples.num_classes)])
+    targets, num_classes = _class_targets(examples, "data.train_per_class")
+    keep = np.concatenate([np.flatnonzero(targets == c)[:count] for c in range(num_classes)])
     return examples.take(np.sort(keep))

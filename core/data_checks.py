@@ -59,7 +59,7 @@ def _non_finite_rows(values) -> np.ndarray:
 
 
 def _check_class_ids(examples: Examples, source: str) -> None:
-    targets, k = np.asarray(examples.targets), examples.num_classes
+    targets, k = np.asarray(examples.targets), int(examples.num_classes or 0)
     if targets.ndim != 1:
         return  # one-hot or multi-label targets: the plugin's own format
     if targets.dtype.kind == "f" and not np.all(targets == np.round(targets)):

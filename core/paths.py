@@ -1,4 +1,5 @@
-"""Checks that a folder keraslab is asked to write can be made, before any work.
+"""Checks that a folder keraslab is asked to write can be made, before any
+work, and writes files so that no reader sees half of one.
 
 A run directory under a file, a dangling symlink, a read-only folder or an
 `--out` that names a file would otherwise fail after minutes of training
@@ -39,3 +40,11 @@ def check_can_create(path: str | Path, what: str) -> None:
         raise KeraslabError(f"{what} '{path}' cannot be made: '{ancestor}' is a file, not a folder.")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise KeraslabError(f"{what} '{path}' cannot be made: '{ancestor}' is not writable by this user.")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Writes `text` to `path` through a temporary file and a rename, so a
+    reader never sees half a file."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)

@@ -1,9 +1,10 @@
 """The main job behind `make run`: train, evaluate, export, query, summarise.
 
-It trains the default model of the first plugin found in `MAIN_PLUGINS`
-(vision's CNN once that plugin is installed, else foundations' MLP) on its
-embedded data with its default config, so it shows the whole path a user
-takes, from `train` to a TF Serving request answered by the export.
+It trains the default model of the installed built-in plugin whose
+`Plugin.main_job` rank is highest on its embedded data with its default
+config, so it shows the whole path a user takes, from `train` to a TF
+Serving request answered by the export. Third-party plugins are not
+considered: `make run` always means the same job.
 """
 from __future__ import annotations
 
@@ -11,22 +12,17 @@ import json
 from typing import Callable
 
 from keraslab.core import actions, building
+from keraslab.core.contract import Plugin
 from keraslab.core.errors import KeraslabError
-from keraslab.core.registry import Registry
-
-MAIN_PLUGINS = ("vision", "foundations")
+from keraslab.core.registry import Registry, is_builtin
 
 
 def run_quickstart(registry: Registry, runs_root: str = "runs", out: str = "exports",
                    echo: Callable[[str], None] = print) -> dict:
     """Runs the main job and returns what it printed as a dict."""
     from keraslab.core.export.predict import predict
-    from keraslab.core.export.serving import export_run
 
-    available = [name for name in MAIN_PLUGINS if name in registry.names()]
-    if not available:
-        raise KeraslabError(f"None of the plugins {', '.join(MAIN_PLUGINS)} is installed; see `keraslab plugins`.")
-    plugin = registry.get(available[0])
+    plugin = main_plugin(registry)
     spec = plugin.default_model
     echo(f"[1/4] Training {plugin.name}/{spec.name} on '{spec.default_dataset}' ...")
     run, summary = actions.start_training(registry, plugin.name, spec.name, runs_root=runs_root)
@@ -35,7 +31,7 @@ def run_quickstart(registry: Registry, runs_root: str = "runs", out: str = "expo
     echo(f"[2/4] Evaluating {run.path} ...")
     evaluation = actions.evaluate_run(registry, str(run.path))
     echo("[3/4] Exporting for TensorFlow Serving ...")
-    version_dir = export_run(registry, str(run.path), out=out)
+    version_dir = actions.export_run(registry, str(run.path), out=out)
     echo("[4/4] Asking the export about one test example ...")
     config = actions.load_run_config(spec, run)
     test = building.load_splits(plugin, spec, config.data).test
@@ -60,3 +56,15 @@ def run_quickstart(registry: Registry, runs_root: str = "runs", out: str = "expo
         echo(f"Predict:      {json.dumps(answer)[:200]}")
     echo(f"Try it:       keraslab predict {version_dir} --input {request_file}")
     return {"run": str(run.path), "export": str(version_dir), "evaluation": evaluation, "response": response}
+
+
+def main_plugin(registry: Registry) -> Plugin:
+    """The installed built-in plugin of highest `main_job` rank (module
+    docstring); only built-in plugins are loaded to find it."""
+    declared = [registry.declared(name) for name in registry.names()]
+    builtins = [registry.record(r.name) for r in declared if r is not None and is_builtin(r)]
+    ranked = [r.plugin for r in builtins if r is not None and r.plugin is not None and r.plugin.main_job > 0]
+    if not ranked:
+        raise KeraslabError("No installed built-in plugin offers a main job (Plugin.main_job); "
+                            "see `keraslab plugins`.")
+    return max(ranked, key=lambda plugin: (plugin.main_job, plugin.name))

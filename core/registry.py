@@ -34,7 +34,7 @@ import io
 import os
 import time
 from importlib import metadata
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from keraslab.core.contract import Plugin
 from keraslab.core.errors import PluginError, UnknownNameError
@@ -66,7 +66,7 @@ class PluginRecord:
     error: Optional[str] = None
     output: str = ""
     load_seconds: Optional[float] = None
-    _entry_point: object = dataclasses.field(default=None, repr=False)
+    _entry_point: Any = dataclasses.field(default=None, repr=False)  # an importlib.metadata.EntryPoint
 
     @property
     def status(self) -> str:
@@ -95,7 +95,7 @@ class Registry:
         clock: seconds as a float, to time each load (tests pass a fake).
     """
 
-    def __init__(self, entry_points: Optional[Iterable[object]] = None, strict: Optional[bool] = None,
+    def __init__(self, entry_points: Optional[Iterable[Any]] = None, strict: Optional[bool] = None,
                  clock: Callable[[], float] = time.perf_counter):
         self._clock = clock
         if entry_points is None:
@@ -133,7 +133,7 @@ class Registry:
 
     def add(self, plugin: Plugin, distribution: str = "(in process)") -> None:
         """Registers an already-built plugin (tests, notebooks, scripts)."""
-        from keraslab.core.testing import validate_plugin
+        from keraslab.core.validation import validate_plugin
 
         if plugin.name in self._records:
             raise PluginError(f"Plugin name '{plugin.name}' is already registered.")
@@ -153,8 +153,8 @@ class Registry:
         if record is None:
             raise UnknownNameError("plugin", name, self.names())
         self._load(record)
-        if record.error:
-            raise PluginError(f"Plugin '{name}' ({record.distribution}) is broken: {record.error}")
+        if record.error or record.plugin is None:
+            raise PluginError(f"Plugin '{name}' ({record.distribution}) is broken: {record.error or 'not loaded'}")
         return record.plugin
 
     def record(self, name: str) -> Optional[PluginRecord]:
@@ -182,7 +182,7 @@ class Registry:
     def _load(self, record: PluginRecord) -> None:
         if record.plugin is not None or record.error is not None:
             return
-        from keraslab.core.testing import validate_plugin
+        from keraslab.core.validation import validate_plugin
 
         captured = io.StringIO()
         started = self._clock()
@@ -216,6 +216,20 @@ class Registry:
 def is_builtin(record: PluginRecord) -> bool:
     """Whether keraslab itself declares this plugin (one of its topics)."""
     return record.distribution == BUILTIN_DISTRIBUTION and record.target.startswith(BUILTIN_PACKAGE)
+
+
+def registry_of(context) -> Registry:
+    """The registry of this command line invocation, for a plugin's click
+    commands: the root context's `obj` (tests pass their own), made on
+    first use.
+
+    Args:
+        context: any `click.Context` of the invocation.
+    """
+    root = context.find_root()
+    if not isinstance(root.obj, Registry):
+        root.obj = Registry()
+    return root.obj
 
 
 def _settle_claims(name: str, claimants: List[PluginRecord]) -> Tuple[PluginRecord, List[PluginRecord]]:

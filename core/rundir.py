@@ -27,17 +27,10 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional
 
 from keraslab.core.errors import RunError
+from keraslab.core.paths import write_atomically
 
 RUNNING, COMPLETE, INTERRUPTED, FAILED = "running", "complete", "interrupted", "failed"
 LOCK_FILE = ".lock"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Writes `text` to `path` through a temporary file and a rename, so a
-    reader never sees half a file."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
 
 
 class RunDir:

@@ -22,8 +22,7 @@ from typing import List, Optional
 import click
 
 from keraslab.core.errors import KeraslabError
-from keraslab.core.registry import Registry, is_builtin
-
+from keraslab.core.registry import is_builtin, registry_of
 
 # Storage that refuses a write: full, over quota, read-only, not permitted.
 STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
@@ -33,14 +32,6 @@ class CommandError(click.ClickException):
     """A user's mistake: one line on stderr, exit status 2."""
 
     exit_code = 2
-
-
-def registry_of(ctx: click.Context) -> Registry:
-    """The registry for this invocation (tests pass their own as `obj`)."""
-    root = ctx.find_root()
-    if not isinstance(root.obj, Registry):
-        root.obj = Registry()
-    return root.obj
 
 
 def _echo_json(data) -> None:
@@ -160,7 +151,7 @@ def make_export_command(plugin_name: str) -> click.Command:
     @click.pass_context
     def export(ctx, run, out, name, version, samples):
         """Export a finished RUN as a SavedModel that TensorFlow Serving loads."""
-        from keraslab.core.export.serving import export_run
+        from keraslab.core.actions import export_run
 
         _check_run_plugin(run, plugin_name)
         path = export_run(registry_of(ctx), run, out=out, name=name, version=version, samples=samples)

@@ -4,8 +4,8 @@ import json
 import pytest
 
 from keraslab.core import actions
+from keraslab.core.actions import export_run
 from keraslab.core.export.predict import predict
-from keraslab.core.export.serving import export_run
 from keraslab.core.registry import Registry
 from keraslab.core.testing import check_plugin
 from tests.agent_plugin import plugin

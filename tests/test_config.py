@@ -1,8 +1,16 @@
 """Configuration: defaults, YAML, dotted overrides, type checks, round trip."""
 import pytest
 
-from keraslab.core.config import (DataConfig, RunConfig, apply_overrides, check_ranges, dump_yaml,
-                                  load_yaml, parse_override, resolve_config)
+from keraslab.core.config import (
+    DataConfig,
+    RunConfig,
+    apply_overrides,
+    check_ranges,
+    dump_yaml,
+    load_yaml,
+    parse_override,
+    resolve_config,
+)
 from keraslab.core.errors import ConfigError
 from keraslab.plugins.foundations.config import MLPConfig
 

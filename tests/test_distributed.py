@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.cli_process import environment, command, free_ports, run, summary
+from tests.cli_process import command, environment, free_ports, run, summary
 
 COMMON = ["foundations", "train", "mlp", "--epochs", "4", "--set", "model.dropout=0.0",
           "--set", "train.deterministic=true"]

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from keraslab.core import actions, building
+from keraslab.core.actions import export_run
 from keraslab.core.errors import KeraslabError, RunError
 from keraslab.core.export.predict import predict
-from keraslab.core.export.serving import export_run
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,7 @@ def test_warmup_requests_are_prediction_logs(finished_run):
 
 def test_round_trip_matches_the_in_memory_model(finished_run):
     import tensorflow as tf
+
     from keraslab.core.trainer.loop import load_trained
 
     registry, run, root = finished_run

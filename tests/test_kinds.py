@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from keraslab.core import actions
+from keraslab.core.actions import export_run
 from keraslab.core.export.predict import predict
-from keraslab.core.export.serving import export_run
 from keraslab.core.registry import Registry
 from keraslab.core.testing import check_plugin
 from tests.kinds_plugin import plugin
@@ -57,6 +57,7 @@ def test_variational_model_trains_and_exports_monte_carlo(kinds_registry, tmp_pa
 
     # The export's Monte-Carlo mean matches the in-memory model's within MC error.
     import tensorflow as tf
+
     from keraslab.core.trainer.loop import load_trained
 
     spec = plugin.model("flipout")

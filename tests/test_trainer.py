@@ -172,8 +172,8 @@ def test_weight_decay_adds_its_penalty_to_the_loss(registry, tmp_path, tiny):
 
 
 def test_mixed_precision_and_xla_train_and_export(registry, tmp_path, tiny):
+    from keraslab.core.actions import export_run
     from keraslab.core.export.predict import predict
-    from keraslab.core.export.serving import export_run
 
     run, summary = train(registry, tmp_path, *tiny(4), "train.mixed_precision=true", "train.jit_compile=true",
                          "optimizer.learning_rate=0.01")
@@ -195,8 +195,8 @@ def test_early_stopping_stops_and_restores_the_best_weights(registry, tmp_path, 
     result = actions.evaluate_run(registry, str(run.path))
     assert result["metrics"]["loss"] == pytest.approx(summary["metrics"]["test"]["loss"])
     assert records[-1]["val_loss"] > best  # it stopped after a worse epoch ...
-    from keraslab.core.trainer.loop import load_trained
     from keraslab.core.trainer import pipeline
+    from keraslab.core.trainer.loop import load_trained
 
     plugin = registry.get("foundations")
     spec = plugin.model("mlp")

@@ -1,4 +1,7 @@
-"""Export a finished run as a SavedModel in the layout TensorFlow Serving loads.
+"""Write a SavedModel, from a built model and its signatures, in the layout
+TensorFlow Serving loads. What a run's export holds is decided by the run
+actions (`keraslab.core.actions.export_run`); this module knows nothing of
+runs, registries or trainers.
 
     DIR/
       models.config                      TF Serving's model config for all of DIR
@@ -28,50 +31,13 @@ from typing import Any, Dict, Optional
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core import building
-from keraslab.core.export.staging import make_readable, staging_folder
-from keraslab.core.paths import check_can_create
-from keraslab.core.actions import load_run_config
-from keraslab.core.contract import ModelSpec
 from keraslab.core.errors import KeraslabError
-from keraslab.core.export.signatures import ExportContext, default_signatures
-from keraslab.core.refs import resolve_declared
-from keraslab.core.registry import Registry
-from keraslab.core.rundir import RunDir, write_atomically
+from keraslab.core.export.staging import make_readable, staging_folder
+from keraslab.core.paths import write_atomically
 
 WARMUP_FILE = "tf_serving_warmup_requests"
 MAX_VERSION = 2**63 - 1  # TF Serving reads versions as int64
 WARMUP_EXAMPLES = 8
-
-
-def export_run(registry: Registry, run_path: str, out: str = "exports", name: Optional[str] = None,
-               version: Optional[int] = None, samples: int = 50) -> Path:
-    """Exports a finished run's model for serving.
-
-    Args:
-        registry: where the run's plugin is found.
-        run_path: the run directory (must be complete).
-        out: the serving root (TF Serving's model base directory).
-        name: the model's serving name; defaults to "<plugin>-<model>".
-        version: the integer version; defaults to one past the highest.
-        samples: Monte-Carlo samples per request for stochastic models.
-
-    Returns:
-        The version directory written.
-    """
-    run = RunDir.open(run_path)
-    run.require_complete("export")
-    plugin = registry.get(run.state["plugin"])
-    spec = plugin.model(run.state["model"])
-    name = name or f"{plugin.name}-{spec.name}"
-    check_export_name(name)
-    check_can_create(out, "--out")
-    check_can_create(Path(out) / name, "export folder")
-    _choose_version(Path(out) / name, version)  # a taken or impossible version fails before the model is built
-    config = load_run_config(spec, run)
-    exportable = (_agent_exportable if spec.training == "agent" else _model_exportable)(plugin, spec, config, run, samples)
-    return write_export(exportable, out, name, version, spec.input_name,
-                        {"plugin": plugin.name, "model": spec.name, "run": str(run.path.resolve())})
 
 
 def check_export_name(name: str) -> None:
@@ -85,7 +51,7 @@ def write_export(exportable: "Exportable", out: str, name: str, version: Optiona
     highest) of `out/name`, with warm-up requests and `keraslab.json`
     (`origin` says what it was made from), and rewrites models.config."""
     model_root = Path(out) / name
-    version = _choose_version(model_root, version)
+    version = choose_version(model_root, version)
     model_root.mkdir(parents=True, exist_ok=True)
     with staging_folder(model_root, version) as staging:
         exportable.write(staging)
@@ -131,55 +97,7 @@ class Exportable:
         tf.saved_model.save(module, str(path), signatures=self.signatures)
 
 
-def _model_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int) -> Exportable:
-    from keraslab.core.trainer.loop import load_trained
-
-    built = load_trained(plugin, spec, config, run)
-    info = building.data_info(built.splits)
-    context = ExportContext(input_name=spec.input_name, input_shape=info.input_shape,
-                            input_dtype=info.input_dtype, task=spec.task, training=spec.training,
-                            samples=samples)
-    warmup = built.splits.validation if len(built.splits.validation) else built.splits.train
-    warmup = warmup.take(np.arange(min(WARMUP_EXAMPLES, len(warmup))))
-    if spec.serving_examples is None:
-        warmup_inputs = warmup.features.astype(info.input_dtype)
-    else:
-        warmup_inputs = resolve_declared(spec.serving_examples, f"model '{spec.name}'.serving_examples")(warmup)
-    return Exportable(built.model, _signatures(spec, built.model, context, default_signatures), warmup_inputs,
-                      built.splits.train.class_names)
-
-
-def _agent_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int) -> Exportable:
-    from keraslab.core.trainer.agents import agent_signatures, load_trained_agent
-
-    program = load_trained_agent(spec, config, run)
-    policy = program.policy()
-    if policy is not None:
-        observation = policy.time_step_spec.observation
-        warmup = np.zeros((1, *observation.shape), dtype=observation.dtype.as_numpy_dtype)
-        names = ("serving_default", "action", "get_initial_state", "get_train_step", "get_metadata")
-        return Exportable(None, dict.fromkeys(names), warmup, policy=policy)
-    observation = program.observation_spec()
-    context = ExportContext(input_name=spec.input_name, input_shape=tuple(observation.shape),
-                            input_dtype=observation.dtype.name, task=spec.task, training=spec.training,
-                            samples=samples)
-    holder = tf.Module()
-    holder.trackables = dict(program.trackables())
-    signatures = _signatures(spec, program, context, lambda p, c: agent_signatures(p, c.input_name))
-    warmup = np.zeros((1, *observation.shape), dtype=observation.dtype.as_numpy_dtype)
-    return Exportable(holder, signatures, warmup)
-
-
-def _signatures(spec: ModelSpec, model, context: ExportContext, default) -> Dict[str, Any]:
-    if spec.export is None:
-        return default(model, context)
-    signatures = resolve_declared(spec.export, f"model '{spec.name}'.export")(model, context)
-    if "serving_default" not in signatures:
-        raise KeraslabError(f"The export hook of model '{spec.name}' returned no 'serving_default' signature.")
-    return signatures
-
-
-def _choose_version(model_root: Path, version: Optional[int]) -> int:
+def choose_version(model_root: Path, version: Optional[int]) -> int:
     existing = existing_versions(model_root)
     if version is None:
         if max(existing, default=0) >= MAX_VERSION:

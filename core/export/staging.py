@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, List
 
 PARTIAL = ".partial-"
 LOCKLESS_STALE_SECONDS = 3600
@@ -48,10 +48,10 @@ def staging_folder(model_root: Path, version: int) -> Iterator[Path]:
             os.unlink(lock_name)
 
 
-def remove_stale_partials(model_root: Path) -> list:
+def remove_stale_partials(model_root: Path) -> List[Path]:
     """Removes partial folders (and lock files) of exports that are no
     longer running; returns the paths removed."""
-    removed = []
+    removed: List[Path] = []
     if not model_root.is_dir():
         return removed
     for path in sorted(model_root.iterdir()):

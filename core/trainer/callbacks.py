@@ -5,7 +5,7 @@ import json
 import math
 import signal
 import time
-from typing import Optional
+from typing import Any, Dict, Optional
 
 import tensorflow as tf
 
@@ -114,7 +114,7 @@ class StopOnSignal(tf.keras.callbacks.Callback):
         super().__init__()
         self.checkpoint = checkpoint
         self.received: Optional[int] = None
-        self._previous = {}
+        self._previous: Dict[int, Any] = {}
 
     def on_train_begin(self, logs=None):
         for sig in (signal.SIGINT, signal.SIGTERM):

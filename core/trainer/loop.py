@@ -38,8 +38,7 @@ from keraslab.core.trainer.optimization import add_weight_decay, make_optimizer
 from keraslab.core.trainer.restore import restore_newest_intact
 from keraslab.core.trainer.strategy import configure_logical_cpus, describe, is_chief, make_strategy
 from keraslab.core.trainer.tasks import loss_and_metrics
-from keraslab.core.trainer.transfer import (LAYER_WEIGHTS, freeze_batch_norm, initialize_from_run,
-                                            save_layer_weights)
+from keraslab.core.trainer.transfer import LAYER_WEIGHTS, freeze_batch_norm, initialize_from_run, save_layer_weights
 
 FINAL_WEIGHTS = "final/weights"
 

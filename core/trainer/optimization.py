@@ -46,12 +46,12 @@ def learning_rate(optimizer: OptimizerConfig, schedule: ScheduleConfig, run_step
     ScheduleConfig); `run_steps`, the run's length in steps, stands for
     `decay_steps: 0`."""
     if optimizer.learning_rate <= 0:
-        raise KeraslabError(f"optimizer.learning_rate must be > 0, received {optimizer.learning_rate}.")
+        raise ConfigError(f"optimizer.learning_rate must be > 0, received {optimizer.learning_rate}.")
     if schedule.decay_steps == 0 and run_steps > 0:
         schedule = dataclasses.replace(schedule, decay_steps=run_steps)
     if schedule.decay_steps <= 0:
-        raise KeraslabError(f"schedule.decay_steps must be > 0 (or 0 for the run's whole length, where the "
-                            f"run's length is known), received {schedule.decay_steps}.")
+        raise ConfigError(f"schedule.decay_steps must be > 0 (or 0 for the run's whole length, where the "
+                          f"run's length is known), received {schedule.decay_steps}.")
     base = optimizer.learning_rate
     schedules = tf.keras.optimizers.schedules
     if schedule.name == "constant":

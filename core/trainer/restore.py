@@ -57,7 +57,7 @@ def damage(prefix: str) -> Optional[str]:
 def newest_intact(directory: Path) -> Tuple[Optional[str], List[Tuple[str, str]]]:
     """(the newest intact checkpoint in `directory` or None, the damaged
     ones newer than it, each with why)."""
-    damaged = []
+    damaged: List[Tuple[str, str]] = []
     for prefix in candidates(Path(directory)):
         reason = damage(prefix)
         if reason is None:

@@ -2,13 +2,11 @@
 dropout, ensembles, heteroscedastic, multi-task and evidential regression;
 every model reports its uncertainty, not only its prediction. Declares the plugin; models and
 loaders are imported on first use."""
-from keraslab.core import __version__
-from keraslab.core.contract import DatasetSpec, ModelSpec, Plugin
+from keraslab.core.api import DatasetSpec, ModelSpec, Plugin, __version__
 from keraslab.plugins.bayesian import config
 
 _MODELS = "keraslab.plugins.bayesian.models"
 _DATA = "keraslab.plugins.bayesian.data"
-_FOUNDATIONS_DATA = "keraslab.plugins.foundations.data"
 _CLASSIFIER_REPORT = "keraslab.plugins.bayesian.report:write_classifier_report"
 _REGRESSION_REPORT = "keraslab.plugins.bayesian.report:write_regression_report"
 
@@ -59,13 +57,13 @@ plugin = Plugin(
     ),
     datasets=(
         DatasetSpec("digits", "scikit-learn's 1,797 digits as 64 pixel features (0..16).",
-                    f"{_FOUNDATIONS_DATA}:load_digits", f"{_FOUNDATIONS_DATA}:synthetic_digits"),
+                    f"{_DATA}:load_digits", f"{_DATA}:synthetic_digits"),
         DatasetSpec("gap-1d", "y = x sin x + noise of known σ(x), no training inputs in (−1, 1).",
                     f"{_DATA}:load_gap", f"{_DATA}:synthetic_gap"),
         DatasetSpec("two-tasks", "Two targets of one input with noise σ 0.1 and 0.5 (multi-task weighting).",
                     f"{_DATA}:load_two_tasks", f"{_DATA}:synthetic_two_tasks"),
         DatasetSpec("diabetes", "scikit-learn's 442 patients, 10 features, disease progression.",
-                    f"{_FOUNDATIONS_DATA}:load_diabetes", f"{_FOUNDATIONS_DATA}:synthetic_regression"),
+                    f"{_DATA}:load_diabetes", f"{_DATA}:synthetic_regression"),
     ),
     commands="keraslab.plugins.bayesian.cli:commands",
 )

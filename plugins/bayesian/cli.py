@@ -6,12 +6,12 @@ import json
 import click
 import numpy as np
 
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import KeraslabError
 
 
 def read_examples(path: str, input_shape) -> np.ndarray:
     """The "instances" of a TF Serving request body, as float32 rows of `input_shape`."""
-    from keraslab.core.export.predict import read_request
+    from keraslab.core.api import read_request
 
     request = read_request(path)
     instances = request.get("instances") if isinstance(request, dict) else None
@@ -41,12 +41,12 @@ def uncertainty(ctx, run, input_file, samples, as_json):
     difference (mutual information), in nats. Regressors: σ_aleatoric
     (predicted noise) and σ_epistemic (spread of the mean over passes).
     """
-    from keraslab.core import actions
-    from keraslab.entrypoints.cli import registry_of
+    from keraslab.core.api import open_finished_run, registry_of
     from keraslab.plugins.bayesian import report
     from keraslab.plugins.bayesian import uncertainty as u
 
-    spec, _, built = actions.load_finished_run(registry_of(ctx), "bayesian", run, "uncertainty")
+    built = open_finished_run(registry_of(ctx), "bayesian", run, "uncertainty")
+    spec = built.spec
     passes = samples if samples is not None else int(getattr(built.model, "predictive_samples", 1))
     if passes < 1:
         raise KeraslabError(f"--samples must be at least 1, received {passes}.")
@@ -97,10 +97,8 @@ def ensemble(ctx, model, members, settings, out, export_root, name):
     import datetime as _dt
     from pathlib import Path
 
-    from keraslab.entrypoints.cli import registry_of
+    from keraslab.core.api import check_export_name, registry_of
     from keraslab.plugins.bayesian import ensemble as deep_ensemble
-
-    from keraslab.core.export.serving import check_export_name
 
     registry = registry_of(ctx)
     if export_root:
@@ -143,17 +141,15 @@ def conjugate(ctx, dataset, data_path, basis, centres, seed, out):
     import datetime as _dt
     from pathlib import Path
 
-    from keraslab.core import building
-    from keraslab.core.config import DataConfig
-    from keraslab.entrypoints.cli import registry_of
+    from keraslab.core.api import DataConfig, load_splits, registry_of
     from keraslab.plugins.bayesian import report
     from keraslab.plugins.bayesian.conjugate import BayesianLinearRegression
 
     if centres < 2:
         raise KeraslabError(f"--centres must be at least 2, received {centres}.")
     plugin = registry_of(ctx).get("bayesian")
-    splits = building.load_splits(plugin, plugin.model("heteroscedastic"),
-                                  DataConfig(name=dataset, path=data_path or "", seed=seed))
+    splits = load_splits(plugin, plugin.model("heteroscedastic"),
+                         DataConfig(name=dataset, path=data_path or "", seed=seed))
     if basis == "rbf" and splits.train.input_shape != (1,):
         raise KeraslabError(f"--basis rbf takes 1-D inputs; dataset '{dataset}' has inputs of shape "
                             f"{list(splits.train.input_shape)}. Use --basis linear.")

@@ -15,7 +15,7 @@ from typing import Dict, Sequence
 
 import numpy as np
 
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import KeraslabError
 from keraslab.plugins.bayesian import report
 from keraslab.plugins.bayesian import uncertainty as u
 
@@ -26,7 +26,7 @@ def train_members(registry, model: str, members: int, out: Path, settings: Seque
                   echo=print) -> list:
     """Trains (or continues, or reads back) member i with `train.seed=i` in
     `out/member<i>`; returns their run directories."""
-    from keraslab.core import actions
+    from keraslab.core.api import ensure_trained, resolve_run_config
 
     if members < 2:
         raise KeraslabError(f"An ensemble needs at least 2 members, received {members}.")
@@ -34,30 +34,24 @@ def train_members(registry, model: str, members: int, out: Path, settings: Seque
     spec = plugin.model(model)
     if spec.task not in ("classification", "regression"):
         raise KeraslabError(f"Ensembles combine classifiers or regressors; '{model}' is a {spec.task} model.")
-    actions.resolve_run_config(plugin, spec, overrides=list(settings))  # bad settings fail before any run
+    resolve_run_config(plugin, spec, overrides=list(settings))  # bad settings fail before any run
     paths = []
     for member in range(members):
         path = out / f"member{member}"
         echo(f"member {member + 1} of {members}")
-        actions.ensure_trained(registry, "bayesian", model, str(path), [*settings, f"train.seed={member}"],
-                               echo=echo)
+        ensure_trained(registry, "bayesian", model, str(path), [*settings, f"train.seed={member}"], echo=echo)
         paths.append(path)
     return paths
 
 
 def load_members(registry, paths: Sequence[Path]):
     """(the members' trained models, the model spec, the first member's splits)."""
-    from keraslab.core import actions
-    from keraslab.core.rundir import RunDir
-    from keraslab.core.trainer.loop import load_trained
+    from keraslab.core.api import open_finished_run
 
-    plugin = registry.get("bayesian")
     models, spec, splits = [], None, None
     for path in paths:
-        run = RunDir.open(str(path))
-        run.require_complete("ensemble")
-        spec = plugin.model(run.state["model"])
-        built = load_trained(plugin, spec, actions.load_run_config(spec, run), run)
+        built = open_finished_run(registry, "bayesian", str(path), "ensemble")
+        spec = built.spec
         models.append(built.model)
         splits = splits or built.splits
     return models, spec, splits
@@ -145,7 +139,7 @@ def export_ensemble(registry, paths: Sequence[Path], out: str, name: str = "baye
     """
     import tensorflow as tf
 
-    from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable, check_export_name, write_export
+    from keraslab.core.api import WARMUP_EXAMPLES, Exportable, check_export_name, write_export
 
     check_export_name(name)
     models, spec, splits = load_members(registry, paths)

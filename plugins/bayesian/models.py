@@ -11,11 +11,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.contract import DataInfo
-from keraslab.core.errors import ConfigError
-from keraslab.core.trainer.own_loss import OwnLossModel
-from keraslab.plugins.bayesian.config import (DropoutConfig, EvidentialConfig, HeteroscedasticConfig,
-                                              VariationalConfig)
+from keraslab.core.api import ConfigError, DataInfo, OwnLossModel
+from keraslab.plugins.bayesian.config import DropoutConfig, EvidentialConfig, HeteroscedasticConfig, VariationalConfig
 
 layers = tf.keras.layers
 
@@ -228,7 +225,7 @@ def build_bayesian_regressor(config: VariationalConfig, info: DataInfo) -> tf.ke
 def export_bayesian_regressor(model, context):
     """serving_default over `context.samples` passes inside the graph: `mean`
     of μ, aleatoric `stddev` √E[σ²] and `epistemic_stddev` √Var[μ]."""
-    from keraslab.core.export.signatures import serving_default
+    from keraslab.core.api import serving_default
 
     def outputs(features):
         draws = [model(features, training=False) for _ in range(context.samples)]
@@ -243,7 +240,7 @@ def export_bayesian_regressor(model, context):
 def export_regressor(model, context):
     """serving_default: `mean` and `stddev` (the aleatoric σ(x)) per input,
     and `epistemic_stddev` where the model gives one."""
-    from keraslab.core.export.signatures import serving_default
+    from keraslab.core.api import serving_default
 
     return serving_default(context, lambda features: model(features, training=False))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.core.plots import pyplot
+from keraslab.core.api import pyplot
 from keraslab.plugins.bayesian import uncertainty as u
 
 
@@ -175,6 +175,6 @@ def plot_regression(model, splits, samples: int, result: dict, path: Path) -> Pa
 
 def run_dataset(run_path: Path) -> str:
     """The dataset name a run recorded in its run.json ("" where there is none)."""
-    from keraslab.core.rundir import RunDir
+    from keraslab.core.api import RunDir
 
     return RunDir.open(str(run_path)).state.get("dataset", "") if Path(run_path, "run.json").is_file() else ""

@@ -4,8 +4,7 @@ embedded tables, the machinery every other topic relies on.
 This module only declares the plugin; the models and loaders it names are
 imported when first used, so listing it never imports TensorFlow.
 """
-from keraslab.core import __version__
-from keraslab.core.contract import DatasetSpec, ModelSpec, Plugin
+from keraslab.core.api import DatasetSpec, ModelSpec, Plugin, __version__
 from keraslab.plugins.foundations import config
 
 _MODELS = "keraslab.plugins.foundations.models"
@@ -76,4 +75,5 @@ plugin = Plugin(
                     f"{_DATA}:make_polynomial_curve", f"{_DATA}:make_polynomial_curve"),
     ),
     commands="keraslab.plugins.foundations.cli:commands",
+    main_job=1,  # else foundations' MLP
 )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import KeraslabError
 
 PROBLEM_NAMES = ("quadratic", "rosenbrock", "logistic")
 DEFAULT_METHODS = "sgd,momentum,nesterov,adagrad,rmsprop,adam,newton,damped-newton,lbfgs"
@@ -51,8 +51,7 @@ def compare_optimizers(problem, optimizers, steps, tolerance, damping, out):
 @click.option("--out", type=click.Path(file_okay=False), help="Output directory (default runs/foundations/lab/degree-<time>).")
 def select_degree(max_degree, seed, out):
     """Fit polynomials of each degree to the generated cubic; pick the degree by validation error."""
-    from keraslab.core.config import DataConfig
-    from keraslab.core.data import split_examples
+    from keraslab.core.api import DataConfig, split_examples
     from keraslab.plugins.foundations import linear
     from keraslab.plugins.foundations.data import CURVE_DEGREE, make_polynomial_curve
 
@@ -82,7 +81,7 @@ STUDIES = ("initialisation", "regularisation", "schedules")
 @click.pass_context
 def study(ctx, name, epochs, out):
     """Measure a training practice: initialisation, regularisation or schedules (table + PNG)."""
-    from keraslab.entrypoints.cli import registry_of
+    from keraslab.core.api import registry_of
     from keraslab.plugins.foundations import practice
 
     if epochs < 1:

@@ -5,31 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from keraslab.core.config import DataConfig
-from keraslab.core.data import Examples
-from keraslab.core.tables import read_table
+from keraslab.core import api
+from keraslab.core.api import DataConfig, Examples, read_table
 
 
 def load_digits(config: DataConfig) -> Examples:
     """scikit-learn's 1,797 handwritten digits: 64 pixel intensities in 0..16."""
     if config.path:
         return read_table(config.path, task="classification")
-    from sklearn.datasets import load_digits as sklearn_digits
-
-    bunch = sklearn_digits()
-    return Examples(
-        bunch.data.astype(np.float32), bunch.target.astype(np.int64), 10,
-        tuple(str(d) for d in range(10)),
-    )
+    return api.digits("flat", "counts")
 
 
 def synthetic_digits(config: DataConfig) -> Examples:
-    """200 random 64-pixel images whose class is given by their brightest block."""
-    rng = np.random.default_rng(config.seed)
-    targets = rng.integers(0, 10, size=200)
-    features = rng.uniform(0, 4, size=(200, 64)).astype(np.float32)
-    features[np.arange(200)[:, None], targets[:, None] * 6 + np.arange(4)] += 12.0
-    return Examples(features, targets.astype(np.int64), 10, tuple(str(d) for d in range(10)))
+    """200 random 64-pixel images whose class is a bright row or column."""
+    return api.synthetic_digits(config.seed, "flat", "counts")
 
 
 def load_breast_cancer(config: DataConfig) -> Examples:
@@ -73,18 +62,12 @@ def load_diabetes(config: DataConfig) -> Examples:
     """scikit-learn's diabetes: 442 patients, 10 features, disease progression after one year."""
     if config.path:
         return read_table(config.path, task="regression")
-    from sklearn.datasets import load_diabetes as sklearn_diabetes
-
-    bunch = sklearn_diabetes()
-    return Examples(bunch.data.astype(np.float32), bunch.target.astype(np.float32))
+    return api.diabetes()
 
 
 def synthetic_regression(config: DataConfig) -> Examples:
     """200 points of 10 features with a linear target plus noise."""
-    rng = np.random.default_rng(config.seed)
-    features = rng.normal(size=(200, 10))
-    targets = features @ rng.normal(size=10) + 0.1 * rng.normal(size=200)
-    return Examples(features.astype(np.float32), targets.astype(np.float32))
+    return api.synthetic_regression(config.seed)
 
 
 #: Coefficients (c₀, c₁, c₂, c₃) of the generated curve's cubic.

@@ -25,7 +25,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import KeraslabError
 from keraslab.plugins.foundations import second_order
 from keraslab.plugins.foundations.optimizers import OPTIMIZERS
 
@@ -207,7 +207,7 @@ def table(results: Sequence[Result], tolerance: float) -> str:
 
 def plot(problem_name: str, results: Sequence[Result], path: Path) -> Path:
     """Paths of every method on the loss contours of the problem."""
-    from keraslab.core.plots import pyplot
+    from keraslab.core.api import pyplot
 
     plt = pyplot()
     problem = PROBLEMS[problem_name]()

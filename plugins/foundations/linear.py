@@ -21,7 +21,7 @@ from typing import List, Literal, Sequence
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import KeraslabError
 
 
 def with_bias(features: np.ndarray) -> np.ndarray:
@@ -119,7 +119,7 @@ def select_degree(x_train, y_train, x_validation, y_validation, degrees: Sequenc
 
 
 def plot_degree_selection(selection: DegreeSelection, path, true_degree: int = None):
-    from keraslab.core.plots import pyplot
+    from keraslab.core.api import pyplot
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))

@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.contract import DataInfo
-from keraslab.core.export.signatures import serving_default
+from keraslab.core.api import DataInfo, serving_default
 from keraslab.plugins.foundations.config import LinearConfig, MLPConfig
 
 

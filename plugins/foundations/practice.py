@@ -22,7 +22,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.plots import pyplot
+from keraslab.core.api import pyplot
 
 INITIALISERS = {
     "zeros": lambda: tf.keras.initializers.Zeros(),
@@ -113,12 +113,12 @@ SETUP = ["data.name=digits-small", "model.hidden_units=[256, 256]", "model.dropo
 def run_study(registry, variants: Dict[str, List[str]], epochs: int, runs_root: str) -> Dict[str, list]:
     """Trains foundations' MLP once per variant through the shared trainer;
     returns each variant's per-epoch metrics."""
-    from keraslab.core import actions
+    from keraslab.core.api import start_training
 
     curves = {}
     for label, overrides in variants.items():
-        run, _ = actions.start_training(registry, "foundations", "mlp", runs_root=runs_root,
-                                        overrides=SETUP + [f"train.epochs={epochs}"] + overrides)
+        run, _ = start_training(registry, "foundations", "mlp", runs_root=runs_root,
+                                overrides=SETUP + [f"train.epochs={epochs}"] + overrides)
         curves[label] = run.metrics()
     return curves
 

@@ -2,8 +2,7 @@
 and autoregressive density models. Densities are reported in nats on
 held-out data, so models of one dataset compare on one scale. Declares the
 plugin; models and loaders are imported on first use."""
-from keraslab.core import __version__
-from keraslab.core.contract import DatasetSpec, ModelSpec, Plugin
+from keraslab.core.api import DatasetSpec, ModelSpec, Plugin, __version__
 from keraslab.plugins.generative import config
 
 _DATA = "keraslab.plugins.generative.data"

@@ -17,9 +17,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.contract import DataInfo
-from keraslab.core.errors import KeraslabError
-from keraslab.core.trainer.own_loss import OwnLossModel
+from keraslab.core.api import DataInfo, KeraslabError, OwnLossModel
 from keraslab.plugins.generative.config import AutoencoderConfig
 from keraslab.plugins.generative.density import features_of
 

@@ -25,8 +25,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from keraslab.core.contract import DataInfo
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import DataInfo, KeraslabError
 from keraslab.plugins.generative.config import AutoregressiveConfig
 from keraslab.plugins.generative.density import DensityModel, features_of, stateless_seed
 

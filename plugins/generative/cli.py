@@ -7,18 +7,17 @@ from pathlib import Path
 import click
 import numpy as np
 
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import KeraslabError
 
 SAMPLERS = "realnvp, maf, vae, beta-vae, cvae, vae-flow, gan, wgan-gp, cgan, rbm, nade, made, pixelcnn"
 
 
 def _trained(ctx, run: str, command: str):
     """(model, splits) of the finished generative RUN."""
-    from keraslab.core import actions
-    from keraslab.entrypoints.cli import registry_of
+    from keraslab.core.api import open_finished_run, registry_of
 
-    _, _, built = actions.load_finished_run(registry_of(ctx), "generative", run, command)
-    return built.model, built.splits
+    finished = open_finished_run(registry_of(ctx), "generative", run, command)
+    return finished.model, finished.splits
 
 
 def _check_png(out: str) -> Path:

@@ -4,8 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal, Tuple
 
-from keraslab.core.config import OptimizerConfig, RunConfig, ScheduleConfig
-from keraslab.core.errors import ConfigError
+from keraslab.core.api import ConfigError, OptimizerConfig, RunConfig, ScheduleConfig
 
 GAN_LOSSES = ("non-saturating", "minimax", "wasserstein")
 

@@ -17,14 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.core.config import DataConfig
-from keraslab.core.data import Examples
-from keraslab.core.errors import KeraslabError
+from keraslab.core import api
+from keraslab.core.api import DataConfig, Examples, KeraslabError
 
 POINTS = 3000
 IMAGE_SHAPE = (8, 8, 1)
 PIXELS = 64
-DIGIT_NAMES = tuple(str(d) for d in range(10))
+DIGIT_NAMES = api.DIGIT_NAMES
 
 
 def standardise(points: np.ndarray) -> np.ndarray:
@@ -72,11 +71,7 @@ def load_digits(config: DataConfig) -> Examples:
     """scikit-learn's digits scaled to [0, 1], as 8×8×1 images with their labels."""
     if config.path:
         return _read_images(config.path)
-    from sklearn.datasets import load_digits as sklearn_digits
-
-    bunch = sklearn_digits()
-    images = (bunch.data / 16.0).reshape(-1, *IMAGE_SHAPE).astype(np.float32)
-    return Examples(images, bunch.target.astype(np.int64), 10, DIGIT_NAMES)
+    return api.digits("image", "unit")
 
 
 def load_binary_digits(config: DataConfig) -> Examples:
@@ -89,13 +84,8 @@ def binarise(examples: Examples) -> Examples:
 
 
 def synthetic_digits(config: DataConfig) -> Examples:
-    """200 random 8×8 images whose class is a bright row: tiny image data for tests."""
-    rng = np.random.default_rng(config.seed)
-    labels = rng.integers(0, 10, size=200)
-    images = rng.uniform(0.0, 0.3, size=(200, *IMAGE_SHAPE)).astype(np.float32)
-    images[np.arange(200), labels % 8, :, 0] = 0.9
-    images[np.arange(200), :, labels // 8 + 3, 0] = 0.9
-    return Examples(images, labels.astype(np.int64), 10, DIGIT_NAMES)
+    """200 random 8×8 images in [0, 1] whose class is a bright row or column: tiny image data for tests."""
+    return api.synthetic_digits(config.seed, "image", "unit")
 
 
 def synthetic_binary_digits(config: DataConfig) -> Examples:

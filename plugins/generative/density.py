@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.trainer.own_loss import OwnLossModel
+from keraslab.core.api import OwnLossModel
 
 
 def features_of(data):

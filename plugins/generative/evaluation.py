@@ -27,8 +27,7 @@ FEATURES = 32
 @functools.lru_cache(maxsize=1)
 def evaluation_classifier():
     """(classifier returning logits, feature extractor, its test accuracy)."""
-    from keraslab.core.config import DataConfig
-    from keraslab.core.data import split_examples
+    from keraslab.core.api import DataConfig, split_examples
     from keraslab.plugins.generative.data import load_digits
 
     splits = split_examples(load_digits(DataConfig()), 0.15, 0.15, 0)

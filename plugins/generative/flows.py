@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from keraslab.core.contract import DataInfo
+from keraslab.core.api import DataInfo
 from keraslab.plugins.generative.config import FlowConfig
 from keraslab.plugins.generative.density import DensityModel, stateless_seed
 
@@ -123,7 +123,7 @@ def build_maf(config: FlowConfig, info: DataInfo) -> Flow:
 
 def _dimensions(info: DataInfo) -> int:
     if len(info.input_shape) != 1 or info.input_shape[0] < 2:
-        from keraslab.core.errors import KeraslabError
+        from keraslab.core.api import KeraslabError
 
         raise KeraslabError(f"Flows take points of at least 2 coordinates (rows of numbers); this dataset's "
                             f"examples have shape {info.input_shape}.")

@@ -23,11 +23,15 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keraslab.core.contract import DataInfo
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import DataInfo, KeraslabError
 from keraslab.plugins.generative.config import GANConfig
-from keraslab.plugins.generative.density import (GenerativeModel, LabelConditioning, features_of, labels_of,
-                                                 stateless_seed)
+from keraslab.plugins.generative.density import (
+    GenerativeModel,
+    LabelConditioning,
+    features_of,
+    labels_of,
+    stateless_seed,
+)
 
 
 class GAN(LabelConditioning, GenerativeModel):

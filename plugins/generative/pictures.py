@@ -6,7 +6,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from keraslab.core.plots import pyplot
+from keraslab.core.api import pyplot
 
 
 def save_grid(images: np.ndarray, path: Path, title: str, columns: Optional[int] = None,

@@ -22,10 +22,9 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.contract import DataInfo
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import DataInfo, KeraslabError
 from keraslab.plugins.generative.config import RBMConfig
-from keraslab.plugins.generative.density import GenerativeModel, features_of, stateless_seed
+from keraslab.plugins.generative.density import GenerativeModel, features_of
 
 SAMPLING_STEPS = 1000
 

@@ -35,12 +35,10 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from keraslab.core.contract import DataInfo
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import DataInfo, KeraslabError
 from keraslab.plugins.generative.autoregressive import bernoulli_log_prob
 from keraslab.plugins.generative.config import VAEConfig
-from keraslab.plugins.generative.density import (DensityModel, LabelConditioning, features_of, labels_of,
-                                                 stateless_seed)
+from keraslab.plugins.generative.density import DensityModel, LabelConditioning, features_of, labels_of, stateless_seed
 
 LOG_2PI = math.log(2 * math.pi)
 

@@ -4,8 +4,7 @@ Deep agents are tf-agents agents (DQN, double DQN, REINFORCE, PPO, DDPG); tabula
 methods (value and policy iteration, TD(0), Q-learning) are NumPy from the
 equations. The shared trainer drives all of them in environment steps.
 Declares the plugin; agents are imported on first use."""
-from keraslab.core import __version__
-from keraslab.core.contract import ModelSpec, Plugin
+from keraslab.core.api import ModelSpec, Plugin, __version__
 from keraslab.plugins.rl import config
 
 _TABULAR = "keraslab.plugins.rl.tabular"

@@ -24,11 +24,7 @@ def environments_command():
 @click.pass_context
 def play(ctx, run, out, episodes, seed, fps, max_frames):
     """Render episodes of a trained RUN's greedy policy off-screen into an animated GIF."""
-    from keraslab.core import actions
-    from keraslab.core.errors import KeraslabError
-    from keraslab.core.rundir import RunDir
-    from keraslab.core.trainer.agents import load_trained_agent
-    from keraslab.entrypoints.cli import registry_of
+    from keraslab.core.api import KeraslabError, open_finished_run, registry_of
     from keraslab.plugins.rl.play import play_episodes, write_gif
 
     for name, value in (("--episodes", episodes), ("--fps", fps), ("--max-frames", max_frames)):
@@ -36,12 +32,8 @@ def play(ctx, run, out, episodes, seed, fps, max_frames):
             raise KeraslabError(f"{name} must be at least 1, received {value}.")
     if not out.lower().endswith(".gif"):
         raise KeraslabError(f"--out must name a .gif file, received '{out}'.")
-    opened = RunDir.open(run)
-    opened.require_complete("play")
-    plugin = registry_of(ctx).get("rl")
-    spec = plugin.model(opened.state["model"])
-    config = actions.load_run_config(spec, opened)
-    program = load_trained_agent(spec, config, opened)
+    finished = open_finished_run(registry_of(ctx), "rl", run, "play")
+    program, config, spec = finished.model, finished.config, finished.spec
     frames, returns = play_episodes(program, config.model.env, episodes, seed, max_frames)
     path = write_gif(frames, out, fps)
     click.echo(f"{len(returns)} episode(s) of {spec.name} on {config.model.env}: returns "

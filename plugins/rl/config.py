@@ -7,8 +7,7 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar, Literal, Tuple
 
-from keraslab.core.config import RunConfig
-from keraslab.core.errors import ConfigError
+from keraslab.core.api import ConfigError, RunConfig
 from keraslab.plugins.rl.environments import check_environment
 
 

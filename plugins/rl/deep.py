@@ -16,7 +16,7 @@ import abc
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.trainer.agents import AgentProgram
+from keraslab.core.api import AgentProgram
 from keraslab.plugins.rl import environments
 
 

@@ -12,7 +12,7 @@ from typing import Callable, Dict
 
 import numpy as np
 
-from keraslab.core.errors import ConfigError
+from keraslab.core.api import ConfigError
 
 
 @dataclasses.dataclass(frozen=True)

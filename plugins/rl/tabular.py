@@ -25,7 +25,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.trainer.agents import AgentProgram
+from keraslab.core.api import AgentProgram
 from keraslab.plugins.rl import environments
 from keraslab.plugins.rl.config import PlannerConfig, QLearningConfig, TemporalDifferenceConfig
 

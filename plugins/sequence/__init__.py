@@ -1,8 +1,7 @@
 """The `sequence` topic: language models from n-grams to recurrent and
 convolutional networks, measured in bits per token against the n-gram
 baselines. Declares the plugin; models and loaders are imported on first use."""
-from keraslab.core import __version__
-from keraslab.core.contract import DatasetSpec, ModelSpec, Plugin
+from keraslab.core.api import DatasetSpec, ModelSpec, Plugin, __version__
 from keraslab.plugins.sequence import config
 
 _MODELS = "keraslab.plugins.sequence.models"

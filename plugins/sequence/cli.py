@@ -5,7 +5,7 @@ import json
 
 import click
 
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import KeraslabError
 
 _LANGUAGE_REPORT = "keraslab.plugins.sequence.report:write_language_model_report"
 
@@ -45,20 +45,18 @@ def generate(ctx, run, prompt, length, temperature, seed):
 
 
 def _trained_language_model(ctx, run):
-    from keraslab.entrypoints.cli import registry_of
+    from keraslab.core.api import registry_of
 
     models = [m.name for m in registry_of(ctx).get("sequence").models if m.report == _LANGUAGE_REPORT]
-    return _trained(ctx, run, "generate", models)[1].model
+    return _trained(ctx, run, "generate", models).model
 
 
 def _trained(ctx, run, command, models):
-    """(config, built) of the finished sequence RUN of one of `models`,
-    its model rebuilt with its final weights."""
-    from keraslab.core import actions
-    from keraslab.entrypoints.cli import registry_of
+    """The finished sequence RUN of one of `models` (`FinishedRun`), its
+    model rebuilt with its final weights."""
+    from keraslab.core.api import open_finished_run, registry_of
 
-    _, config, built = actions.load_finished_run(registry_of(ctx), "sequence", run, command, models)
-    return config, built
+    return open_finished_run(registry_of(ctx), "sequence", run, command, models)
 
 
 @click.command("ngram")
@@ -71,7 +69,7 @@ def ngram_command(data_path, orders, validation_fraction, test_fraction, as_json
     """n-gram language models of orders 1..N with add-k, Jelinek–Mercer and
     Witten–Bell smoothing: held-out bits per character of each, on the same
     positional split as the neural language models."""
-    from keraslab.core.config import DataConfig
+    from keraslab.core.api import DataConfig
     from keraslab.plugins.sequence import ngram
     from keraslab.plugins.sequence.data import encode_config_text
 
@@ -111,8 +109,7 @@ def compare_cells(ctx, cells, dataset, units, epochs, seed, synthetic, out):
     import datetime as _dt
     from pathlib import Path
 
-    from keraslab.core import actions
-    from keraslab.entrypoints.cli import registry_of
+    from keraslab.core.api import registry_of, start_training
     from keraslab.plugins.sequence.config import CELLS
     from keraslab.plugins.sequence.curves import plot_cell_curves
 
@@ -126,7 +123,7 @@ def compare_cells(ctx, cells, dataset, units, epochs, seed, synthetic, out):
     registry = registry_of(ctx)
     rows = {}
     for cell in names:
-        run, summary = actions.start_training(
+        run, summary = start_training(
             registry, "sequence", "rnn-classifier", run_dir=str(folder / cell),
             overrides=[f"data.name={dataset}", f"data.synthetic={str(synthetic).lower()}", f"train.epochs={epochs}",
                        f"train.seed={seed}", f"model.cell={cell}", f"model.units=[{units}]", "model.dropout=0.0",
@@ -160,7 +157,8 @@ def gradients(ctx, runs, out, clip_norm, examples):
         raise KeraslabError(f"--clip-norm must be positive and --examples at least 1, received {clip_norm}, {examples}.")
     results = {}
     for run in runs:
-        config, built = _trained(ctx, run, "gradients", ["rnn-classifier"])
+        built = _trained(ctx, run, "gradients", ["rnn-classifier"])
+        config = built.config
         test = built.splits.test
         name = f"{config.model.cell} ({Path(run).name})"
         results[name] = g.hidden_state_gradients(built.model, test.features[:examples], test.targets[:examples])
@@ -196,7 +194,7 @@ def translate(ctx, run, texts, beam):
 
     if beam < 0:
         raise KeraslabError(f"--beam must be 0 (greedy) or a number of beams, received {beam}.")
-    model = _trained(ctx, run, "translate", ["seq2seq"])[1].model
+    model = _trained(ctx, run, "translate", ["seq2seq"]).model
     known = set(model.vocabulary)
     dropped = sorted({c for text in texts for c in text if c not in known})
     if dropped:
@@ -218,7 +216,7 @@ def neighbours(ctx, run, word, count):
 
     if count < 1:
         raise KeraslabError(f"--count must be at least 1, received {count}.")
-    model = _trained(ctx, run, "neighbours", ["word2vec", "glove"])[1].model
+    model = _trained(ctx, run, "neighbours", ["word2vec", "glove"]).model
     vocabulary = list(model.vocabulary)
     if word.lower() not in vocabulary[1:]:
         shown = ", ".join(w for w in vocabulary[1:13] if w.strip())

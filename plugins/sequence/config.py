@@ -4,8 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal, Tuple
 
-from keraslab.core.config import RunConfig
-from keraslab.core.errors import ConfigError
+from keraslab.core.api import ConfigError, RunConfig
 
 CELLS = ("simple", "lstm", "gru", "irnn")
 Cell = Literal["simple", "lstm", "gru", "irnn"]

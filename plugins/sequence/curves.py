@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict
 
-from keraslab.core.plots import pyplot
+from keraslab.core.api import pyplot
 
 
 def plot_cell_curves(rows: Dict[str, dict], path: Path, title: str) -> Path:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from keraslab.core.config import DataConfig
-from keraslab.core.data import Examples
-from keraslab.core.errors import KeraslabError
+from keraslab.core import api
+from keraslab.core.api import DataConfig, Examples, KeraslabError
 from keraslab.plugins.sequence import text
 
 WINDOW = 100
@@ -67,20 +66,12 @@ def synthetic_characters(config: DataConfig) -> Examples:
     return language_examples(encoded, language_window(config, 20, encoded))
 
 
-def digits_as_sequences(steps: int) -> Examples:
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    features = digits.data.astype(np.float32).reshape(len(digits.data), steps, 64 // steps)
-    return Examples(features, digits.target.astype(np.int64), 10, tuple(str(d) for d in range(10)))
-
-
 def load_digit_rows(config: DataConfig) -> Examples:
-    return digits_as_sequences(8)
+    return api.digits("rows", "counts")
 
 
 def load_digit_pixels(config: DataConfig) -> Examples:
-    return digits_as_sequences(64)
+    return api.digits("pixels", "counts")
 
 
 def synthetic_sequences(steps: int, features: int, seed: int) -> Examples:

@@ -15,7 +15,7 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
-from keraslab.core.plots import pyplot
+from keraslab.core.api import pyplot
 from keraslab.plugins.sequence import word_data
 from keraslab.plugins.sequence.embeddings import group_separation, nearest
 from keraslab.plugins.sequence.text import UNKNOWN

@@ -11,8 +11,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.contract import DataInfo
-from keraslab.core.trainer.own_loss import OwnLossModel
+from keraslab.core.api import DataInfo, OwnLossModel
 from keraslab.plugins.sequence.config import GloVeConfig, Word2VecConfig
 
 layers = tf.keras.layers

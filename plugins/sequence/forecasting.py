@@ -10,7 +10,7 @@ from typing import Callable, Dict
 
 import numpy as np
 
-from keraslab.core.plots import pyplot
+from keraslab.core.api import pyplot
 from keraslab.plugins.sequence import series as s
 
 MULTI_STEP_HORIZON = 11  # a solar cycle

@@ -21,7 +21,7 @@ from typing import Dict
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import KeraslabError
 
 
 def recurrent_layer_of(model: tf.keras.Model) -> tf.keras.layers.RNN:
@@ -71,7 +71,7 @@ def clipped(result: Dict[str, np.ndarray], clip_norm: float) -> np.ndarray:
 
 
 def plot_gradients(results: Dict[str, Dict], clip_norm: float, path, title: str):
-    from keraslab.core.plots import pyplot
+    from keraslab.core.api import pyplot
 
     plt = pyplot()
     fig, (raw, after) = plt.subplots(1, 2, figsize=(11, 4), sharey=True)

@@ -11,9 +11,14 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.contract import DataInfo
-from keraslab.plugins.sequence.config import (ForecasterConfig, NeuralLanguageModelConfig, RecurrentClassifierConfig,
-                                              RecurrentLanguageModelConfig, WaveNetConfig)
+from keraslab.core.api import DataInfo
+from keraslab.plugins.sequence.config import (
+    ForecasterConfig,
+    NeuralLanguageModelConfig,
+    RecurrentClassifierConfig,
+    RecurrentLanguageModelConfig,
+    WaveNetConfig,
+)
 
 layers = tf.keras.layers
 

@@ -25,7 +25,7 @@ from typing import Dict, List
 
 import numpy as np
 
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import KeraslabError
 
 ADD_K_GRID = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
 METHODS = ("add-k", "jelinek-mercer", "witten-bell")

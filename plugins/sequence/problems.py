@@ -22,9 +22,7 @@ from typing import Callable, List, Sequence, Tuple
 
 import numpy as np
 
-from keraslab.core.config import DataConfig
-from keraslab.core.data import Examples
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import DataConfig, Examples, KeraslabError
 from keraslab.plugins.sequence.text import read_text_file
 
 PAD, GO, END = 0, 1, 2

@@ -19,8 +19,7 @@ from typing import Dict, List
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.data import Examples
-from keraslab.core.plots import pyplot
+from keraslab.core.api import Examples, pyplot
 from keraslab.plugins.sequence import ngram
 from keraslab.plugins.sequence.generation import sample_ids
 from keraslab.plugins.sequence.text import Vocabulary

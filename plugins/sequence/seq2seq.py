@@ -20,8 +20,7 @@ from typing import Dict, List, NamedTuple, Sequence
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.contract import DataInfo
-from keraslab.core.trainer.own_loss import OwnLossModel
+from keraslab.core.api import DataInfo, OwnLossModel
 from keraslab.plugins.sequence.config import Seq2SeqConfig
 from keraslab.plugins.sequence.problems import END, GO, PAD
 

@@ -15,7 +15,7 @@ from typing import Dict, List
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.plots import pyplot
+from keraslab.core.api import pyplot
 from keraslab.plugins.sequence.problems import PAD, decode_ids
 from keraslab.plugins.sequence.seq2seq import beam_search
 

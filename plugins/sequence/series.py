@@ -19,9 +19,7 @@ from typing import Tuple
 
 import numpy as np
 
-from keraslab.core.config import DataConfig
-from keraslab.core.data import Examples
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import DataConfig, Examples, KeraslabError
 
 SUNSPOT_WINDOW = 9  # the AR(9) baseline's lags: both see the same years
 CO2_WINDOW = 24

@@ -23,8 +23,7 @@ from typing import Dict, List, Literal, Sequence, Tuple
 
 import numpy as np
 
-from keraslab.core.config import DataConfig
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import DataConfig, KeraslabError
 
 UNKNOWN = "\ufffd"  # the replacement character: what a token outside the vocabulary becomes
 Level = Literal["char", "word"]

@@ -25,8 +25,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from keraslab.core.config import DataConfig
-from keraslab.core.data import Examples
+from keraslab.core.api import DataConfig, Examples
 from keraslab.plugins.sequence import text
 
 WINDOW = 3

@@ -1,8 +1,7 @@
 """The `vision` topic: CNNs from LeNet-style to residual and inception on
 digits and generated shapes. Declares the plugin; models and loaders are
 imported on first use."""
-from keraslab.core import __version__
-from keraslab.core.contract import DatasetSpec, ModelSpec, Plugin
+from keraslab.core.api import DatasetSpec, ModelSpec, Plugin, __version__
 from keraslab.plugins.vision import config
 
 _MODELS = "keraslab.plugins.vision.models"
@@ -57,4 +56,5 @@ plugin = Plugin(
                     f"{_DATA}:load_shape_boxes", f"{_DATA}:synthetic_shape_boxes"),
     ),
     commands="keraslab.plugins.vision.cli:commands",
+    main_job=2,  # `make run` trains vision's CNN when vision is installed
 )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import KeraslabError
 
 
 @click.command("saliency")
@@ -13,11 +13,10 @@ from keraslab.core.errors import KeraslabError
 @click.pass_context
 def saliency(ctx, run, index, out):
     """Saliency map of one test image: |∂(class score)/∂(pixel)| (Simonyan et al., 2014)."""
-    from keraslab.core import actions
-    from keraslab.entrypoints.cli import registry_of
+    from keraslab.core.api import open_finished_run, registry_of
     from keraslab.plugins.vision.saliency import plot_saliency, saliency_map
 
-    _, _, built = actions.load_finished_run(registry_of(ctx), "vision", run, "saliency")
+    built = open_finished_run(registry_of(ctx), "vision", run, "saliency")
     test = built.splits.test
     if not 0 <= index < len(test):
         raise KeraslabError(f"--index must be in 0..{len(test) - 1} (the run's test images), received {index}.")
@@ -60,7 +59,7 @@ def transfer(ctx, model, source_classes, target_classes, shots, seeds, pretrain_
     import datetime as _dt
     from pathlib import Path
 
-    from keraslab.entrypoints.cli import registry_of
+    from keraslab.core.api import registry_of
     from keraslab.plugins.vision import transfer as study_module
 
     registry = registry_of(ctx)
@@ -100,7 +99,7 @@ def compare_shortcuts(ctx, filters, blocks_per_stage, epochs, seed, synthetic, o
     import datetime as _dt
     from pathlib import Path
 
-    from keraslab.entrypoints.cli import registry_of
+    from keraslab.core.api import registry_of
     from keraslab.plugins.vision import depth
 
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")

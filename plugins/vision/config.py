@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Tuple
 
-from keraslab.core.config import RunConfig
+from keraslab.core.api import RunConfig
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.core.config import DataConfig
-from keraslab.core.data import Examples
-from keraslab.core.errors import KeraslabError
+from keraslab.core import api
+from keraslab.core.api import DataConfig, Examples, KeraslabError
 
 SHAPES = ("circle", "square", "triangle")
 SHAPE_SIZE = 32
@@ -25,24 +24,12 @@ def load_digits(config: DataConfig) -> Examples:
     """Digits as images (n, 8, 8, 1), intensities 0..16, or the user's image folder."""
     if config.path:
         return read_image_folder(config.path)
-    from sklearn.datasets import load_digits as sklearn_digits
-
-    bunch = sklearn_digits()
-    return Examples(bunch.images[..., None].astype(np.float32), bunch.target.astype(np.int64), 10,
-                    tuple(str(d) for d in range(10)))
+    return api.digits("image", "counts")
 
 
 def synthetic_digits(config: DataConfig) -> Examples:
     """200 random 8×8 images whose class is the row of a bright stripe (10 classes over 8 rows + 2 columns)."""
-    rng = np.random.default_rng(config.seed)
-    targets = rng.integers(0, 10, size=200)
-    images = rng.uniform(0, 4, size=(200, 8, 8, 1)).astype(np.float32)
-    for i, t in enumerate(targets):
-        if t < 8:
-            images[i, t, :, 0] += 12
-        else:
-            images[i, :, t - 8, 0] += 12
-    return Examples(images, targets.astype(np.int64), 10, tuple(str(d) for d in range(10)))
+    return api.synthetic_digits(config.seed, "image", "counts")
 
 
 def draw_shape(kind: int, rng: np.random.Generator, size: int = SHAPE_SIZE):

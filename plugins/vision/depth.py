@@ -14,8 +14,7 @@ import json
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-from keraslab.core.errors import KeraslabError
-from keraslab.core.rundir import RunDir
+from keraslab.core.api import KeraslabError, RunDir
 
 VARIANTS = {"residual": "model.shortcuts=true", "plain": "model.shortcuts=false"}
 STUDY_FILE = "shortcuts.json"
@@ -38,7 +37,7 @@ def run_study(registry, filters: Sequence[int], blocks_per_stage: int, epochs: i
               synthetic: bool = False, echo=print) -> Dict:
     """Trains both variants under `out/<variant>` (a complete run there is
     reused, an unfinished one resumed); writes the comparison and its plot."""
-    from keraslab.core import actions
+    from keraslab.core.api import ensure_trained
 
     if blocks_per_stage < 1 or epochs < 1 or not filters:
         raise KeraslabError("--blocks-per-stage and --epochs must be at least 1, and --filters name a stage.")
@@ -47,9 +46,8 @@ def run_study(registry, filters: Sequence[int], blocks_per_stage: int, epochs: i
     for variant, switch in VARIANTS.items():
         path = out / variant
         echo(f"{variant} network, {layers} layers")
-        summary = actions.ensure_trained(registry, "vision", "resnet", str(path),
-                                         overrides(filters, blocks_per_stage, epochs, seed, synthetic) + [switch],
-                                         echo=echo)
+        summary = ensure_trained(registry, "vision", "resnet", str(path),
+                                 overrides(filters, blocks_per_stage, epochs, seed, synthetic) + [switch], echo=echo)
         records = RunDir.open(str(path)).metrics()
         curves[variant] = records
         late = records[-LATE_EPOCHS:]
@@ -66,7 +64,7 @@ def run_study(registry, filters: Sequence[int], blocks_per_stage: int, epochs: i
 
 def plot_curves(curves: Dict[str, list], path: Path, layers: int) -> Path:
     """Training loss (log scale) and validation accuracy per epoch, both variants."""
-    from keraslab.core.plots import pyplot
+    from keraslab.core.api import pyplot
 
     plt = pyplot()
     fig, (loss_ax, accuracy_ax) = plt.subplots(1, 2, figsize=(10, 3.8))

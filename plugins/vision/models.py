@@ -6,11 +6,15 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.contract import DataInfo
-from keraslab.core.export.signatures import classifier_outputs, image_signatures
-from keraslab.core.trainer.own_loss import OwnLossModel
-from keraslab.plugins.vision.config import (AlexNetConfig, Augmentation, CNNConfig, InceptionConfig, MLPConfig,
-                                            ResNetConfig)
+from keraslab.core.api import DataInfo, OwnLossModel, classifier_outputs, image_signatures
+from keraslab.plugins.vision.config import (
+    AlexNetConfig,
+    Augmentation,
+    CNNConfig,
+    InceptionConfig,
+    MLPConfig,
+    ResNetConfig,
+)
 
 layers = tf.keras.layers
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.core.plots import pyplot
+from keraslab.core.api import pyplot
 
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:

@@ -23,7 +23,7 @@ def saliency_map(model: tf.keras.Model, image: np.ndarray):
 
 def plot_saliency(image: np.ndarray, gradient: np.ndarray, title: str, path):
     """The image beside its saliency map; returns `path`."""
-    from keraslab.core.plots import pyplot
+    from keraslab.core.api import pyplot
 
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(6, 3.2))

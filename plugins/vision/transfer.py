@@ -24,7 +24,7 @@ import json
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
-from keraslab.core.errors import KeraslabError
+from keraslab.core.api import KeraslabError
 
 STAGES = ("pretrain", "head", "finetune", "scratch")
 STUDY_FILE = "transfer.json"
@@ -80,15 +80,15 @@ class TransferStudy:
                 raise KeraslabError(f"--{name.replace('_', '-')} must be at least 1, received {getattr(self, name)}.")
         if not self.seeds:
             raise KeraslabError("--seeds must name at least one seed.")
-        from keraslab.core import actions, building
+        from keraslab.core.api import load_splits, resolve_run_config
 
         plugin = registry.get("vision")
         spec = plugin.model(self.model)
         if spec.training != "fit" or spec.default_dataset != "digits":
             raise KeraslabError(f"Transfer needs one of vision's digit classifiers, not '{self.model}'.")
         for stage in ("pretrain", "scratch"):  # the config and data of every stage, without the runs to start from
-            config = actions.resolve_run_config(plugin, spec, overrides=self.overrides(stage, self.seeds[0], Path(".")))
-            building.load_splits(plugin, spec, config.data)
+            config = resolve_run_config(plugin, spec, overrides=self.overrides(stage, self.seeds[0], Path(".")))
+            load_splits(plugin, spec, config.data)
 
     def overrides(self, stage: str, seed: int, folder: Path) -> List[str]:
         """The `--set` overrides of one stage's run; `settings` come last and win."""
@@ -116,7 +116,7 @@ def run_study(registry, study: TransferStudy, out: Path, echo=print) -> Dict:
     """Trains every stage of every seed under `out/seed<N>/<stage>`, skipping
     runs already complete (so a study that was stopped continues where it
     stopped) and resuming unfinished ones; writes and returns the results."""
-    from keraslab.core import actions
+    from keraslab.core.api import ensure_trained
 
     study.check(registry)
     results = []
@@ -125,8 +125,8 @@ def run_study(registry, study: TransferStudy, out: Path, echo=print) -> Dict:
         accuracy = {}
         for stage in STAGES:
             echo(f"seed {seed}: {stage}")
-            summary = actions.ensure_trained(registry, "vision", study.model, str(folder / stage),
-                                             study.overrides(stage, seed, folder), echo=echo)
+            summary = ensure_trained(registry, "vision", study.model, str(folder / stage),
+                                     study.overrides(stage, seed, folder), echo=echo)
             accuracy[stage] = summary["metrics"]["test"]["accuracy"]
         results.append({"seed": seed, **{f"{s}_accuracy": accuracy[s] for s in STAGES},
                         "gain": accuracy["finetune"] - accuracy["scratch"]})
@@ -158,7 +158,7 @@ def record_study(study: TransferStudy, out: Path) -> None:
 def plot_study(results: Sequence[Dict], path: Path, study: TransferStudy) -> Path:
     """Test accuracy of each stage, per seed: pretraining (on the source
     classes) beside the three ways to learn the target classes."""
-    from keraslab.core.plots import pyplot
+    from keraslab.core.api import pyplot
 
     plt = pyplot()
     labels = {"pretrain": f"pretrained on {_digits(study.source_classes)}",

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from keraslab.core import actions
+from keraslab.core.actions import export_run
 from keraslab.core.export.predict import predict
-from keraslab.core.export.serving import export_run
 
 
 def train(registry, tmp_path, model, *overrides):
@@ -55,8 +55,9 @@ def test_bayesian_convolutions_learn_digits(registry, tmp_path):
     run, _ = train(registry, tmp_path, "bnn-flipout-conv", "train.epochs=15", "model.samples=10")
     report = json.loads((run.path / "uncertainty.json").read_text())
     assert report["accuracy"] > 0.85 and 0 <= report["ece"] < 0.2
-    from keraslab.core import building
     import tensorflow_probability as tfp
+
+    from keraslab.core import building
 
     plugin = registry.get("bayesian")
     spec = plugin.model("bnn-flipout-conv")

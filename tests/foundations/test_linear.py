@@ -70,8 +70,8 @@ def test_linear_regression_through_the_trainer_matches_the_closed_form(registry,
 
 
 def test_perceptron_learns_breast_cancer_and_exports_a_score(registry, tmp_path):
+    from keraslab.core.actions import export_run
     from keraslab.core.export.predict import predict
-    from keraslab.core.export.serving import export_run
 
     run, summary = actions.start_training(registry, "foundations", "perceptron", runs_root=str(tmp_path))
     assert summary["metrics"]["test"]["accuracy"] >= 0.93  # nearly separable data; the majority class is 0.63

@@ -71,8 +71,8 @@ def test_targets_over_five_fixed_splits_on_every_seed(registry, tmp_path, model,
 
 @pytest.mark.parametrize("model", [m.name for m in Registry().get("foundations").models])
 def test_every_model_trains_and_exports(registry, tmp_path, model):
+    from keraslab.core.actions import export_run
     from keraslab.core.export.predict import predict
-    from keraslab.core.export.serving import export_run
 
     run, summary = actions.start_training(registry, "foundations", model, runs_root=str(tmp_path),
                                           overrides=["train.epochs=2", "data.synthetic=true"])

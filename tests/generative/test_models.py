@@ -7,12 +7,15 @@ import pytest
 import tensorflow as tf
 
 from keraslab.core import actions
+from keraslab.core.actions import export_run
 from keraslab.core.config import DataConfig
 from keraslab.core.contract import DataInfo
-from keraslab.core.export.serving import export_run
 from keraslab.plugins.generative import autoregressive, flows, vae
-from keraslab.plugins.generative.config import (AutoencoderConfig, AutoregressiveConfig, FlowConfig, GANConfig,
-                                                RBMConfig, VAEConfig)
+from keraslab.plugins.generative.config import (
+    AutoregressiveConfig,
+    FlowConfig,
+    VAEConfig,
+)
 from keraslab.plugins.generative.data import load_binary_digits
 from keraslab.plugins.generative.evaluation import frechet_distance
 from keraslab.plugins.generative.report import bernoulli_nll

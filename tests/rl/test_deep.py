@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from keraslab.core import actions
+from keraslab.core.actions import export_run
 from keraslab.core.export.predict import predict
-from keraslab.core.export.serving import export_run
 from keraslab.plugins.rl.deep import load_tf_environment
 from tests.policy_process import episode_return_without_keraslab
 
@@ -75,8 +75,9 @@ def test_double_dqn_with_n_step_returns_and_reward_clipping_trains(registry, tmp
         overrides=["train.env_steps=1000", "train.eval_every_steps=500", "train.eval_episodes=2",
                    "model.warmup_steps=250", "model.n_step=3", "model.reward_clip=1.0", "model.update_every=5",
                    "model.updates_per_round=2", "model.target_update_tau=0.05", "model.target_update_period=1"])
-    from keraslab.core.trainer.agents import load_trained_agent
     from tf_agents.agents.dqn.dqn_agent import DdqnAgent
+
+    from keraslab.core.trainer.agents import load_trained_agent
 
     spec = registry.get("rl").model("ddqn")
     program = load_trained_agent(spec, actions.load_run_config(spec, run), run)

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from keraslab.core import actions
+from keraslab.core.actions import export_run
 from keraslab.core.export.predict import predict
-from keraslab.core.export.serving import export_run
 
 
 def test_lstm_reads_digits_row_by_row_and_exports_raw_pixels(registry, tmp_path):

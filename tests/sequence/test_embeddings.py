@@ -7,9 +7,9 @@ import pytest
 import tensorflow as tf
 
 from keraslab.core import actions
+from keraslab.core.actions import export_run
 from keraslab.core.config import DataConfig
 from keraslab.core.export.predict import predict
-from keraslab.core.export.serving import export_run
 from keraslab.plugins.sequence import word_data
 from keraslab.plugins.sequence.config import GloVeConfig
 from keraslab.plugins.sequence.embeddings import GloVe, group_separation

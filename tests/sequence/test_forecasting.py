@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from keraslab.core import actions
+from keraslab.core.actions import export_run
 from keraslab.core.config import DataConfig
 from keraslab.core.data import split_examples
 from keraslab.core.export.predict import predict
-from keraslab.core.export.serving import export_run
 from keraslab.plugins.sequence import series
 
 

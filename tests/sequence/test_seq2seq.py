@@ -9,10 +9,10 @@ import pytest
 import tensorflow as tf
 
 from keraslab.core import actions
+from keraslab.core.actions import export_run
 from keraslab.core.contract import DataInfo
 from keraslab.core.errors import KeraslabError
 from keraslab.core.export.predict import predict
-from keraslab.core.export.serving import export_run
 from keraslab.plugins.sequence import problems
 from keraslab.plugins.sequence.config import Seq2SeqConfig
 from keraslab.plugins.sequence.seq2seq import beam_search, build_seq2seq

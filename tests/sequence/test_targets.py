@@ -5,7 +5,6 @@ import pytest
 
 from keraslab.core import actions
 
-
 SEEDS = (0, 1, 2)  # every target holds on each training seed
 
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from keraslab.core import actions
+from keraslab.core.actions import export_run
 from keraslab.core.export.predict import predict
-from keraslab.core.export.serving import export_run
 
 
 def accuracy(registry, tmp_path, model, *overrides):
