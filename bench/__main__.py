@@ -5,6 +5,7 @@ writes bench/results/<date>.json and the table in docs/benchmarks.md.
     python -m bench --only trainer --only serving
     python -m bench --tiny --no-doc      # one tiny run of each: checks the harness
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,10 +41,16 @@ def main(argv=None) -> None:
     for name in args.only or BENCHMARKS:
         print(f"== {name} ({time.perf_counter() - started:.0f} s so far)", flush=True)
         for comparison in BENCHMARKS[name](budget, echo=lambda line: print(line, flush=True)):
-            print(f"   {comparison.name}: {comparison.keraslab.median:.4g} vs {comparison.baseline_name} "
-                  f"{comparison.baseline.median:.4g} {comparison.keraslab.unit} -> ratio {comparison.ratio:.3f}"
-                  + (f" (target {comparison.target}: {'met' if comparison.met else 'MISSED'})"
-                     if comparison.target else ""), flush=True)
+            print(
+                f"   {comparison.name}: {comparison.keraslab.median:.4g} vs {comparison.baseline_name} "
+                f"{comparison.baseline.median:.4g} {comparison.keraslab.unit} -> ratio {comparison.ratio:.3f}"
+                + (
+                    f" (target {comparison.target}: {'met' if comparison.met else 'MISSED'})"
+                    if comparison.target
+                    else ""
+                ),
+                flush=True,
+            )
             results.append(comparison)
     seconds = time.perf_counter() - started
     if args.tiny:  # a smoke test: nothing is recorded
@@ -51,8 +58,12 @@ def main(argv=None) -> None:
         return
     # A partial run is kept beside the full one, and only a full run rewrites the docs' table.
     label = "-".join(args.only) if args.only else ""
-    path = harness.save(results, write_doc=not args.no_doc and not label, label=label,
-                        extra={"wall_seconds": round(seconds, 1), "budget": dataclasses.asdict(budget)})
+    path = harness.save(
+        results,
+        write_doc=not args.no_doc and not label,
+        label=label,
+        extra={"wall_seconds": round(seconds, 1), "budget": dataclasses.asdict(budget)},
+    )
     print(f"Done in {seconds / 60:.1f} min. Results: {path}")
 
 

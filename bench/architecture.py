@@ -7,6 +7,7 @@ plugin builds is described here as a list of plain dicts, and the PyTorch
 side builds its network from that list. Both sides report their count of
 trainable parameters, and the benchmark refuses a comparison where they differ.
 """
+
 from __future__ import annotations
 
 from typing import Dict, List
@@ -45,13 +46,23 @@ def _describe_layer(layer, layers) -> Dict:
     if isinstance(layer, layers.Flatten):
         return {"type": "flatten"}
     if isinstance(layer, layers.Dense):
-        return {"type": "dense", "units": layer.units, "use_bias": layer.use_bias,
-                "activation": layer.activation.__name__}
+        return {
+            "type": "dense",
+            "units": layer.units,
+            "use_bias": layer.use_bias,
+            "activation": layer.activation.__name__,
+        }
     if isinstance(layer, layers.Conv2D):
-        return {"type": "conv2d", "filters": layer.filters, "kernel_size": list(layer.kernel_size),
-                "strides": list(layer.strides), "padding": layer.padding,
-                "dilation": list(layer.dilation_rate), "use_bias": layer.use_bias,
-                "activation": layer.activation.__name__}
+        return {
+            "type": "conv2d",
+            "filters": layer.filters,
+            "kernel_size": list(layer.kernel_size),
+            "strides": list(layer.strides),
+            "padding": layer.padding,
+            "dilation": list(layer.dilation_rate),
+            "use_bias": layer.use_bias,
+            "activation": layer.activation.__name__,
+        }
     if isinstance(layer, layers.BatchNormalization):
         return {"type": "batch_norm", "momentum": float(layer.momentum), "epsilon": float(layer.epsilon)}
     if isinstance(layer, layers.ReLU):
@@ -59,8 +70,12 @@ def _describe_layer(layer, layers) -> Dict:
     if isinstance(layer, layers.Activation):
         return {"type": "activation", "name": layer.activation.__name__}
     if isinstance(layer, layers.MaxPooling2D):
-        return {"type": "max_pool", "pool_size": list(layer.pool_size), "strides": list(layer.strides),
-                "padding": layer.padding}
+        return {
+            "type": "max_pool",
+            "pool_size": list(layer.pool_size),
+            "strides": list(layer.strides),
+            "padding": layer.padding,
+        }
     if isinstance(layer, layers.Dropout):
         return {"type": "dropout", "rate": float(layer.rate)}
     raise ValueError(f"layer '{layer.name}' ({type(layer).__name__}) has no PyTorch equivalent in the benchmark")

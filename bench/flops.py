@@ -14,6 +14,7 @@ token" of Kaplan et al., 2020, "Scaling Laws for Neural Language Models",
 activations, pooling and the optimizer's update are left out; they are
 linear in the activations or the parameters and small beside the products.
 """
+
 from __future__ import annotations
 
 import math

@@ -11,6 +11,7 @@ Measurements that load TensorFlow run in fresh child processes
 threads and devices never leak into the other's, and so that each child's
 peak resident memory is the memory of that side alone.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -55,8 +56,14 @@ class Stats:
         return statistics.median(self.values)
 
     def as_dict(self) -> Dict[str, float]:
-        return {"median": self.median, "min": min(self.values), "max": max(self.values),
-                "runs": len(self.values), "unit": self.unit, "values": list(self.values)}
+        return {
+            "median": self.median,
+            "min": min(self.values),
+            "max": max(self.values),
+            "runs": len(self.values),
+            "unit": self.unit,
+            "values": list(self.values),
+        }
 
 
 @dataclasses.dataclass
@@ -89,9 +96,17 @@ class Comparison:
         return self.ratio <= float(bound) if operator == "<=" else self.ratio >= float(bound)
 
     def as_dict(self) -> dict:
-        return {"figure": self.figure, "name": self.name, "keraslab": self.keraslab.as_dict(),
-                "baseline": self.baseline.as_dict(), "baseline_name": self.baseline_name,
-                "ratio": self.ratio, "target": self.target, "met": self.met, "note": self.note}
+        return {
+            "figure": self.figure,
+            "name": self.name,
+            "keraslab": self.keraslab.as_dict(),
+            "baseline": self.baseline.as_dict(),
+            "baseline_name": self.baseline_name,
+            "ratio": self.ratio,
+            "target": self.target,
+            "met": self.met,
+            "note": self.note,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,8 +141,9 @@ def repeat(measure: Callable[[], float], repeats: int, warmup: int = 1, unit: st
 def wall_time(command: List[str], env: Optional[dict] = None) -> float:
     """Seconds one subprocess takes from start to exit."""
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env=child_environment(env))
+    subprocess.run(
+        command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=child_environment(env)
+    )
     return time.perf_counter() - started
 
 
@@ -142,12 +158,14 @@ def child_environment(extra: Optional[dict] = None) -> dict:
 # Child processes
 # --------------------------------------------------------------------------- #
 
+
 def session_command(function: str, params: dict, python: str = sys.executable) -> List[str]:
     return [python, "-m", "bench.session", function, json.dumps(params)]
 
 
-def run_session(function: str, params: dict, python: str = sys.executable, env: Optional[dict] = None,
-                timeout: float = 1200) -> dict:
+def run_session(
+    function: str, params: dict, python: str = sys.executable, env: Optional[dict] = None, timeout: float = 1200
+) -> dict:
     """Runs `function` ("module:name", see bench/session.py) in a fresh
     process and returns its result, with the child's peak resident memory
     under "peak_rss_mb"."""
@@ -155,10 +173,17 @@ def run_session(function: str, params: dict, python: str = sys.executable, env: 
     return finish_session(process, function, timeout)
 
 
-def start_session(function: str, params: dict, python: str = sys.executable,
-                  env: Optional[dict] = None) -> subprocess.Popen:
-    return subprocess.Popen(session_command(function, params, python), cwd=ROOT, env=child_environment(env),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def start_session(
+    function: str, params: dict, python: str = sys.executable, env: Optional[dict] = None
+) -> subprocess.Popen:
+    return subprocess.Popen(
+        session_command(function, params, python),
+        cwd=ROOT,
+        env=child_environment(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def free_ports(count: int) -> List[int]:
@@ -182,20 +207,28 @@ def finish_session(process: subprocess.Popen, function: str, timeout: float = 12
     lines = [line for line in output.splitlines() if line.startswith(RESULT_MARKER)]
     if process.returncode != 0 or not lines:
         raise BenchError(f"{function} failed (exit status {process.returncode}):\n{output[-3000:]}")
-    return json.loads(lines[-1][len(RESULT_MARKER):])
+    return json.loads(lines[-1][len(RESULT_MARKER) :])
 
 
 # --------------------------------------------------------------------------- #
 # The machine, the results file and the table
 # --------------------------------------------------------------------------- #
 
+
 def machine() -> dict:
-    threads = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
-                                          "TF_NUM_INTEROP_THREADS") if k in os.environ}
-    return {"cores": os.cpu_count(), "cpu": cpu_model(), "python": platform.python_version(),
-            "platform": platform.platform(),
-            "threads": threads or "TensorFlow's defaults (intra-op and inter-op pools of one thread per core)",
-            "tensorflow": _version("tensorflow")}
+    threads = {
+        k: os.environ[k]
+        for k in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+        if k in os.environ
+    }
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu_model(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "threads": threads or "TensorFlow's defaults (intra-op and inter-op pools of one thread per core)",
+        "tensorflow": _version("tensorflow"),
+    }
 
 
 def _version(distribution: str) -> str:
@@ -212,8 +245,12 @@ def save(results: List[Comparison], write_doc: bool = True, extra: Optional[dict
     stamp = _dt.datetime.now().strftime("%Y-%m-%d")
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / (f"{stamp}-{label}.json" if label else f"{stamp}.json")
-    payload = {"date": _dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
-               **(extra or {}), "results": [r.as_dict() for r in results]}
+    payload = {
+        "date": _dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": machine(),
+        **(extra or {}),
+        "results": [r.as_dict() for r in results],
+    }
     path.write_text(json.dumps(payload, indent=2) + "\n")
     if write_doc and DOC.exists():
         write_table(payload, DOC)
@@ -230,23 +267,33 @@ def write_table(payload: dict, doc: Path) -> None:
 def render_table(payload: dict) -> str:
     m = payload["machine"]
     seconds = payload.get("wall_seconds")
-    lines = [TABLE_START, "",
-             f"Measured {payload['date']} on {m['cpu']}, TensorFlow {m['tensorflow']}, "
-             f"Python {m['python']}, threads: {m['threads']}"
-             + (f"; the whole `make bench` took {seconds / 60:.1f} min." if seconds else "."), ""]
+    lines = [
+        TABLE_START,
+        "",
+        f"Measured {payload['date']} on {m['cpu']}, TensorFlow {m['tensorflow']}, "
+        f"Python {m['python']}, threads: {m['threads']}"
+        + (f"; the whole `make bench` took {seconds / 60:.1f} min." if seconds else "."),
+        "",
+    ]
     figure = None
     # Grouped by figure (memory rows come from several benchmarks), in run order within each.
     for r in sorted(payload["results"], key=lambda result: result["figure"]):
         if r["figure"] != figure:
             figure = r["figure"]
-            lines += ["", f"**{figure}**", "",
-                      "| measurement | keraslab: median [min, max] | baseline: median [min, max] | ratio | target | met |",
-                      "| --- | --- | --- | --- | --- | --- |"]
+            lines += [
+                "",
+                f"**{figure}**",
+                "",
+                "| measurement | keraslab: median [min, max] | baseline: median [min, max] | ratio | target | met |",
+                "| --- | --- | --- | --- | --- | --- |",
+            ]
         k, b = r["keraslab"], r["baseline"]
         met = {True: "yes", False: "**no**", None: "-"}[r["met"]]
         name = r["name"] + (f" ({r['note']})" if r.get("note") else "")
-        lines.append(f"| {name} | {_cell(k)} | {r['baseline_name']}: {_cell(b)} | {r['ratio']:.3g} | "
-                     f"{r['target'] or '-'} | {met} |")
+        lines.append(
+            f"| {name} | {_cell(k)} | {r['baseline_name']}: {_cell(b)} | {r['ratio']:.3g} | "
+            f"{r['target'] or '-'} | {met} |"
+        )
     lines += ["", TABLE_END]
     return "\n".join(lines)
 

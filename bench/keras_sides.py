@@ -18,6 +18,7 @@ against.
 Every side trains the same model (the plugin's builder), with the same
 optimizer, loss and metrics, and is timed around `fit` alone.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,12 @@ def train_session(params: Dict) -> Dict:
         for _ in range(params["warmup"] + params["repeats"]):
             values.append(measure(workload, runs_root))
             tf.keras.backend.clear_session()
-    result = {"side": side, "workload": workload.name, "examples_per_second": values[params["warmup"]:],
-              "threads": thread_settings()}
+    result = {
+        "side": side,
+        "workload": workload.name,
+        "examples_per_second": values[params["warmup"] :],
+        "threads": thread_settings(),
+    }
     result.update(_model_facts(workload, params.get("export_dir")))
     return result
 
@@ -60,16 +65,19 @@ def thread_settings() -> Dict:
     import tensorflow as tf
 
     threading = tf.config.threading
-    return {"intra_op": threading.get_intra_op_parallelism_threads() or "default",
-            "inter_op": threading.get_inter_op_parallelism_threads() or "default"}
+    return {
+        "intra_op": threading.get_intra_op_parallelism_threads() or "default",
+        "inter_op": threading.get_inter_op_parallelism_threads() or "default",
+    }
 
 
 def _keraslab(workload: Workload, runs_root: str) -> float:
     from keraslab.core import actions
     from keraslab.core.registry import Registry
 
-    _, summary = actions.start_training(Registry(), workload.plugin, workload.model,
-                                        overrides=workload.overrides, runs_root=runs_root)
+    _, summary = actions.start_training(
+        Registry(), workload.plugin, workload.model, overrides=workload.overrides, runs_root=runs_root
+    )
     if summary.get("status", "complete") != "complete":
         raise RuntimeError(f"keraslab run did not finish: {summary}")
     return float(summary["examples_per_second"])
@@ -92,8 +100,14 @@ def _plain_fit(workload: Workload, runs_root: str) -> float:
     model, config, splits = _compiled_model(workload, steps_per_execution=False)
     train = config.train
     started = time.perf_counter()
-    model.fit(splits.train.features, splits.train.targets, batch_size=train.batch_size, epochs=train.epochs,
-              validation_data=(splits.validation.features, splits.validation.targets), verbose=0)
+    model.fit(
+        splits.train.features,
+        splits.train.targets,
+        batch_size=train.batch_size,
+        epochs=train.epochs,
+        validation_data=(splits.validation.features, splits.validation.targets),
+        verbose=0,
+    )
     return len(splits.train) * train.epochs / (time.perf_counter() - started)
 
 
@@ -109,13 +123,19 @@ def _compiled_model(workload: Workload, steps_per_execution: bool):
     tf.keras.utils.set_random_seed(config.train.seed)
     model = building.build_model(spec, config, building.data_info(splits))
     loss, metrics = loss_and_metrics(spec.task, model)
-    model.compile(optimizer=tf.keras.optimizers.Adam(config.optimizer.learning_rate), loss=loss, metrics=metrics,
-                  steps_per_execution=config.train.steps_per_execution if steps_per_execution else 1)
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(config.optimizer.learning_rate),
+        loss=loss,
+        metrics=metrics,
+        steps_per_execution=config.train.steps_per_execution if steps_per_execution else 1,
+    )
     return model, config, splits
 
 
 _SIDE_RUNS: Dict[str, Callable[[Workload, str], float]] = {
-    "keraslab": _keraslab, "same-pipeline": _same_pipeline, "plain-fit": _plain_fit,
+    "keraslab": _keraslab,
+    "same-pipeline": _same_pipeline,
+    "plain-fit": _plain_fit,
 }
 
 
@@ -127,18 +147,34 @@ def _model_facts(workload: Workload, export_dir=None) -> Dict:
 
     _, _, spec, config, splits = workload.resolve()
     model = building.build_model(spec, config, building.data_info(splits))
-    facts = {"trainable_parameters": architecture.trainable_parameters(model),
-             "training_flops_per_example": flops.training_flops(model),
-             "train_examples": len(splits.train), "epochs": config.train.epochs,
-             "batch_size": config.train.batch_size}
+    facts = {
+        "trainable_parameters": architecture.trainable_parameters(model),
+        "training_flops_per_example": flops.training_flops(model),
+        "train_examples": len(splits.train),
+        "epochs": config.train.epochs,
+        "batch_size": config.train.batch_size,
+    }
     if export_dir:
         out = Path(export_dir)
         out.mkdir(parents=True, exist_ok=True)
-        np.savez(out / "data.npz", x_train=splits.train.features, y_train=splits.train.targets,
-                 x_validation=splits.validation.features, y_validation=splits.validation.targets)
-        (out / "model.json").write_text(json.dumps({
-            "layers": architecture.describe(model), "num_classes": int(splits.train.num_classes),
-            "learning_rate": config.optimizer.learning_rate, "batch_size": config.train.batch_size,
-            "epochs": config.train.epochs, "seed": config.train.seed,
-            "trainable_parameters": facts["trainable_parameters"]}))
+        np.savez(
+            out / "data.npz",
+            x_train=splits.train.features,
+            y_train=splits.train.targets,
+            x_validation=splits.validation.features,
+            y_validation=splits.validation.targets,
+        )
+        (out / "model.json").write_text(
+            json.dumps(
+                {
+                    "layers": architecture.describe(model),
+                    "num_classes": int(splits.train.num_classes),
+                    "learning_rate": config.optimizer.learning_rate,
+                    "batch_size": config.train.batch_size,
+                    "epochs": config.train.epochs,
+                    "seed": config.train.seed,
+                    "trainable_parameters": facts["trainable_parameters"],
+                }
+            )
+        )
     return facts

@@ -13,6 +13,7 @@ is measured once per `make bench`
 (no warm-up: a first run is what a user's `make run` is); peak memory does
 not depend on the machine's load the way time does.
 """
+
 from __future__ import annotations
 
 import resource
@@ -34,8 +35,14 @@ def command_session(params: Dict) -> Dict:
     """Runs `params["command"]` in a fresh directory; its peak RSS and seconds."""
     with tempfile.TemporaryDirectory(prefix="keraslab-bench-") as root:
         started = time.perf_counter()
-        completed = subprocess.run(params["command"], cwd=root, env=child_environment(),
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        completed = subprocess.run(
+            params["command"],
+            cwd=root,
+            env=child_environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         seconds = time.perf_counter() - started
     if completed.returncode != 0:
         raise RuntimeError(f"{' '.join(params['command'])} failed:\n{completed.stdout[-3000:]}")
@@ -49,5 +56,13 @@ def run(budget: Budget, echo=print) -> List[Comparison]:
     main = run_session("bench.memory:command_session", {"command": cli + list(job)})
     baseline = run_session("bench.memory:command_session", {"command": [sys.executable, "-c", "import tensorflow"]})
     name = "make run's main job (keraslab quickstart)" if not budget.tiny else f"keraslab {' '.join(job)}"
-    return [Comparison(FIGURE, name, Stats([main["peak_rss_mb"]], "MiB"), Stats([baseline["peak_rss_mb"]], "MiB"),
-                       "python -c 'import tensorflow'", note=f"one run, {main['seconds']:.0f} s")]
+    return [
+        Comparison(
+            FIGURE,
+            name,
+            Stats([main["peak_rss_mb"]], "MiB"),
+            Stats([baseline["peak_rss_mb"]], "MiB"),
+            "python -c 'import tensorflow'",
+            note=f"one run, {main['seconds']:.0f} s",
+        )
+    ]

@@ -21,6 +21,7 @@ evaluation plays episodes one eager step at a time, and on a trained
 policy would take longer than the training it follows). Throughput is
 environment steps / wall seconds of the loop, random warm-up steps included.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -36,8 +37,12 @@ MEMORY = "8. Peak resident memory (MiB)"
 
 def workload(budget: Budget) -> Workload:
     steps = 500 if budget.tiny else 3_000
-    overrides = (f"train.env_steps={steps}", f"train.eval_every_steps={steps}", "train.eval_episodes=1",
-                 "model.keep_best=false")
+    overrides = (
+        f"train.env_steps={steps}",
+        f"train.eval_every_steps={steps}",
+        "train.eval_episodes=1",
+        "model.keep_best=false",
+    )
     if budget.tiny:
         overrides += ("model.warmup_steps=250",)
     return Workload("dqn", "rl", "dqn", overrides, f"DQN, CartPole-v1, {steps} environment steps")
@@ -53,11 +58,12 @@ def keraslab_session(params: Dict) -> Dict:
     values = []
     with tempfile.TemporaryDirectory(prefix="keraslab-bench-") as root:
         for _ in range(params["warmup"] + params["repeats"]):
-            _, summary = actions.start_training(Registry(), work.plugin, work.model, overrides=work.overrides,
-                                                runs_root=root)
+            _, summary = actions.start_training(
+                Registry(), work.plugin, work.model, overrides=work.overrides, runs_root=root
+            )
             values.append(float(summary["env_steps_per_second"]))
             tf.keras.backend.clear_session()
-    return {"env_steps_per_second": values[params["warmup"]:]}
+    return {"env_steps_per_second": values[params["warmup"] :]}
 
 
 def tutorial_session(params: Dict) -> Dict:
@@ -74,7 +80,7 @@ def tutorial_session(params: Dict) -> Dict:
         tf.keras.utils.set_random_seed(config.train.seed + run)
         values.append(tutorial_run(config.model, config.train.env_steps))
         tf.keras.backend.clear_session()
-    return {"env_steps_per_second": values[params["warmup"]:]}
+    return {"env_steps_per_second": values[params["warmup"] :]}
 
 
 def tutorial_run(c, env_steps: int) -> float:
@@ -92,30 +98,42 @@ def tutorial_run(c, env_steps: int) -> float:
 
     train_env = tf_py_environment.TFPyEnvironment(suite_gym.load(c.env))
     steps = tf.Variable(0, dtype=tf.int64)
-    q_net = q_network.QNetwork(train_env.observation_spec(), train_env.action_spec(),
-                               fc_layer_params=tuple(c.hidden_units))
+    q_net = q_network.QNetwork(
+        train_env.observation_spec(), train_env.action_spec(), fc_layer_params=tuple(c.hidden_units)
+    )
     agent = dqn_agent.DqnAgent(
-        train_env.time_step_spec(), train_env.action_spec(), q_network=q_net,
+        train_env.time_step_spec(),
+        train_env.action_spec(),
+        q_network=q_net,
         optimizer=tf.keras.optimizers.Adam(c.learning_rate),
         epsilon_greedy=linear_schedule(steps, c.epsilon_start, c.epsilon_end, c.epsilon_decay_steps),
-        n_step_update=c.n_step, target_update_tau=c.target_update_tau, target_update_period=c.target_update_period,
-        td_errors_loss_fn=common.element_wise_huber_loss, gamma=c.gamma, gradient_clipping=c.gradient_clip or None,
-        train_step_counter=tf.Variable(0, dtype=tf.int64))
+        n_step_update=c.n_step,
+        target_update_tau=c.target_update_tau,
+        target_update_period=c.target_update_period,
+        td_errors_loss_fn=common.element_wise_huber_loss,
+        gamma=c.gamma,
+        gradient_clipping=c.gradient_clip or None,
+        train_step_counter=tf.Variable(0, dtype=tf.int64),
+    )
     agent.initialize()
     replay_buffer = tf_uniform_replay_buffer.TFUniformReplayBuffer(
-        agent.collect_data_spec, batch_size=train_env.batch_size, max_length=c.replay_capacity)
+        agent.collect_data_spec, batch_size=train_env.batch_size, max_length=c.replay_capacity
+    )
     steps_per_update = c.update_every // c.updates_per_round
 
     started = time.perf_counter()
     random_policy = random_tf_policy.RandomTFPolicy(train_env.time_step_spec(), train_env.action_spec())
-    initial = dynamic_step_driver.DynamicStepDriver(train_env, random_policy, observers=[replay_buffer.add_batch],
-                                                    num_steps=c.warmup_steps)
+    initial = dynamic_step_driver.DynamicStepDriver(
+        train_env, random_policy, observers=[replay_buffer.add_batch], num_steps=c.warmup_steps
+    )
     common.function(initial.run)()
-    collect = dynamic_step_driver.DynamicStepDriver(train_env, agent.collect_policy,
-                                                    observers=[replay_buffer.add_batch], num_steps=steps_per_update)
+    collect = dynamic_step_driver.DynamicStepDriver(
+        train_env, agent.collect_policy, observers=[replay_buffer.add_batch], num_steps=steps_per_update
+    )
     collect_run = common.function(collect.run)
-    dataset = replay_buffer.as_dataset(num_parallel_calls=3, sample_batch_size=c.batch_size,
-                                       num_steps=c.n_step + 1).prefetch(3)
+    dataset = replay_buffer.as_dataset(
+        num_parallel_calls=3, sample_batch_size=c.batch_size, num_steps=c.n_step + 1
+    ).prefetch(3)
     iterator = iter(dataset)
     agent.train = common.function(agent.train)
     steps.assign(c.warmup_steps)
@@ -135,11 +153,21 @@ def run(budget: Budget, echo=print) -> List[Comparison]:
     echo(f"   tf-agents tutorial loop, {work.description} ...")
     tutorial = run_session("bench.rl:tutorial_session", common)
     return [
-        Comparison(FIGURE, "keraslab rl train dqn vs the tutorial loop",
-                   Stats(keraslab["env_steps_per_second"], "steps/s"),
-                   Stats(tutorial["env_steps_per_second"], "steps/s"), "tf-agents tutorial loop", ">= 1",
-                   note=work.description),
-        Comparison(MEMORY, "dqn: keraslab process vs the tutorial's",
-                   Stats([keraslab["peak_rss_mb"]], "MiB"), Stats([tutorial["peak_rss_mb"]], "MiB"),
-                   "tutorial loop process", note=f"peak over {budget.runs} runs of one process"),
+        Comparison(
+            FIGURE,
+            "keraslab rl train dqn vs the tutorial loop",
+            Stats(keraslab["env_steps_per_second"], "steps/s"),
+            Stats(tutorial["env_steps_per_second"], "steps/s"),
+            "tf-agents tutorial loop",
+            ">= 1",
+            note=work.description,
+        ),
+        Comparison(
+            MEMORY,
+            "dqn: keraslab process vs the tutorial's",
+            Stats([keraslab["peak_rss_mb"]], "MiB"),
+            Stats([tutorial["peak_rss_mb"]], "MiB"),
+            "tutorial loop process",
+            note=f"peak over {budget.runs} runs of one process",
+        ),
     ]

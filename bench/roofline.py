@@ -8,6 +8,7 @@ achieved rate is its examples/s times the training FLOPs of one example
 the two: the fraction of peak. For these small models the fraction is low,
 and the figure says by how much.
 """
+
 from __future__ import annotations
 
 import time
@@ -38,15 +39,16 @@ def matmul_session(params: Dict) -> Dict:
     for _ in range(params["warmup"] + params["repeats"]):
         started = time.perf_counter()
         products(a).numpy()
-        values.append(2.0 * n ** 3 * chain / (time.perf_counter() - started) / 1e9)
-    return {"gflops": values[params["warmup"]:], "n": n, "chain": chain}
+        values.append(2.0 * n**3 * chain / (time.perf_counter() - started) / 1e9)
+    return {"gflops": values[params["warmup"] :], "n": n, "chain": chain}
 
 
 def run(budget: Budget, echo=print) -> List[Comparison]:
     n, chain = (256, 2) if budget.tiny else (2048, 8)
     echo(f"   float32 matmul {n}x{n}, {chain} products a run ({budget.warmup} warm-up + {budget.repeats} runs) ...")
-    peak = run_session("bench.roofline:matmul_session",
-                       {"n": n, "chain": chain, "warmup": budget.warmup, "repeats": budget.repeats})
+    peak = run_session(
+        "bench.roofline:matmul_session", {"n": n, "chain": chain, "warmup": budget.warmup, "repeats": budget.repeats}
+    )
     peak_stats = Stats(peak["gflops"], "GFLOP/s")
     comparisons = []
     for name in ("cnn", "large-mlp"):
@@ -54,8 +56,14 @@ def run(budget: Budget, echo=print) -> List[Comparison]:
         result = training.keras_side("keraslab", workload, budget, echo)
         flops = result["training_flops_per_example"]
         achieved = Stats([eps * flops / 1e9 for eps in result["examples_per_second"]], "GFLOP/s")
-        comparisons.append(Comparison(
-            FIGURE, f"{name}: trainer's achieved rate", achieved, peak_stats,
-            f"float32 matmul peak ({n}x{n})",
-            note=f"{flops / 1e6:.2f} MFLOP per training example, batch {result['batch_size']}"))
+        comparisons.append(
+            Comparison(
+                FIGURE,
+                f"{name}: trainer's achieved rate",
+                achieved,
+                peak_stats,
+                f"float32 matmul peak ({n}x{n})",
+                note=f"{flops / 1e6:.2f} MFLOP per training example, batch {result['batch_size']}",
+            )
+        )
     return comparisons

@@ -14,6 +14,7 @@ workers share this machine's cores, so more of them cannot add compute here:
 these figures measure what the distribution itself costs; on separate GPUs
 or hosts the same commands add devices.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -37,24 +38,46 @@ def _with(workload: Workload, suffix: str, *overrides: str) -> Workload:
 
 def run(budget: Budget, echo=print) -> List[Comparison]:
     mlp = _with(WORKLOADS["mlp"], "6-epochs", "train.epochs=6").for_budget(budget.tiny)
-    mirrored = {k: training.keras_side("keraslab", _with(mlp, f"mirrored{k}", "train.strategy=mirrored",
-                                                         f"train.logical_cpus={k}"), budget, echo)
-                for k in (1, 2)}
-    workers = {k: multi_worker(_with(mlp, f"workers{k}", "train.strategy=multi-worker"), k, budget, echo)
-               for k in (1, 2)}
+    mirrored = {
+        k: training.keras_side(
+            "keraslab", _with(mlp, f"mirrored{k}", "train.strategy=mirrored", f"train.logical_cpus={k}"), budget, echo
+        )
+        for k in (1, 2)
+    }
+    workers = {
+        k: multi_worker(_with(mlp, f"workers{k}", "train.strategy=multi-worker"), k, budget, echo) for k in (1, 2)
+    }
     epochs = data_scaling(budget, echo)
     eps = training.throughput
     comparisons = [
-        Comparison(FIGURE, "mlp: mirrored over 2 logical CPUs vs 1", eps(mirrored[2]), eps(mirrored[1]),
-                   "mirrored over 1 logical CPU", note="examples/s, batch 32 per replica"),
-        Comparison(FIGURE, "mlp: multi-worker, 2 local workers vs 1", eps(workers[2]), eps(workers[1]),
-                   "1 worker", note="examples/s, batch 32 per worker"),
+        Comparison(
+            FIGURE,
+            "mlp: mirrored over 2 logical CPUs vs 1",
+            eps(mirrored[2]),
+            eps(mirrored[1]),
+            "mirrored over 1 logical CPU",
+            note="examples/s, batch 32 per replica",
+        ),
+        Comparison(
+            FIGURE,
+            "mlp: multi-worker, 2 local workers vs 1",
+            eps(workers[2]),
+            eps(workers[1]),
+            "1 worker",
+            note="examples/s, batch 32 per worker",
+        ),
     ]
     for factor in FACTORS[1:]:
-        comparisons.append(Comparison(
-            FIGURE, f"cnn: epoch time at {factor}x the training set", Stats(epochs[str(factor)], "s"),
-            Stats(epochs["1"], "s"), "1x the training set",
-            note=f"{factor} would be linear; {epochs['examples'][str(factor)]} examples"))
+        comparisons.append(
+            Comparison(
+                FIGURE,
+                f"cnn: epoch time at {factor}x the training set",
+                Stats(epochs[str(factor)], "s"),
+                Stats(epochs["1"], "s"),
+                "1x the training set",
+                note=f"{factor} would be linear; {epochs['examples'][str(factor)]} examples",
+            )
+        )
     return comparisons
 
 
@@ -64,9 +87,14 @@ def multi_worker(workload: Workload, count: int, budget: Budget, echo=print) -> 
     ports = free_ports(count)
     cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
     params = {"workload": workload.as_params(), "warmup": budget.warmup, "repeats": budget.repeats}
-    processes = [start_session("bench.scaling:multi_worker_session", params, env={
-        "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})})
-        for index in range(count)]
+    processes = [
+        start_session(
+            "bench.scaling:multi_worker_session",
+            params,
+            env={"TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})},
+        )
+        for index in range(count)
+    ]
     results = [finish_session(process, "bench.scaling:multi_worker_session") for process in processes]
     return next(r for r in results if r["chief"])
 
@@ -88,15 +116,19 @@ def multi_worker_session(params: Dict) -> Dict:
             run = RunDir.create(plugin.name, spec.name, config.data.name, explicit=f"{root}/run-{index}")
             summary = train(plugin, spec, config, run, built=build(plugin, spec, config, splits, strategy))
             values.append(summary.get("examples_per_second"))
-    return {"chief": chief, "examples_per_second": values[params["warmup"]:]}
+    return {"chief": chief, "examples_per_second": values[params["warmup"] :]}
 
 
 def data_scaling(budget: Budget, echo=print) -> dict:
     workload = _with(WORKLOADS["cnn"].for_budget(budget.tiny), "data", "train.epochs=3")
-    echo(f"   cnn: epoch time at {', '.join(f'{f}x' for f in FACTORS)} the training set "
-         f"({budget.warmup} warm-up + {budget.repeats} runs) ...")
-    return run_session("bench.scaling:data_scaling_session",
-                       {"workload": workload.as_params(), "warmup": budget.warmup, "repeats": budget.repeats})
+    echo(
+        f"   cnn: epoch time at {', '.join(f'{f}x' for f in FACTORS)} the training set "
+        f"({budget.warmup} warm-up + {budget.repeats} runs) ..."
+    )
+    return run_session(
+        "bench.scaling:data_scaling_session",
+        {"workload": workload.as_params(), "warmup": budget.warmup, "repeats": budget.repeats},
+    )
 
 
 def data_scaling_session(params: Dict) -> Dict:
@@ -109,8 +141,10 @@ def data_scaling_session(params: Dict) -> Dict:
     workload = Workload.from_params(params["workload"])
     _, plugin, spec, config, splits = workload.resolve()
     strategy = prepare_runtime(config)
-    grown = {factor: dataclasses.replace(splits, train=augmented_copies(splits.train, factor, seed=factor))
-             for factor in FACTORS}
+    grown = {
+        factor: dataclasses.replace(splits, train=augmented_copies(splits.train, factor, seed=factor))
+        for factor in FACTORS
+    }
     seconds = {str(factor): [] for factor in FACTORS}
     with tempfile.TemporaryDirectory(prefix="keraslab-bench-") as root:
         for index in range(params["warmup"] + params["repeats"]):
@@ -142,6 +176,7 @@ def augmented_copies(examples, factor: int, seed: int):
 def _shift(image: np.ndarray, dy: int, dx: int) -> np.ndarray:
     out = np.zeros_like(image)
     height, width = image.shape[:2]
-    out[max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
-        image[max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
+    out[max(dy, 0) : height + min(dy, 0), max(dx, 0) : width + min(dx, 0)] = image[
+        max(-dy, 0) : height + min(-dy, 0), max(-dx, 0) : width + min(-dx, 0)
+    ]
     return out

@@ -9,6 +9,7 @@ p99 over `calls` requests) and batches of 256 (throughput), against
 sides return NumPy arrays, as a server must before it answers.
 Target: batch-1 p50 at least 10× faster than `model.predict`.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -36,8 +37,9 @@ def serving_session(params: Dict) -> Dict:
     calls, batch_calls = params["calls"], params["batch_calls"]
     with tempfile.TemporaryDirectory(prefix="keraslab-bench-") as root:
         registry = Registry()
-        run, _ = actions.start_training(registry, workload.plugin, workload.model, overrides=workload.overrides,
-                                        runs_root=f"{root}/runs")
+        run, _ = actions.start_training(
+            registry, workload.plugin, workload.model, overrides=workload.overrides, runs_root=f"{root}/runs"
+        )
         version_dir = export_run(registry, str(run.path), out=f"{root}/exports")
         loaded = tf.saved_model.load(str(version_dir))  # kept: its signatures use its variables
         signature = loaded.signatures["serving_default"]
@@ -56,16 +58,26 @@ def serving_session(params: Dict) -> Dict:
     def predict(x):
         return built.model.predict(x, verbose=0)
 
-    results = {key: [] for key in ("serving_p50", "serving_p99", "predict_p50", "predict_p99",
-                                   "serving_throughput", "predict_throughput")}
+    results = {
+        key: []
+        for key in (
+            "serving_p50",
+            "serving_p99",
+            "predict_p50",
+            "predict_p99",
+            "serving_throughput",
+            "predict_throughput",
+        )
+    }
     for run_index in range(params["warmup"] + params["repeats"]):
         measured = {}
         for side, function in (("serving", serve), ("predict", predict)):
             latencies = [_seconds(function, x) for x in singles]
             measured[f"{side}_p50"] = float(np.percentile(latencies, 50))
             measured[f"{side}_p99"] = float(np.percentile(latencies, 99))
-            measured[f"{side}_throughput"] = 256 * batch_calls / sum(_seconds(function, batch)
-                                                                     for _ in range(batch_calls))
+            measured[f"{side}_throughput"] = (
+                256 * batch_calls / sum(_seconds(function, batch) for _ in range(batch_calls))
+            )
         if run_index >= params["warmup"]:
             for key, value in measured.items():
                 results[key].append(value)
@@ -81,18 +93,45 @@ def _seconds(function: Callable, x) -> float:
 def run(budget: Budget, echo=print) -> List[Comparison]:
     workload = WORKLOAD.for_budget(budget.tiny)
     calls, batch_calls = (5, 2) if budget.tiny else (100, 20)
-    echo(f"   train 2 epochs, export, then {calls} single requests and {batch_calls} batches of 256 per run "
-         f"({budget.warmup} warm-up + {budget.repeats} runs) ...")
-    r = run_session("bench.serving:serving_session", {"workload": workload.as_params(), "calls": calls,
-                                                      "batch_calls": batch_calls, "warmup": budget.warmup,
-                                                      "repeats": budget.repeats})
+    echo(
+        f"   train 2 epochs, export, then {calls} single requests and {batch_calls} batches of 256 per run "
+        f"({budget.warmup} warm-up + {budget.repeats} runs) ..."
+    )
+    r = run_session(
+        "bench.serving:serving_session",
+        {
+            "workload": workload.as_params(),
+            "calls": calls,
+            "batch_calls": batch_calls,
+            "warmup": budget.warmup,
+            "repeats": budget.repeats,
+        },
+    )
     ms = lambda key: Stats([v * 1000 for v in r[key]], "ms")  # noqa: E731
     return [
-        Comparison(FIGURE, "batch 1, p50 latency", ms("serving_p50"), ms("predict_p50"), "model.predict",
-                   "<= 0.1", note=f"{calls} requests a run"),
-        Comparison(FIGURE, "batch 1, p99 latency", ms("serving_p99"), ms("predict_p99"), "model.predict",
-                   note=f"{calls} requests a run"),
-        Comparison(FIGURE, "batch 256, throughput", Stats(r["serving_throughput"], "examples/s"),
-                   Stats(r["predict_throughput"], "examples/s"), "model.predict",
-                   note=f"{batch_calls} batches a run"),
+        Comparison(
+            FIGURE,
+            "batch 1, p50 latency",
+            ms("serving_p50"),
+            ms("predict_p50"),
+            "model.predict",
+            "<= 0.1",
+            note=f"{calls} requests a run",
+        ),
+        Comparison(
+            FIGURE,
+            "batch 1, p99 latency",
+            ms("serving_p99"),
+            ms("predict_p99"),
+            "model.predict",
+            note=f"{calls} requests a run",
+        ),
+        Comparison(
+            FIGURE,
+            "batch 256, throughput",
+            Stats(r["serving_throughput"], "examples/s"),
+            Stats(r["predict_throughput"], "examples/s"),
+            "model.predict",
+            note=f"{batch_calls} batches a run",
+        ),
     ]

@@ -9,6 +9,7 @@ after `BENCH-RESULT `, adding the process's peak resident memory
 This module imports nothing but the standard library, so the PyTorch
 baseline's environment, which has no keraslab, can run it too.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -3,6 +3,7 @@
 Target: each at most a tenth of TensorFlow's import time, which is what the
 CLI would cost if it imported TensorFlow to print help.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,7 +26,10 @@ def run(budget: Budget, echo=print) -> List[Comparison]:
     baseline = repeat(lambda: wall_time(python_command("import tensorflow")), budget.repeats, budget.warmup)
     results = []
     for args in COMMANDS:
-        measured = repeat(lambda: wall_time(keraslab_command() + args), budget.repeats, budget.warmup)
-        results.append(Comparison(FIGURE, f"keraslab {' '.join(args)}", measured, baseline,
-                                  "python -c 'import tensorflow'", "<= 0.1"))
+        measured = repeat(lambda args=args: wall_time(keraslab_command() + args), budget.repeats, budget.warmup)
+        results.append(
+            Comparison(
+                FIGURE, f"keraslab {' '.join(args)}", measured, baseline, "python -c 'import tensorflow'", "<= 0.1"
+            )
+        )
     return results

@@ -15,6 +15,7 @@ running loss and accuracy are summed as tensors (no `.item()` per step).
 Threads: `torch.set_num_threads(threads)`, the same count as TensorFlow's
 intra-op pool (one per core).
 """
+
 from __future__ import annotations
 
 import json
@@ -40,10 +41,13 @@ def train_session(params: Dict) -> Dict:
         torch.manual_seed(description["seed"] + run)
         model = build(description["layers"], arrays["x_train"].shape[1:], description["num_classes"])
         values.append(train(model, arrays, description))
-    return {"side": "pytorch", "examples_per_second": values[params["warmup"]:],
-            "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-            "threads": {"torch": torch.get_num_threads(), "interop": torch.get_num_interop_threads()},
-            "torch": torch.__version__}
+    return {
+        "side": "pytorch",
+        "examples_per_second": values[params["warmup"] :],
+        "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "threads": {"torch": torch.get_num_threads(), "interop": torch.get_num_interop_threads()},
+        "torch": torch.__version__,
+    }
 
 
 def _channels_first(array):
@@ -65,7 +69,7 @@ def train(model, arrays: Dict, description: Dict) -> float:
         loss_sum, correct = torch.zeros(()), torch.zeros((), dtype=torch.int64)
         order = torch.randperm(n)
         for start in range(0, n, batch):
-            index = order[start:start + batch]
+            index = order[start : start + batch]
             inputs, targets = x[index], y[index]
             optimizer.zero_grad(set_to_none=True)
             logits = model(inputs)
@@ -76,7 +80,7 @@ def train(model, arrays: Dict, description: Dict) -> float:
             correct += (logits.detach().argmax(1) == targets).sum()
         model.eval()
         with torch.inference_mode():
-            val_logits = torch.cat([model(x_val[s:s + batch]) for s in range(0, len(x_val), batch)])
+            val_logits = torch.cat([model(x_val[s : s + batch]) for s in range(0, len(x_val), batch)])
             val_accuracy = (val_logits.argmax(1) == y_val).float().mean()
         float(val_accuracy)  # the epoch's numbers are read, as a loop that logs them would
     return n * epochs / (time.perf_counter() - started)
@@ -132,9 +136,15 @@ def build(layers: List[Dict], input_shape, num_classes: int):
 def _conv(layer: Dict, channels: int):
     if layer["padding"] == "same" and tuple(layer["strides"]) != (1, 1):
         raise ValueError("'same' padding is rebuilt for stride 1 only")
-    return nn.Conv2d(channels, layer["filters"], tuple(layer["kernel_size"]), stride=tuple(layer["strides"]),
-                     padding="same" if layer["padding"] == "same" else 0, dilation=tuple(layer["dilation"]),
-                     bias=layer["use_bias"])
+    return nn.Conv2d(
+        channels,
+        layer["filters"],
+        tuple(layer["kernel_size"]),
+        stride=tuple(layer["strides"]),
+        padding="same" if layer["padding"] == "same" else 0,
+        dilation=tuple(layer["dilation"]),
+        bias=layer["use_bias"],
+    )
 
 
 def _activation(name: str):

@@ -15,6 +15,7 @@ figure 2 are split over two rounds of processes, the sides in one order,
 then in the reverse one, so that a change in the machine's load during the
 benchmark falls on every side alike.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -50,8 +51,9 @@ def keras_side(side: str, workload: Workload, budget: Budget, echo=print) -> dic
     return keras_sides((side,), workload, budget, echo)[side]
 
 
-def keras_sides(sides: Sequence[str], workload: Workload, budget: Budget, echo=print,
-                rounds: int = 1) -> Dict[str, dict]:
+def keras_sides(
+    sides: Sequence[str], workload: Workload, budget: Budget, echo=print, rounds: int = 1
+) -> Dict[str, dict]:
     """Each side's result on `workload`: its runs split over `rounds` rounds
     of processes, the sides' order reversed every other round; the peak
     memory is the largest of its processes'. Measured once per bench run."""
@@ -59,16 +61,24 @@ def keras_sides(sides: Sequence[str], workload: Workload, budget: Budget, echo=p
     chunks = [len(part) for part in _split(range(budget.repeats), min(rounds, budget.repeats))]
     merged = {side: None for side in missing}
     for index, repeats in enumerate(chunks):
-        for side in (missing if index % 2 == 0 else missing[::-1]):
-            echo(f"   {workload.name}: {side}, round {index + 1} of {len(chunks)} "
-                 f"({budget.warmup} warm-up + {repeats} runs) ...")
+        for side in missing if index % 2 == 0 else missing[::-1]:
+            echo(
+                f"   {workload.name}: {side}, round {index + 1} of {len(chunks)} "
+                f"({budget.warmup} warm-up + {repeats} runs) ..."
+            )
             params = {"side": side, "workload": workload.as_params(), "warmup": budget.warmup, "repeats": repeats}
             if side == "keraslab":
                 params["export_dir"] = str(torch_inputs(workload))
             result = run_session("bench.keras_sides:train_session", params)
-            merged[side] = result if merged[side] is None else {
-                **result, "examples_per_second": merged[side]["examples_per_second"] + result["examples_per_second"],
-                "peak_rss_mb": max(merged[side]["peak_rss_mb"], result["peak_rss_mb"])}
+            merged[side] = (
+                result
+                if merged[side] is None
+                else {
+                    **result,
+                    "examples_per_second": merged[side]["examples_per_second"] + result["examples_per_second"],
+                    "peak_rss_mb": max(merged[side]["peak_rss_mb"], result["peak_rss_mb"]),
+                }
+            )
     for side in missing:
         _sessions[(side, workload, budget)] = merged[side]
     return {side: _sessions[(side, workload, budget)] for side in sides}
@@ -98,12 +108,30 @@ def run_trainer(budget: Budget, echo=print) -> List[Comparison]:
         results = keras_sides(("keraslab", "same-pipeline", "plain-fit"), workload, budget, echo, rounds=2)
         keraslab, same, plain = results["keraslab"], results["same-pipeline"], results["plain-fit"]
         comparisons += [
-            Comparison(TRAINER, f"{name}: trainer vs the same fit without the trainer", throughput(keraslab),
-                       throughput(same), "hand-written fit, same pipeline", ">= 0.97"),
-            Comparison(TRAINER, f"{name}: trainer vs a tutorial's fit", throughput(keraslab), throughput(plain),
-                       "fit(x_numpy, y_numpy)", ">= 2"),
-            Comparison(MEMORY, f"{name}: trainer process", memory(keraslab), memory(same),
-                       "hand-written fit process (same pipeline)", note="the largest peak of each side's processes"),
+            Comparison(
+                TRAINER,
+                f"{name}: trainer vs the same fit without the trainer",
+                throughput(keraslab),
+                throughput(same),
+                "hand-written fit, same pipeline",
+                ">= 0.97",
+            ),
+            Comparison(
+                TRAINER,
+                f"{name}: trainer vs a tutorial's fit",
+                throughput(keraslab),
+                throughput(plain),
+                "fit(x_numpy, y_numpy)",
+                ">= 2",
+            ),
+            Comparison(
+                MEMORY,
+                f"{name}: trainer process",
+                memory(keraslab),
+                memory(same),
+                "hand-written fit process (same pipeline)",
+                note="the largest peak of each side's processes",
+            ),
         ]
     return comparisons
 
@@ -112,8 +140,9 @@ def torch_python() -> str:
     """The PyTorch baseline's interpreter (`make bench-env` creates it)."""
     python = Path(os.environ.get("KERASLAB_BENCH_TORCH_PYTHON", TORCH_VENV / "bin" / "python"))
     if not python.exists():
-        raise BenchError(f"The PyTorch baseline needs {python}: run `make bench-env` "
-                         "(a venv with bench/requirements-torch.txt).")
+        raise BenchError(
+            f"The PyTorch baseline needs {python}: run `make bench-env` (a venv with bench/requirements-torch.txt)."
+        )
     return str(python)
 
 
@@ -124,17 +153,38 @@ def run_pytorch(budget: Budget, echo=print) -> List[Comparison]:
         workload = WORKLOADS[name].for_budget(budget.tiny)
         keraslab = keras_side("keraslab", workload, budget, echo)
         echo(f"   {name}: pytorch ({budget.warmup} warm-up + {budget.repeats} runs) ...")
-        pytorch = run_session("bench.torch_side:train_session", {
-            "directory": str(torch_inputs(workload)), "warmup": budget.warmup,
-            "repeats": budget.repeats, "threads": os.cpu_count()}, python=python)
+        pytorch = run_session(
+            "bench.torch_side:train_session",
+            {
+                "directory": str(torch_inputs(workload)),
+                "warmup": budget.warmup,
+                "repeats": budget.repeats,
+                "threads": os.cpu_count(),
+            },
+            python=python,
+        )
         if pytorch["trainable_parameters"] != keraslab["trainable_parameters"]:
-            raise BenchError(f"{name}: the PyTorch network has {pytorch['trainable_parameters']} trainable "
-                             f"parameters, the Keras one {keraslab['trainable_parameters']}; they must match.")
+            raise BenchError(
+                f"{name}: the PyTorch network has {pytorch['trainable_parameters']} trainable "
+                f"parameters, the Keras one {keraslab['trainable_parameters']}; they must match."
+            )
         threads = pytorch["threads"]
         comparisons += [
-            Comparison(PYTORCH, f"{name}: trainer vs PyTorch", throughput(keraslab), throughput(pytorch),
-                       f"PyTorch {pytorch['torch']} loop, {threads['torch']} threads", ">= 1"),
-            Comparison(MEMORY, f"{name}: trainer process vs PyTorch's", memory(keraslab), memory(pytorch),
-                       "PyTorch loop process", note="the largest peak of each side's processes"),
+            Comparison(
+                PYTORCH,
+                f"{name}: trainer vs PyTorch",
+                throughput(keraslab),
+                throughput(pytorch),
+                f"PyTorch {pytorch['torch']} loop, {threads['torch']} threads",
+                ">= 1",
+            ),
+            Comparison(
+                MEMORY,
+                f"{name}: trainer process vs PyTorch's",
+                memory(keraslab),
+                memory(pytorch),
+                "PyTorch loop process",
+                note="the largest peak of each side's processes",
+            ),
         ]
     return comparisons

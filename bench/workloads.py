@@ -8,6 +8,7 @@ network and nothing else; its epochs are cut from 60 to 10 to keep
 by a cosine), as the hand-written baselines' loops have it. The tiny variant of any workload, for the
 test suite, trains 2 epochs on the dataset's synthetic stand-in.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,14 +48,22 @@ class Workload:
 
 
 WORKLOADS = {
-    "mlp": Workload("mlp", "foundations", "mlp", (),
-                    "foundations MLP 64-128-64-10 on digits, batch 32, 30 epochs (its defaults)"),
-    "cnn": Workload("cnn", "vision", "cnn", ("model.augmentation.enabled=false", "train.epochs=10",
-                                             "schedule.name=constant"),
-                    "vision CNN (2 blocks of 2 convolutions, 32 and 64 filters, batch norm) on 8x8 digits, "
-                    "batch 32, 10 epochs, no augmentation, Adam at a constant step"),
-    "large-mlp": Workload("large-mlp", "foundations", "mlp",
-                          ("model.hidden_units=[1024, 1024]", "model.dropout=0.0", "train.batch_size=256",
-                           "train.epochs=20"),
-                          "foundations MLP 64-1024-1024-10 on digits, batch 256, 20 epochs"),
+    "mlp": Workload(
+        "mlp", "foundations", "mlp", (), "foundations MLP 64-128-64-10 on digits, batch 32, 30 epochs (its defaults)"
+    ),
+    "cnn": Workload(
+        "cnn",
+        "vision",
+        "cnn",
+        ("model.augmentation.enabled=false", "train.epochs=10", "schedule.name=constant"),
+        "vision CNN (2 blocks of 2 convolutions, 32 and 64 filters, batch norm) on 8x8 digits, "
+        "batch 32, 10 epochs, no augmentation, Adam at a constant step",
+    ),
+    "large-mlp": Workload(
+        "large-mlp",
+        "foundations",
+        "mlp",
+        ("model.hidden_units=[1024, 1024]", "model.dropout=0.0", "train.batch_size=256", "train.epochs=20"),
+        "foundations MLP 64-1024-1024-10 on digits, batch 256, 20 epochs",
+    ),
 }

@@ -4,6 +4,7 @@ Nothing in here knows about any topic. Importing this package is cheap: the
 modules that need TensorFlow import it themselves, so the CLI can list plugins
 and print help without paying for it.
 """
+
 from importlib import metadata as _metadata
 
 try:

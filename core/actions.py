@@ -3,6 +3,7 @@
 Each checks everything the user gave it (names, config, data) before it
 writes anything, so a mistake leaves no run directory behind.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
     from keraslab.core.export.serving import Exportable
 
 
-def resolve_run_config(plugin: Plugin, spec: ModelSpec, config_file: Optional[str] = None,
-                       overrides: Sequence[str] = ()) -> RunConfig:
+def resolve_run_config(
+    plugin: Plugin, spec: ModelSpec, config_file: Optional[str] = None, overrides: Sequence[str] = ()
+) -> RunConfig:
     """The model's defaults, then the YAML file, then `--set` overrides, checked."""
     config = resolve_config(building.default_config(spec), config_file, overrides)
     check_ranges(config)
@@ -64,8 +66,10 @@ def check_config_unchanged(run: RunDir, config: RunConfig) -> None:
     changes = _differences(started, to_dict(config))
     if changes:
         listed = ", ".join(f"{key}: {json.dumps(was)} → {json.dumps(now)}" for key, was, now in changes[:5])
-        raise RunError(f"Run '{run.path}' config.yaml was edited since the run started ({listed}); a resumed run "
-                       "continues with the config it started with. Put the values back, or start a new run.")
+        raise RunError(
+            f"Run '{run.path}' config.yaml was edited since the run started ({listed}); a resumed run "
+            "continues with the config it started with. Put the values back, or start a new run."
+        )
 
 
 def _differences(was: Any, now: Any, prefix: str = "") -> list:
@@ -86,9 +90,16 @@ def check_references(config: RunConfig) -> None:
         optimizer_class(config.optimizer.name)
 
 
-def start_training(registry: Registry, plugin_name: str, model_name: str, *,
-                   config_file: Optional[str] = None, overrides: Sequence[str] = (),
-                   run_dir: Optional[str] = None, runs_root: str = "runs") -> Tuple[RunDir, Dict[str, Any]]:
+def start_training(
+    registry: Registry,
+    plugin_name: str,
+    model_name: str,
+    *,
+    config_file: Optional[str] = None,
+    overrides: Sequence[str] = (),
+    run_dir: Optional[str] = None,
+    runs_root: str = "runs",
+) -> Tuple[RunDir, Dict[str, Any]]:
     """Trains a model in a new run directory; returns the run and its summary."""
     plugin = registry.get(plugin_name)
     spec = plugin.model(model_name)
@@ -116,8 +127,9 @@ def start_training(registry: Registry, plugin_name: str, model_name: str, *,
         return run, _train_guarded(plugin, spec, config, run, resume=False, built=built)
 
 
-def resume_training(registry: Registry, run_path: str,
-                    expect: Optional[Tuple[str, str]] = None) -> Tuple[RunDir, Dict[str, Any]]:
+def resume_training(
+    registry: Registry, run_path: str, expect: Optional[Tuple[str, str]] = None
+) -> Tuple[RunDir, Dict[str, Any]]:
     """Continues an unfinished run from its latest checkpoint.
 
     Args:
@@ -129,8 +141,10 @@ def resume_training(registry: Registry, run_path: str,
     run = RunDir.open(run_path)
     state = run.state
     if expect and (state.get("plugin"), state.get("model")) != expect:
-        raise RunError(f"Run '{run_path}' trained {state.get('plugin')}/{state.get('model')}, "
-                       f"not {expect[0]}/{expect[1]}; resume it with the same plugin and model.")
+        raise RunError(
+            f"Run '{run_path}' trained {state.get('plugin')}/{state.get('model')}, "
+            f"not {expect[0]}/{expect[1]}; resume it with the same plugin and model."
+        )
     if run.status == COMPLETE:
         raise RunError(f"Run '{run_path}' is already complete; nothing to resume.")
     plugin = registry.get(state["plugin"])
@@ -150,8 +164,14 @@ def resume_training(registry: Registry, run_path: str,
         return run, _train_guarded(plugin, spec, config, run, resume=True)
 
 
-def ensure_trained(registry: Registry, plugin_name: str, model_name: str, run_dir: str,
-                   overrides: Sequence[str] = (), echo=lambda message: None) -> Dict[str, Any]:
+def ensure_trained(
+    registry: Registry,
+    plugin_name: str,
+    model_name: str,
+    run_dir: str,
+    overrides: Sequence[str] = (),
+    echo=lambda message: None,
+) -> Dict[str, Any]:
     """The summary of the complete run at `run_dir`: read back if the run
     finished, after resuming it if it stopped, after training it if there is
     none. For studies made of several runs, which then continue where they
@@ -166,8 +186,9 @@ def ensure_trained(registry: Registry, plugin_name: str, model_name: str, run_di
     else:
         _, summary = start_training(registry, plugin_name, model_name, run_dir=run_dir, overrides=overrides)
     if summary.get("status", COMPLETE) != COMPLETE:
-        raise RunError(f"Run {run_dir} did not finish ({summary.get('reason')}); run the same command again "
-                       "to continue it.")
+        raise RunError(
+            f"Run {run_dir} did not finish ({summary.get('reason')}); run the same command again to continue it."
+        )
     return summary
 
 
@@ -209,8 +230,9 @@ class FinishedRun:
     splits: Any = None
 
 
-def open_finished_run(registry: Registry, plugin_name: str, run_path: str, command: str,
-                      models: Sequence[str] = ()) -> FinishedRun:
+def open_finished_run(
+    registry: Registry, plugin_name: str, run_path: str, command: str, models: Sequence[str] = ()
+) -> FinishedRun:
     """A finished run of `plugin_name`, its model rebuilt with its final
     weights, for a plugin's command.
 
@@ -255,8 +277,10 @@ def evaluate_run(registry: Registry, run_path: str, episodes: Optional[int] = No
     spec = plugin.model(run.state["model"])
     config = load_run_config(spec, run)
     if episodes is not None and (spec.training != "agent" or episodes < 1):
-        raise ConfigError(f"--episodes takes a number of episodes ≥ 1 for an agent's run; received {episodes} "
-                          f"for a run of {spec.training} model '{spec.name}'.")
+        raise ConfigError(
+            f"--episodes takes a number of episodes ≥ 1 for an agent's run; received {episodes} "
+            f"for a run of {spec.training} model '{spec.name}'."
+        )
     if spec.training == "agent":
         from keraslab.core.trainer.agents import load_trained_agent
 
@@ -273,8 +297,14 @@ def evaluate_run(registry: Registry, run_path: str, episodes: Optional[int] = No
     return result
 
 
-def export_run(registry: Registry, run_path: str, out: str = "exports", name: Optional[str] = None,
-               version: Optional[int] = None, samples: int = 50) -> Path:
+def export_run(
+    registry: Registry,
+    run_path: str,
+    out: str = "exports",
+    name: Optional[str] = None,
+    version: Optional[int] = None,
+    samples: int = 50,
+) -> Path:
     """Exports a finished run's model for serving, as the next version of
     `out/name` (`keraslab.core.export.serving` writes it).
 
@@ -301,9 +331,17 @@ def export_run(registry: Registry, run_path: str, out: str = "exports", name: Op
     check_can_create(Path(out) / name, "export folder")
     choose_version(Path(out) / name, version)  # a taken or impossible version fails before the model is built
     config = load_run_config(spec, run)
-    exportable = (_agent_exportable if spec.training == "agent" else _model_exportable)(plugin, spec, config, run, samples)
-    return write_export(exportable, out, name, version, spec.input_name,
-                        {"plugin": plugin.name, "model": spec.name, "run": str(run.path.resolve())})
+    exportable = (_agent_exportable if spec.training == "agent" else _model_exportable)(
+        plugin, spec, config, run, samples
+    )
+    return write_export(
+        exportable,
+        out,
+        name,
+        version,
+        spec.input_name,
+        {"plugin": plugin.name, "model": spec.name, "run": str(run.path.resolve())},
+    )
 
 
 def _model_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int) -> "Exportable":
@@ -315,17 +353,26 @@ def _model_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int
 
     built = load_trained(plugin, spec, config, run)
     info = building.data_info(built.splits)
-    context = ExportContext(input_name=spec.input_name, input_shape=info.input_shape,
-                            input_dtype=info.input_dtype, task=spec.task, training=spec.training,
-                            samples=samples)
+    context = ExportContext(
+        input_name=spec.input_name,
+        input_shape=info.input_shape,
+        input_dtype=info.input_dtype,
+        task=spec.task,
+        training=spec.training,
+        samples=samples,
+    )
     warmup = built.splits.validation if len(built.splits.validation) else built.splits.train
     warmup = warmup.take(np.arange(min(WARMUP_EXAMPLES, len(warmup))))
     if spec.serving_examples is None:
         warmup_inputs = warmup.features.astype(info.input_dtype)
     else:
         warmup_inputs = resolve_declared(spec.serving_examples, f"model '{spec.name}'.serving_examples")(warmup)
-    return Exportable(built.model, _signatures(spec, built.model, context, default_signatures), warmup_inputs,
-                      built.splits.train.class_names)
+    return Exportable(
+        built.model,
+        _signatures(spec, built.model, context, default_signatures),
+        warmup_inputs,
+        built.splits.train.class_names,
+    )
 
 
 def _agent_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int) -> "Exportable":
@@ -344,9 +391,14 @@ def _agent_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int
         names = ("serving_default", "action", "get_initial_state", "get_train_step", "get_metadata")
         return Exportable(None, dict.fromkeys(names), warmup, policy=policy)
     observation = program.observation_spec()
-    context = ExportContext(input_name=spec.input_name, input_shape=tuple(observation.shape),
-                            input_dtype=observation.dtype.name, task=spec.task, training=spec.training,
-                            samples=samples)
+    context = ExportContext(
+        input_name=spec.input_name,
+        input_shape=tuple(observation.shape),
+        input_dtype=observation.dtype.name,
+        task=spec.task,
+        training=spec.training,
+        samples=samples,
+    )
     holder = tf.Module()
     holder.trackables = dict(program.trackables())
     signatures = _signatures(spec, program, context, lambda p, c: agent_signatures(p, c.input_name))

@@ -20,7 +20,9 @@ Errors (one line and exit status 2 at the command line)
 Data
     `Examples`, `split_examples`, `read_table`, `load_splits`; the shared
     embedded datasets `digits`, `synthetic_digits`, `DIGIT_NAMES`,
-    `diabetes`, `synthetic_regression`
+    `diabetes`, `synthetic_regression`, and as loaders of a table or the
+    user's file: `digit_table`, `synthetic_digit_table`, `diabetes_table`,
+    `synthetic_regression_table`
 Models
     `OwnLossModel` (a model that computes its own loss), `AgentProgram` (an
     agent the shared trainer runs)
@@ -38,6 +40,7 @@ Exports
 Plots
     `pyplot` (Matplotlib's pyplot on a file-only backend)
 """
+
 from __future__ import annotations
 
 import importlib
@@ -50,35 +53,139 @@ from keraslab.core.errors import ConfigError, KeraslabError, PluginError, RunErr
 from keraslab.core.registry import Registry, registry_of
 from keraslab.core.rundir import RunDir
 
-if TYPE_CHECKING:
-    pass
+if TYPE_CHECKING:  # what the lazy names are, for type checkers and readers
+    from keraslab.core.actions import (
+        FinishedRun,
+        ensure_trained,
+        evaluate_run,
+        export_run,
+        load_run_config,
+        open_finished_run,
+        resolve_run_config,
+        start_training,
+    )
+    from keraslab.core.building import load_splits
+    from keraslab.core.data import Examples, split_examples
+    from keraslab.core.export.predict import read_request
+    from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable, check_export_name, write_export
+    from keraslab.core.export.signatures import ExportContext, classifier_outputs, image_signatures, serving_default
+    from keraslab.core.plots import pyplot
+    from keraslab.core.sample_data import (
+        DIGIT_NAMES,
+        diabetes,
+        diabetes_table,
+        digit_table,
+        digits,
+        synthetic_digit_table,
+        synthetic_digits,
+        synthetic_regression,
+        synthetic_regression_table,
+    )
+    from keraslab.core.tables import read_table
+    from keraslab.core.testing import check_plugin, validate_plugin
+    from keraslab.core.trainer.agents import AgentProgram
+    from keraslab.core.trainer.own_loss import OwnLossModel
 
 # The names imported on first use, and the module each comes from.
 _LAZY = {
-    **dict.fromkeys(("FinishedRun", "ensure_trained", "evaluate_run", "export_run", "load_run_config",
-                     "open_finished_run", "resolve_run_config", "start_training"), "keraslab.core.actions"),
+    **dict.fromkeys(
+        (
+            "FinishedRun",
+            "ensure_trained",
+            "evaluate_run",
+            "export_run",
+            "load_run_config",
+            "open_finished_run",
+            "resolve_run_config",
+            "start_training",
+        ),
+        "keraslab.core.actions",
+    ),
     "load_splits": "keraslab.core.building",
     **dict.fromkeys(("Examples", "split_examples"), "keraslab.core.data"),
-    **dict.fromkeys(("DIGIT_NAMES", "digits", "synthetic_digits", "diabetes", "synthetic_regression"),
-                    "keraslab.core.sample_data"),
     "read_request": "keraslab.core.export.predict",
-    **dict.fromkeys(("WARMUP_EXAMPLES", "Exportable", "check_export_name", "write_export"),
-                    "keraslab.core.export.serving"),
-    **dict.fromkeys(("ExportContext", "classifier_outputs", "image_signatures", "serving_default"),
-                    "keraslab.core.export.signatures"),
+    **dict.fromkeys(
+        ("WARMUP_EXAMPLES", "Exportable", "check_export_name", "write_export"), "keraslab.core.export.serving"
+    ),
+    **dict.fromkeys(
+        ("ExportContext", "classifier_outputs", "image_signatures", "serving_default"),
+        "keraslab.core.export.signatures",
+    ),
     "pyplot": "keraslab.core.plots",
+    **dict.fromkeys(
+        (
+            "DIGIT_NAMES",
+            "diabetes",
+            "diabetes_table",
+            "digit_table",
+            "digits",
+            "synthetic_digit_table",
+            "synthetic_digits",
+            "synthetic_regression",
+            "synthetic_regression_table",
+        ),
+        "keraslab.core.sample_data",
+    ),
     "read_table": "keraslab.core.tables",
     **dict.fromkeys(("check_plugin", "validate_plugin"), "keraslab.core.testing"),
     "AgentProgram": "keraslab.core.trainer.agents",
     "OwnLossModel": "keraslab.core.trainer.own_loss",
 }
 
+# Written out, not derived from _LAZY, so that linters see every name as exported.
 __all__ = [
-    "__version__", "Plugin", "ModelSpec", "DatasetSpec", "DataInfo",
-    "RunConfig", "DataConfig", "OptimizerConfig", "ScheduleConfig", "TrainConfig",
-    "KeraslabError", "ConfigError", "PluginError", "RunError",
-    "Registry", "registry_of", "RunDir",
-    *_LAZY,
+    "__version__",
+    "Plugin",
+    "ModelSpec",
+    "DatasetSpec",
+    "DataInfo",
+    "RunConfig",
+    "DataConfig",
+    "OptimizerConfig",
+    "ScheduleConfig",
+    "TrainConfig",
+    "KeraslabError",
+    "ConfigError",
+    "PluginError",
+    "RunError",
+    "Registry",
+    "registry_of",
+    "RunDir",
+    "FinishedRun",
+    "ensure_trained",
+    "evaluate_run",
+    "export_run",
+    "load_run_config",
+    "open_finished_run",
+    "resolve_run_config",
+    "start_training",
+    "load_splits",
+    "Examples",
+    "split_examples",
+    "read_request",
+    "WARMUP_EXAMPLES",
+    "Exportable",
+    "check_export_name",
+    "write_export",
+    "ExportContext",
+    "classifier_outputs",
+    "image_signatures",
+    "serving_default",
+    "pyplot",
+    "DIGIT_NAMES",
+    "diabetes",
+    "diabetes_table",
+    "digit_table",
+    "digits",
+    "synthetic_digit_table",
+    "synthetic_digits",
+    "synthetic_regression",
+    "synthetic_regression_table",
+    "read_table",
+    "check_plugin",
+    "validate_plugin",
+    "AgentProgram",
+    "OwnLossModel",
 ]
 
 

@@ -3,6 +3,7 @@
 These are the steps every command shares (train, evaluate, export,
 `check_plugin`), kept in one place so they cannot drift apart.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -49,9 +50,7 @@ def load_splits(plugin: Plugin, spec: ModelSpec, data: DataConfig) -> Splits:
     source = f"'{data.path}'" if data.path else f"'{data.name}'"
     examples = check_examples(examples, source, nan=data.nan, classifier=spec.task == "classification")
     if spec.task == "classification" and examples.num_classes is None:
-        raise KeraslabError(
-            f"Model '{spec.name}' is a classifier but dataset '{data.name}' has no class targets."
-        )
+        raise KeraslabError(f"Model '{spec.name}' is a classifier but dataset '{data.name}' has no class targets.")
     if data.classes:
         examples = select_classes(examples, data.classes)
     splits = split_examples(examples, data.validation_fraction, data.test_fraction, data.seed)
@@ -123,14 +122,15 @@ def check_model(spec: ModelSpec, model, splits: Splits, plugin: str = "?", datas
     if isinstance(first, (tuple, list)):
         first = first[0]
     if getattr(first, "shape", None) is None or not first.shape.rank or int(first.shape[0]) != len(batch):
-        raise PluginError(f"{where}: a batch of {len(batch)} examples gave an output of shape "
-                          f"{getattr(first, 'shape', type(first).__name__)}; expected one row per example.")
+        raise PluginError(
+            f"{where}: a batch of {len(batch)} examples gave an output of shape "
+            f"{getattr(first, 'shape', type(first).__name__)}; expected one row per example."
+        )
     if spec.task != "classification" or isinstance(output, dict):
         return
     activation = _final_activation(model)
     values = tf.cast(first, tf.float32).numpy()
-    sums_to_one = (values.shape[-1] > 1 and (values >= 0).all()
-                   and np.allclose(values.sum(axis=-1), 1.0, atol=1e-3))
+    sums_to_one = values.shape[-1] > 1 and (values >= 0).all() and np.allclose(values.sum(axis=-1), 1.0, atol=1e-3)
     if sums_to_one or activation in ("softmax", "sigmoid"):
         found = f"ends in a {activation}" if activation in ("softmax", "sigmoid") else "returns outputs that sum to one"
         raise PluginError(

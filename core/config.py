@@ -7,6 +7,7 @@ order, with every value checked against the field's type. The resolved config
 is written into the run directory as `config.yaml`, and loading that file
 gives the same `RunConfig` back.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -183,6 +184,7 @@ class RunConfig:
 # Reading values
 # --------------------------------------------------------------------------- #
 
+
 def parse_override(text: str) -> Tuple[str, Any]:
     """Splits "a.b=value" into its key and a Python value.
 
@@ -243,8 +245,10 @@ def load_yaml(path: str | Path) -> Mapping[str, Any]:
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ConfigError(f"Config file {path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
-                          f"offset {error.start}); save it as UTF-8.") from None
+        raise ConfigError(
+            f"Config file {path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
+            f"offset {error.start}); save it as UTF-8."
+        ) from None
     except OSError as error:
         raise ConfigError(f"Cannot read config file {path}: {error.strerror or error}.") from None
     try:
@@ -267,6 +271,7 @@ def load_yaml(path: str | Path) -> Mapping[str, Any]:
 # --------------------------------------------------------------------------- #
 # Applying values with type checks
 # --------------------------------------------------------------------------- #
+
 
 def _type_name(hint: Any) -> str:
     origin = typing.get_origin(hint)
@@ -375,9 +380,7 @@ def apply_overrides(config: Any, values: Mapping[str, Any]) -> Any:
     return _replace(config, values, "")
 
 
-def resolve_config(
-    base: RunConfig, config_file: Optional[str] = None, overrides: Sequence[str] = ()
-) -> RunConfig:
+def resolve_config(base: RunConfig, config_file: Optional[str] = None, overrides: Sequence[str] = ()) -> RunConfig:
     """Applies a YAML file, then `key=value` overrides, to `base`.
 
     Args:
@@ -404,14 +407,29 @@ def resolve_config(
 KERAS_OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 _AT_LEAST = {
-    "train.epochs": 1, "train.batch_size": 1, "train.steps_per_execution": 1,
-    "train.checkpoint_every": 1, "train.checkpoint_seconds": 0, "train.keep_checkpoints": 1,
+    "train.epochs": 1,
+    "train.batch_size": 1,
+    "train.steps_per_execution": 1,
+    "train.checkpoint_every": 1,
+    "train.checkpoint_seconds": 0,
+    "train.keep_checkpoints": 1,
     "train.early_stopping_patience": 0,
-    "train.l1": 0, "train.l2": 0, "train.logical_cpus": 0, "optimizer.momentum": 0,
-    "optimizer.clipnorm": 0, "optimizer.clipvalue": 0, "schedule.decay_steps": 0,
-    "schedule.decay_rate": 0, "schedule.warmup_steps": 0,
-    "train.env_steps": 1, "train.eval_every_steps": 1, "train.eval_episodes": 1,
-    "data.train_per_class": 0, "data.window": 0, "train.seed": 0, "data.seed": 0,
+    "train.l1": 0,
+    "train.l2": 0,
+    "train.logical_cpus": 0,
+    "optimizer.momentum": 0,
+    "optimizer.clipnorm": 0,
+    "optimizer.clipvalue": 0,
+    "schedule.decay_steps": 0,
+    "schedule.decay_rate": 0,
+    "schedule.warmup_steps": 0,
+    "train.env_steps": 1,
+    "train.eval_every_steps": 1,
+    "train.eval_episodes": 1,
+    "data.train_per_class": 0,
+    "data.window": 0,
+    "train.seed": 0,
+    "data.seed": 0,
 }
 
 
@@ -432,10 +450,14 @@ def check_ranges(config: RunConfig) -> None:
     check_model_ranges(config.model)
     name = config.optimizer.name
     if name not in KERAS_OPTIMIZERS and not (name.count(":") == 1 and all(name.split(":"))):
-        raise ConfigError(f"Config key 'optimizer.name' received '{name}'. Accepted: {', '.join(KERAS_OPTIMIZERS)}, "
-                          "or 'package.module:Class' naming a tf.keras optimizer.")
+        raise ConfigError(
+            f"Config key 'optimizer.name' received '{name}'. Accepted: {', '.join(KERAS_OPTIMIZERS)}, "
+            "or 'package.module:Class' naming a tf.keras optimizer."
+        )
     if config.optimizer.learning_rate <= 0:
-        raise ConfigError(f"Config key 'optimizer.learning_rate' must be > 0, received {config.optimizer.learning_rate}.")
+        raise ConfigError(
+            f"Config key 'optimizer.learning_rate' must be > 0, received {config.optimizer.learning_rate}."
+        )
 
 
 def to_dict(config: Any) -> Any:
@@ -479,7 +501,9 @@ def check_model_ranges(model: Any) -> None:
         elif name.endswith(_SIZE_SUFFIXES):
             sizes = value if isinstance(value, tuple) else (value,)
             if all(isinstance(v, int) and not isinstance(v, bool) for v in sizes) and any(v < 1 for v in sizes):
-                raise ConfigError(f"Config key '{key}' is a size and every entry must be at least 1, "
-                                  f"received {list(value) if isinstance(value, tuple) else value}.")
+                raise ConfigError(
+                    f"Config key '{key}' is a size and every entry must be at least 1, "
+                    f"received {list(value) if isinstance(value, tuple) else value}."
+                )
         elif name.endswith("learning_rate") and isinstance(value, (int, float)) and value <= 0:
             raise ConfigError(f"Config key '{key}' must be > 0, received {value}.")

@@ -19,6 +19,7 @@ The contract covers four kinds of training (`TrainingKind`):
 
 `keraslab.core.testing.check_plugin` checks a plugin against this contract.
 """
+
 from __future__ import annotations
 
 import dataclasses

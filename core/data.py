@@ -4,6 +4,7 @@ Loaders return `Examples` (NumPy arrays). The split is a pure function of the
 seed and the fractions, stratified by class for classification data, so the
 same seed gives the same held-out examples on every machine.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -43,8 +44,10 @@ class Examples:
                 "they must have the same length."
             )
         if self.split_at is not None and not 0 < self.split_at[0] <= self.split_at[1] <= len(self.features):
-            raise KeraslabError(f"Dataset of {len(self.features)} examples cannot be split at positions "
-                                f"{tuple(self.split_at)}; they must satisfy 0 < a <= b <= n.")
+            raise KeraslabError(
+                f"Dataset of {len(self.features)} examples cannot be split at positions "
+                f"{tuple(self.split_at)}; they must satisfy 0 < a <= b <= n."
+            )
 
     def __len__(self) -> int:
         return len(self.features)
@@ -67,9 +70,7 @@ class Splits:
     test: Examples
 
 
-def split_examples(
-    examples: Examples, validation_fraction: float, test_fraction: float, seed: int
-) -> Splits:
+def split_examples(examples: Examples, validation_fraction: float, test_fraction: float, seed: int) -> Splits:
     """Splits `examples` into train/validation/test, fixed for a fixed seed.
 
     Classification data (integer targets with `num_classes`) is split per
@@ -85,8 +86,7 @@ def split_examples(
     Returns:
         The three splits.
     """
-    if not (0 <= validation_fraction < 1 and 0 <= test_fraction < 1
-            and validation_fraction + test_fraction < 1):
+    if not (0 <= validation_fraction < 1 and 0 <= test_fraction < 1 and validation_fraction + test_fraction < 1):
         raise KeraslabError(
             f"data.validation_fraction={validation_fraction} and data.test_fraction={test_fraction} "
             "must each be in [0, 1) and sum to less than 1."
@@ -106,8 +106,8 @@ def split_examples(
         n_test = int(round(len(group) * test_fraction))
         n_val = int(round(len(group) * validation_fraction))
         parts["test"].append(group[:n_test])
-        parts["validation"].append(group[n_test:n_test + n_val])
-        parts["train"].append(group[n_test + n_val:])
+        parts["validation"].append(group[n_test : n_test + n_val])
+        parts["train"].append(group[n_test + n_val :])
     chosen = {k: rng.permutation(np.concatenate(v)) for k, v in parts.items()}
     if len(chosen["train"]) == 0:
         raise KeraslabError(f"Dataset of {n} examples leaves no training examples after the split.")
@@ -117,8 +117,9 @@ def split_examples(
 def _class_targets(examples: Examples, setting: str) -> Tuple[np.ndarray, int]:
     """(the class id of each example, the number of classes)."""
     if not examples.num_classes or examples.targets is None or examples.targets.ndim != 1:
-        raise KeraslabError(f"{setting} applies to classification data (one class id per example); "
-                            "this dataset has none.")
+        raise KeraslabError(
+            f"{setting} applies to classification data (one class id per example); this dataset has none."
+        )
     return examples.targets, examples.num_classes
 
 
@@ -128,14 +129,14 @@ def select_classes(examples: Examples, classes: Tuple[int, ...]) -> Examples:
     targets, num_classes = _class_targets(examples, "data.classes")
     unknown = [c for c in classes if not 0 <= c < num_classes]
     if unknown or len(set(classes)) != len(classes) or len(classes) < 2:
-        raise KeraslabError(f"data.classes must list at least 2 distinct class ids in 0..{num_classes - 1}, "
-                            f"received {list(classes)}.")
+        raise KeraslabError(
+            f"data.classes must list at least 2 distinct class ids in 0..{num_classes - 1}, received {list(classes)}."
+        )
     keep = np.flatnonzero(np.isin(targets, classes))
     renumber = np.full(num_classes, -1, np.int64)
     renumber[list(classes)] = np.arange(len(classes))
     names = examples.class_names or tuple(str(c) for c in range(num_classes))
-    return Examples(examples.features[keep], renumber[targets[keep]], len(classes),
-                    tuple(names[c] for c in classes))
+    return Examples(examples.features[keep], renumber[targets[keep]], len(classes), tuple(names[c] for c in classes))
 
 
 def limit_per_class(examples: Examples, count: int) -> Examples:

@@ -9,6 +9,7 @@ one class reports "accuracy 1.0000". So, before a run is created:
 * a classifier's targets must be whole class ids in 0..num_classes−1, and
   at least two classes must be present.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -38,11 +39,11 @@ def check_examples(examples: Examples, source: str, nan: str = "refuse", classif
         if nan != "drop":
             raise KeraslabError(
                 f"Dataset {source} has non-finite values (NaN or ±inf) in {count} of {len(bad)} rows, the "
-                f"first at row index {first}; fix them, or drop those rows with --set data.nan=drop.")
+                f"first at row index {first}; fix them, or drop those rows with --set data.nan=drop."
+            )
         if count == len(bad):
             raise KeraslabError(f"Dataset {source}: every row has a non-finite value; nothing is left to train on.")
-        print(f"data.nan=drop: dropped {count} of {len(bad)} rows of {source} with non-finite values.",
-              file=sys.stderr)
+        print(f"data.nan=drop: dropped {count} of {len(bad)} rows of {source} with non-finite values.", file=sys.stderr)
         examples = examples.take(np.flatnonzero(~bad))
     if classifier and examples.targets is not None and examples.num_classes is not None:
         _check_class_ids(examples, source)
@@ -63,13 +64,19 @@ def _check_class_ids(examples: Examples, source: str) -> None:
     if targets.ndim != 1:
         return  # one-hot or multi-label targets: the plugin's own format
     if targets.dtype.kind == "f" and not np.all(targets == np.round(targets)):
-        raise KeraslabError(f"Dataset {source}: a classifier's targets must be whole class ids; "
-                            f"found {targets[targets != np.round(targets)][0]!r}.")
+        raise KeraslabError(
+            f"Dataset {source}: a classifier's targets must be whole class ids; "
+            f"found {targets[targets != np.round(targets)][0]!r}."
+        )
     outside = (targets < 0) | (targets >= k)
     if outside.any():
-        raise KeraslabError(f"Dataset {source}: class ids must be in 0..{k - 1}; found {targets[outside][0]!r} "
-                            f"at row index {int(np.flatnonzero(outside)[0])}.")
+        raise KeraslabError(
+            f"Dataset {source}: class ids must be in 0..{k - 1}; found {targets[outside][0]!r} "
+            f"at row index {int(np.flatnonzero(outside)[0])}."
+        )
     present = np.unique(targets)
     if len(present) < 2:
-        raise KeraslabError(f"Dataset {source} holds one class only ({present[0]!r}); a classifier needs "
-                            "examples of at least two classes.")
+        raise KeraslabError(
+            f"Dataset {source} holds one class only ({present[0]!r}); a classifier needs "
+            "examples of at least two classes."
+        )

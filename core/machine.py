@@ -1,4 +1,5 @@
 """What machine this is, without importing TensorFlow."""
+
 from __future__ import annotations
 
 import os

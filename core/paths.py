@@ -6,6 +6,7 @@ A run directory under a file, a dangling symlink, a read-only folder or an
 with an OSError traceback. `check_can_create` finds the nearest existing
 ancestor and says in one line what is in the way.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,10 @@ def check_can_create(path: str | Path, what: str) -> None:
     """
     path = Path(path)
     if path.is_symlink() and not path.exists():
-        raise KeraslabError(f"{what} '{path}' is a symlink to '{os.readlink(path)}', which does not exist; "
-                            "give a folder, or fix the link.")
+        raise KeraslabError(
+            f"{what} '{path}' is a symlink to '{os.readlink(path)}', which does not exist; "
+            "give a folder, or fix the link."
+        )
     if path.exists():
         if not path.is_dir():
             raise KeraslabError(f"{what} '{path}' is a file; give a folder.")

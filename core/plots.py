@@ -1,4 +1,5 @@
 """PNG plots written into run directories (matplotlib, no display needed)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,7 @@ def pyplot():
 NOT_PLOTTED = ("epoch", "env_steps", "seconds", "learning_rate")
 
 
-def plot_learning_curves(records: Sequence[Mapping[str, float]], path: Path, title: str,
-                         x_key: str = "epoch") -> Path:
+def plot_learning_curves(records: Sequence[Mapping[str, float]], path: Path, title: str, x_key: str = "epoch") -> Path:
     """One panel per metric, training and validation curves against `x_key`
     (epochs for Keras models, environment steps for agents)."""
     plt = pyplot()

@@ -6,6 +6,7 @@ config, so it shows the whole path a user takes, from `train` to a TF
 Serving request answered by the export. Third-party plugins are not
 considered: `make run` always means the same job.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,9 @@ from keraslab.core.errors import KeraslabError
 from keraslab.core.registry import Registry, is_builtin
 
 
-def run_quickstart(registry: Registry, runs_root: str = "runs", out: str = "exports",
-                   echo: Callable[[str], None] = print) -> dict:
+def run_quickstart(
+    registry: Registry, runs_root: str = "runs", out: str = "exports", echo: Callable[[str], None] = print
+) -> dict:
     """Runs the main job and returns what it printed as a dict."""
     from keraslab.core.export.predict import predict
 
@@ -42,10 +44,15 @@ def run_quickstart(registry: Registry, runs_root: str = "runs", out: str = "expo
     answer = response["predictions"][0]
 
     echo("")
-    echo(f"Model:        {plugin.name}/{spec.name} ({summary['examples']['train']} training examples, "
-         f"{summary['epochs']} epochs, {summary['train_seconds']:.1f} s, {summary['strategy']})")
-    echo("Test metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in evaluation["metrics"].items())
-         + f" on {evaluation['examples']} held-out examples")
+    echo(
+        f"Model:        {plugin.name}/{spec.name} ({summary['examples']['train']} training examples, "
+        f"{summary['epochs']} epochs, {summary['train_seconds']:.1f} s, {summary['strategy']})"
+    )
+    echo(
+        "Test metrics: "
+        + ", ".join(f"{k} {v:.4f}" for k, v in evaluation["metrics"].items())
+        + f" on {evaluation['examples']} held-out examples"
+    )
     echo(f"Run:          {run.path}")
     echo(f"Export:       {version_dir}")
     if isinstance(answer, dict) and "class_id" in answer:
@@ -65,6 +72,5 @@ def main_plugin(registry: Registry) -> Plugin:
     builtins = [registry.record(r.name) for r in declared if r is not None and is_builtin(r)]
     ranked = [r.plugin for r in builtins if r is not None and r.plugin is not None and r.plugin.main_job > 0]
     if not ranked:
-        raise KeraslabError("No installed built-in plugin offers a main job (Plugin.main_job); "
-                            "see `keraslab plugins`.")
+        raise KeraslabError("No installed built-in plugin offers a main job (Plugin.main_job); see `keraslab plugins`.")
     return max(ranked, key=lambda plugin: (plugin.main_job, plugin.name))

@@ -3,6 +3,7 @@
 Plugins name their builders and loaders this way so that listing a plugin
 never imports TensorFlow; the module is imported only when the thing is used.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -54,5 +55,7 @@ def resolve_declared(ref: Ref, where: str) -> Callable[..., Any]:
     except ValueError as error:
         raise PluginError(str(error)) from None
     except Exception as error:  # an import can fail in any way
-        raise PluginError(f"{where}: cannot resolve {ref!r}: {type(error).__name__}: {error}; "
-                          "check the module path and the attribute's name.") from None
+        raise PluginError(
+            f"{where}: cannot resolve {ref!r}: {type(error).__name__}: {error}; "
+            "check the module path and the attribute's name."
+        ) from None

@@ -26,6 +26,7 @@ two third-party plugins that claim one name are both refused.
 Registries are plain objects: tests create fresh ones with the entry points
 they want.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -95,8 +96,12 @@ class Registry:
         clock: seconds as a float, to time each load (tests pass a fake).
     """
 
-    def __init__(self, entry_points: Optional[Iterable[Any]] = None, strict: Optional[bool] = None,
-                 clock: Callable[[], float] = time.perf_counter):
+    def __init__(
+        self,
+        entry_points: Optional[Iterable[Any]] = None,
+        strict: Optional[bool] = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ):
         self._clock = clock
         if entry_points is None:
             entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
@@ -196,9 +201,7 @@ class Registry:
                     "keraslab.core.contract.Plugin (or a function returning one)"
                 )
             if plugin.name != record.name:
-                raise PluginError(
-                    f"entry point is named '{record.name}' but the plugin calls itself '{plugin.name}'"
-                )
+                raise PluginError(f"entry point is named '{record.name}' but the plugin calls itself '{plugin.name}'")
             validate_plugin(plugin)
         except BaseException as error:  # a third party's bug, even sys.exit(), must not take the CLI down
             record.error = _one_line(error)

@@ -17,6 +17,7 @@ Layout of `runs/<plugin>/<model>/<timestamp>/`::
 A run is `complete` only once training finished and its summary is written;
 every other state says why it is not.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -42,8 +43,9 @@ class RunDir:
     # -- creating and opening ----------------------------------------------- #
 
     @classmethod
-    def create(cls, plugin: str, model: str, dataset: str, root: str = "runs",
-               explicit: Optional[str] = None) -> "RunDir":
+    def create(
+        cls, plugin: str, model: str, dataset: str, root: str = "runs", explicit: Optional[str] = None
+    ) -> "RunDir":
         """Makes a new run directory and marks it `running`.
 
         Args:
@@ -64,10 +66,16 @@ class RunDir:
                 path = base / f"{stamp}-{n}"
         path.mkdir(parents=True, exist_ok=True)
         run = cls(path)
-        run.write_state({
-            "plugin": plugin, "model": model, "dataset": dataset, "status": RUNNING,
-            "created": _now(), "updated": _now(),
-        })
+        run.write_state(
+            {
+                "plugin": plugin,
+                "model": model,
+                "dataset": dataset,
+                "status": RUNNING,
+                "created": _now(),
+                "updated": _now(),
+            }
+        )
         return run
 
     @staticmethod
@@ -93,8 +101,9 @@ class RunDir:
         """Opens an existing run; raises `RunError` if `path` is not one."""
         run = cls(Path(path))
         if not (run.path / "run.json").is_file():
-            raise RunError(f"'{path}' is not a run directory (it has no run.json). "
-                           "Give the directory a `train` command created.")
+            raise RunError(
+                f"'{path}' is not a run directory (it has no run.json). Give the directory a `train` command created."
+            )
         return run
 
     # -- one writer --------------------------------------------------------- #
@@ -118,8 +127,10 @@ class RunDir:
             except OSError:
                 handle.seek(0)
                 holder = handle.read().strip() or "unknown"
-                raise RunError(f"Run '{self.path}' is being trained by another process (pid {holder}); "
-                               "wait for it to finish, or stop it, then --resume.") from None
+                raise RunError(
+                    f"Run '{self.path}' is being trained by another process (pid {holder}); "
+                    "wait for it to finish, or stop it, then --resume."
+                ) from None
             handle.seek(0)
             handle.truncate()
             handle.write(f"{os.getpid()}\n")
@@ -217,8 +228,9 @@ class RunDir:
             except ValueError:
                 if number == len(lines):
                     return records, True
-                raise RunError(f"'{self.metrics_file}' line {number} is not JSON ({line[:60]!r}); "
-                               "repair or remove that line.") from None
+                raise RunError(
+                    f"'{self.metrics_file}' line {number} is not JSON ({line[:60]!r}); repair or remove that line."
+                ) from None
         return records, bool(text) and not text.endswith("\n")
 
 

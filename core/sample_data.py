@@ -14,18 +14,25 @@ and scales:
             "unit"    [0, 1]           counts / 16
             "binary"  {0, 1}           unit > 0.5
 
+Plugins that take the digits or diabetes as a table declare the loaders at
+the end of this module (`"keraslab.core.api:digit_table"`): the embedded
+data, or the user's own CSV or NPZ file when `data.path` is set.
+
 `synthetic_digits` is their tiny stand-in for tests: the same layouts and
 scales, with a class anyone can see (a bright line), so a test of a
 model's plumbing needs no download and trains in seconds.
 """
+
 from __future__ import annotations
 
 from typing import Literal
 
 import numpy as np
 
+from keraslab.core.config import DataConfig
 from keraslab.core.data import Examples
 from keraslab.core.errors import KeraslabError
+from keraslab.core.tables import read_table
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 Layout = Literal["flat", "image", "rows", "pixels"]
@@ -83,3 +90,27 @@ def synthetic_regression(seed: int, count: int = 200, features: int = 10) -> Exa
     inputs = rng.normal(size=(count, features))
     targets = inputs @ rng.normal(size=features) + 0.1 * rng.normal(size=count)
     return Examples(inputs.astype(np.float32), targets.astype(np.float32))
+
+
+def digit_table(config: DataConfig) -> Examples:
+    """The digits as 64 pixel features (0..16), or the user's table at `data.path` (class id last)."""
+    if config.path:
+        return read_table(config.path, task="classification")
+    return digits("flat", "counts")
+
+
+def synthetic_digit_table(config: DataConfig) -> Examples:
+    """`synthetic_digits` as 64 pixel features (0..16)."""
+    return synthetic_digits(config.seed, "flat", "counts")
+
+
+def diabetes_table(config: DataConfig) -> Examples:
+    """scikit-learn's diabetes, or the user's table at `data.path` (target last)."""
+    if config.path:
+        return read_table(config.path, task="regression")
+    return diabetes()
+
+
+def synthetic_regression_table(config: DataConfig) -> Examples:
+    """`synthetic_regression` of the run's data seed."""
+    return synthetic_regression(config.seed)

@@ -4,6 +4,7 @@
   a first row that is not numeric is taken as a header.
 * NPZ: arrays named `features` and (optionally) `targets`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -70,17 +71,25 @@ def _read_npz(file: Path):
     except ValueError as error:  # object arrays need pickle, which is never allowed
         if "pickled data" in str(error):  # not a zip at all: numpy took it for a pickle
             raise KeraslabError(f"Data file '{file}' is not a .npz archive; accepted: {ACCEPTED}.") from None
-        raise KeraslabError(f"Data file '{file}' holds an array keraslab will not read ({error}); "
-                            f"accepted: numeric arrays 'features' and 'targets'.") from None
+        raise KeraslabError(
+            f"Data file '{file}' holds an array keraslab will not read ({error}); "
+            f"accepted: numeric arrays 'features' and 'targets'."
+        ) from None
     except Exception as error:  # not a zip, truncated, a folder...
-        raise KeraslabError(f"Data file '{file}' is not a readable .npz archive ({type(error).__name__}: {error}); "
-                            f"accepted: {ACCEPTED}.") from None
+        raise KeraslabError(
+            f"Data file '{file}' is not a readable .npz archive ({type(error).__name__}: {error}); "
+            f"accepted: {ACCEPTED}."
+        ) from None
     if features.dtype.kind not in "biuf" or features.ndim < 2:
-        raise KeraslabError(f"'{file}': 'features' has dtype {features.dtype} and shape {features.shape}; "
-                            "expected numbers, one row per example (n, d).")
+        raise KeraslabError(
+            f"'{file}': 'features' has dtype {features.dtype} and shape {features.shape}; "
+            "expected numbers, one row per example (n, d)."
+        )
     if targets is not None and (targets.dtype.kind not in "biuf" or targets.ndim != 1 or len(targets) != len(features)):
-        raise KeraslabError(f"'{file}': 'targets' has dtype {targets.dtype} and shape {targets.shape}; expected one "
-                            f"number per example, shape ({len(features)},).")
+        raise KeraslabError(
+            f"'{file}': 'targets' has dtype {targets.dtype} and shape {targets.shape}; expected one "
+            f"number per example, shape ({len(features)},)."
+        )
     return features.astype(np.float32), targets
 
 
@@ -89,8 +98,10 @@ def read_text(file: Path, what: str = "Data file") -> str:
     try:
         return file.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
-        raise KeraslabError(f"{what} '{file}' is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
-                            f"offset {error.start}); save it as UTF-8.") from None
+        raise KeraslabError(
+            f"{what} '{file}' is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
+            f"offset {error.start}); save it as UTF-8."
+        ) from None
     except OSError as error:
         raise KeraslabError(f"{what} '{file}' cannot be read: {error.strerror or error}.") from None
 
@@ -108,8 +119,10 @@ def _read_csv(file: Path):
     width = len(lines[0].split(","))
     for number, line in enumerate(lines, start=1):
         if len(line.split(",")) != width:
-            raise KeraslabError(f"Data file '{file}': data row {number} has {len(line.split(','))} columns, the "
-                                f"first has {width}; every row needs the same columns.")
+            raise KeraslabError(
+                f"Data file '{file}': data row {number} has {len(line.split(','))} columns, the "
+                f"first has {width}; every row needs the same columns."
+            )
     try:
         table = np.array([[float(v) for v in line.split(",")] for line in lines], dtype=np.float64)
     except ValueError as error:

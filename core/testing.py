@@ -12,6 +12,7 @@ every lazy reference, loads each dataset's synthetic variant, builds every
 model on it and runs one forward pass. Every failure names the plugin and the
 field that is wrong.
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -15,6 +15,7 @@ for keraslab:
 
 The check runs before the import, on the module's name alone.
 """
+
 from __future__ import annotations
 
 from importlib import metadata
@@ -58,4 +59,5 @@ def check_trusted(module: str, key: str) -> None:
         raise ConfigError(
             f"Config key '{key}' names module '{module}', which belongs neither to keraslab nor to an "
             f"installed keraslab plugin, and a config may import only those; to trust it, run "
-            f"`keraslab --allow-import {module} ...`.")
+            f"`keraslab --allow-import {module} ...`."
+        )

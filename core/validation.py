@@ -3,6 +3,7 @@ its lazy references, without importing any of its code. The registry runs
 `validate_plugin` on every plugin it loads; `keraslab.core.testing.check_plugin`
 runs it first, then resolves and builds everything.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -51,19 +52,11 @@ def validate_plugin(plugin: Plugin) -> None:
     _check_unique(name, "datasets", [d.name for d in plugin.datasets if isinstance(d, DatasetSpec)])
     dataset_names = {d.name for d in plugin.datasets if isinstance(d, DatasetSpec)}
     for i, dataset in enumerate(plugin.datasets):
-        if not isinstance(dataset, DatasetSpec):
-            raise fail(name, f"datasets[{i}]", f"expected a DatasetSpec, received {type(dataset).__name__}")
-        field = f"dataset '{dataset.name}'"
-        if not isinstance(dataset.name, str) or not NAME_PATTERN.match(dataset.name):
-            raise fail(name, f"datasets[{i}].name", f"invalid name {dataset.name!r}")
+        field = _check_entry(name, "datasets", i, dataset, DatasetSpec)
         _check_ref(name, f"{field}.load", dataset.load)
         _check_ref(name, f"{field}.synthetic", dataset.synthetic)
     for i, model in enumerate(plugin.models):
-        if not isinstance(model, ModelSpec):
-            raise fail(name, f"models[{i}]", f"expected a ModelSpec, received {type(model).__name__}")
-        field = f"model '{model.name}'"
-        if not isinstance(model.name, str) or not NAME_PATTERN.match(model.name):
-            raise fail(name, f"models[{i}].name", f"invalid name {model.name!r}")
+        field = _check_entry(name, "models", i, model, ModelSpec)
         if not isinstance(model.description, str) or not model.description.strip():
             raise fail(name, f"{field}.description", "must be a non-empty string")
         if model.training not in TRAINING_KINDS:
@@ -80,13 +73,28 @@ def validate_plugin(plugin: Plugin) -> None:
         _check_ref(name, f"{field}.report", model.report, optional=True)
         if model.training != "agent" and model.default_dataset not in dataset_names:
             raise fail(
-                name, f"{field}.default_dataset",
-                f"'{model.default_dataset}' is not one of the plugin's datasets ({', '.join(sorted(dataset_names)) or 'none'})",
+                name,
+                f"{field}.default_dataset",
+                f"'{model.default_dataset}' is not one of the plugin's datasets "
+                f"({', '.join(sorted(dataset_names)) or 'none'})",
             )
         if not isinstance(model.input_name, str) or not model.input_name.isidentifier():
             raise fail(name, f"{field}.input_name", f"must be an identifier, received {model.input_name!r}")
     if plugin.commands is not None:
         _check_ref(name, "commands", plugin.commands)
+
+
+def _check_entry(
+    plugin: str, collection: str, index: int, entry: Any, kind: type[ModelSpec] | type[DatasetSpec]
+) -> str:
+    """Checks the type and name of `plugin.<collection>[index]`; returns how
+    messages name it ("model 'mlp'")."""
+    if not isinstance(entry, kind):
+        raise fail(plugin, f"{collection}[{index}]", f"expected a {kind.__name__}, received {type(entry).__name__}")
+    name = getattr(entry, "name", None)
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise fail(plugin, f"{collection}[{index}].name", f"invalid name {name!r}")
+    return f"{collection[:-1]} '{name}'"
 
 
 def _check_unique(plugin: str, field: str, names: List[str]) -> None:

@@ -11,6 +11,7 @@
 This module parses and prints; the work is in `keraslab.core`. TensorFlow is
 imported only by commands that need it, so help and listings start fast.
 """
+
 from __future__ import annotations
 
 import errno
@@ -42,12 +43,22 @@ def _echo_json(data) -> None:
 # Generic verbs of every plugin
 # --------------------------------------------------------------------------- #
 
+
 def _train_options(function):
     options = [
-        click.option("--config", "config_file", type=click.Path(dir_okay=False),
-                     help="YAML file of config sections, applied before --set."),
-        click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-                     help="Override one config value, e.g. --set optimizer.learning_rate=3e-4 (repeatable)."),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False),
+            help="YAML file of config sections, applied before --set.",
+        ),
+        click.option(
+            "--set",
+            "overrides",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Override one config value, e.g. --set optimizer.learning_rate=3e-4 (repeatable).",
+        ),
         click.option("--dataset", help="Dataset name (same as --set data.name=NAME)."),
         click.option("--data", "data_path", help="Your own data file (same as --set data.path=PATH)."),
         click.option("--epochs", type=int, help="Same as --set train.epochs=N."),
@@ -58,7 +69,9 @@ def _train_options(function):
         click.option("--synthetic", is_flag=True, help="Train on the dataset's tiny synthetic variant."),
         click.option("--run-dir", help="Directory of this run (default runs/<plugin>/<model>/<timestamp>)."),
         click.option("--runs-root", default="runs", show_default=True, help="Where new run directories go."),
-        click.option("--resume", "resume_run", metavar="RUN", help="Continue an unfinished run from its last checkpoint."),
+        click.option(
+            "--resume", "resume_run", metavar="RUN", help="Continue an unfinished run from its last checkpoint."
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -70,8 +83,23 @@ def make_train_command(plugin_name: str) -> click.Command:
     @click.argument("model")
     @_train_options
     @click.pass_context
-    def train(ctx, model, config_file, overrides, dataset, data_path, epochs, seed, env_id, steps, strategy,
-              synthetic, run_dir, runs_root, resume_run):
+    def train(
+        ctx,
+        model,
+        config_file,
+        overrides,
+        dataset,
+        data_path,
+        epochs,
+        seed,
+        env_id,
+        steps,
+        strategy,
+        synthetic,
+        run_dir,
+        runs_root,
+        resume_run,
+    ):
         """Train MODEL through the shared trainer, then print its summary."""
         from keraslab.core import actions
 
@@ -79,23 +107,38 @@ def make_train_command(plugin_name: str) -> click.Command:
         shortcuts = _shortcut_overrides(dataset, data_path, epochs, seed, strategy, synthetic, env_id, steps)
         if resume_run:
             if config_file or overrides or shortcuts or run_dir:
-                raise KeraslabError("--resume continues a run with its own config; "
-                                    "it takes no --config, --set, shortcut options or --run-dir.")
+                raise KeraslabError(
+                    "--resume continues a run with its own config; "
+                    "it takes no --config, --set, shortcut options or --run-dir."
+                )
             registry.get(plugin_name).model(model)
             run, summary = actions.resume_training(registry, resume_run, expect=(plugin_name, model))
         else:
             run, summary = actions.start_training(
-                registry, plugin_name, model, config_file=config_file,
-                overrides=list(overrides) + shortcuts, run_dir=run_dir, runs_root=runs_root)
+                registry,
+                plugin_name,
+                model,
+                config_file=config_file,
+                overrides=list(overrides) + shortcuts,
+                run_dir=run_dir,
+                runs_root=runs_root,
+            )
         _print_summary(run.path, summary)
 
     return train
 
 
 def _shortcut_overrides(dataset, data_path, epochs, seed, strategy, synthetic, env_id=None, steps=None) -> List[str]:
-    pairs = [("data.name", dataset), ("data.path", data_path), ("train.epochs", epochs),
-             ("train.seed", seed), ("train.strategy", strategy), ("data.synthetic", True if synthetic else None),
-             ("model.env", env_id), ("train.env_steps", steps)]
+    pairs = [
+        ("data.name", dataset),
+        ("data.path", data_path),
+        ("train.epochs", epochs),
+        ("train.seed", seed),
+        ("train.strategy", strategy),
+        ("data.synthetic", True if synthetic else None),
+        ("model.env", env_id),
+        ("train.env_steps", steps),
+    ]
     return [f"{key}={value}" for key, value in pairs if value is not None]
 
 
@@ -114,12 +157,16 @@ def _print_summary(path, summary) -> None:
     click.echo(f"Run: {path}")
     if "env_steps" in summary:  # an agent
         click.echo(f"Evaluation ({summary.get('eval_episodes', '?')} episodes): {shown}")
-        click.echo(f"{summary['env_steps']} environment steps in {summary['train_seconds']:.1f} s "
-                   f"({summary['env_steps_per_second']:.0f} steps/s)")
+        click.echo(
+            f"{summary['env_steps']} environment steps in {summary['train_seconds']:.1f} s "
+            f"({summary['env_steps_per_second']:.0f} steps/s)"
+        )
         return
     click.echo(f"Test ({summary['examples']['test']} examples): {shown}")
-    click.echo(f"{summary['epochs']} epochs in {summary['train_seconds']:.1f} s "
-               f"({summary['examples_per_second']:.0f} examples/s, {summary['strategy']}, {summary['device']})")
+    click.echo(
+        f"{summary['epochs']} epochs in {summary['train_seconds']:.1f} s "
+        f"({summary['examples_per_second']:.0f} examples/s, {summary['strategy']}, {summary['device']})"
+    )
 
 
 def make_evaluate_command(plugin_name: str) -> click.Command:
@@ -146,8 +193,13 @@ def make_export_command(plugin_name: str) -> click.Command:
     @click.option("--out", default="exports", show_default=True, help="Serving root (TF Serving's model base).")
     @click.option("--name", help="Serving name of the model (default <plugin>-<model>).")
     @click.option("--version", type=int, help="Integer version (default: one past the highest).")
-    @click.option("--samples", type=int, default=50, show_default=True,
-                  help="Monte-Carlo samples per request, for stochastic models.")
+    @click.option(
+        "--samples",
+        type=int,
+        default=50,
+        show_default=True,
+        help="Monte-Carlo samples per request, for stochastic models.",
+    )
     @click.pass_context
     def export(ctx, run, out, name, version, samples):
         """Export a finished RUN as a SavedModel that TensorFlow Serving loads."""
@@ -185,7 +237,9 @@ class PluginGroup(click.Group):
             from keraslab.core.refs import resolve_declared
 
             plugin = registry_of(ctx).get(self.plugin_name)
-            commands = resolve_declared(plugin.commands, f"plugin '{plugin.name}', commands")() if plugin.commands else []
+            commands = (
+                resolve_declared(plugin.commands, f"plugin '{plugin.name}', commands")() if plugin.commands else []
+            )
             self._extra = {c.name: c for c in commands if c.name not in GENERIC_VERBS}
         return self._extra
 
@@ -201,6 +255,7 @@ class PluginGroup(click.Group):
 # --------------------------------------------------------------------------- #
 # The root group
 # --------------------------------------------------------------------------- #
+
 
 class RootGroup(click.Group):
     """Built-in commands plus one group per declared plugin, loaded on use."""
@@ -222,8 +277,11 @@ class RootGroup(click.Group):
     def format_commands(self, ctx, formatter):
         """`keraslab --help`: built-in commands, then the declared plugins,
         described without importing any third-party plugin."""
-        rows = [(name, command.get_short_help_str(limit=formatter.width - 6 - len(name)))
-                for name, command in sorted(self.commands.items()) if not command.hidden]
+        rows = [
+            (name, command.get_short_help_str(limit=formatter.width - 6 - len(name)))
+            for name, command in sorted(self.commands.items())
+            if not command.hidden
+        ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
         registry = registry_of(ctx)
@@ -251,9 +309,11 @@ class RootGroup(click.Group):
             if error.errno not in STORAGE_ERRORS:
                 raise
             where = f" while writing '{error.filename}'" if error.filename else ""
-            raise CommandError(f"{error.strerror or error}{where}. Nothing complete was overwritten: free space "
-                               "or fix the permissions, then run the command again (a run continues with "
-                               "--resume).") from None
+            raise CommandError(
+                f"{error.strerror or error}{where}. Nothing complete was overwritten: free space "
+                "or fix the permissions, then run the command again (a run continues with "
+                "--resume)."
+            ) from None
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else ""
@@ -274,9 +334,14 @@ def _broken_plugin_command(name: str, error: str) -> click.Command:
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="keraslab")
-@click.option("--allow-import", "allowed_imports", multiple=True, metavar="MODULE",
-              help="Trust MODULE for references in configs (optimizer.name); "
-                   "keraslab's and installed plugins' modules are trusted already.")
+@click.option(
+    "--allow-import",
+    "allowed_imports",
+    multiple=True,
+    metavar="MODULE",
+    help="Trust MODULE for references in configs (optimizer.name); "
+    "keraslab's and installed plugins' modules are trusted already.",
+)
 def cli(allowed_imports):
     """keraslab: classic deep-learning models behind one registry, trainer, CLI and export path.
 
@@ -293,15 +358,26 @@ def cli(allowed_imports):
 def plugins_command(ctx, as_json):
     """Declared plugins: name, topic, version, distribution and status (or error)."""
     records = registry_of(ctx).records()
-    rows = [{"name": r.name, "topic": r.topic, "version": r.version, "distribution": r.distribution,
-             "status": r.status, "error": r.error, "load_seconds": _rounded(r.load_seconds),
-             "output": r.output} for r in records]
+    rows = [
+        {
+            "name": r.name,
+            "topic": r.topic,
+            "version": r.version,
+            "distribution": r.distribution,
+            "status": r.status,
+            "error": r.error,
+            "load_seconds": _rounded(r.load_seconds),
+            "output": r.output,
+        }
+        for r in records
+    ]
     if as_json:
         _echo_json(rows)
         return
     header = ("NAME", "TOPIC", "VERSION", "DISTRIBUTION", "STATUS")
-    table = [header] + [(r["name"], r["topic"] or "-", r["version"] or "-", r["distribution"], r["status"])
-                        for r in rows]
+    table = [header] + [
+        (r["name"], r["topic"] or "-", r["version"] or "-", r["distribution"], r["status"]) for r in rows
+    ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
@@ -309,8 +385,10 @@ def plugins_command(ctx, as_json):
         if row["error"]:
             click.echo(f"  {row['name']}: {row['error']}")
         if row["load_seconds"] is not None and row["load_seconds"] >= SLOW_PLUGIN_SECONDS:
-            click.echo(f"  {row['name']}: slow to load, {row['load_seconds']:.1f} s "
-                       "(every command of this plugin waits that long)")
+            click.echo(
+                f"  {row['name']}: slow to load, {row['load_seconds']:.1f} s "
+                "(every command of this plugin waits that long)"
+            )
         if row["output"].strip():
             printed = " | ".join(row["output"].strip().splitlines())[:200]
             click.echo(f"  {row['name']}: printed while loading: {printed}")

@@ -6,6 +6,7 @@ therefore −7; a random walk rarely gets there in 20 steps.
 
 Q-learning (Watkins, 1989): Q(s,a) ← Q(s,a) + α [r + γ max_a' Q(s',a') − Q(s,a)].
 """
+
 import dataclasses
 
 import numpy as np
@@ -39,8 +40,13 @@ class ChainQLearning(AgentProgram):
         return int(self.steps.numpy())
 
     def trackables(self):
-        return {"q": self.q, "steps": self.steps, "state": self.state,
-                "episode_steps": self.episode_steps, "rng": self.rng}
+        return {
+            "q": self.q,
+            "steps": self.steps,
+            "state": self.state,
+            "episode_steps": self.episode_steps,
+            "rng": self.rng,
+        }
 
     @staticmethod
     def _move(state, action):
@@ -89,7 +95,19 @@ def build_chain(config, info):
 
 
 plugin = Plugin(
-    name="chain", topic="tests", version="1.0", description="An agent on a chain.",
-    models=(ModelSpec("q-learning", "Tabular Q-learning on an 8-state chain.", build_chain, ChainConfig(),
-                      training="agent", task="control", input_name="observation"),),
+    name="chain",
+    topic="tests",
+    version="1.0",
+    description="An agent on a chain.",
+    models=(
+        ModelSpec(
+            "q-learning",
+            "Tabular Q-learning on an 8-state chain.",
+            build_chain,
+            ChainConfig(),
+            training="agent",
+            task="control",
+            input_name="observation",
+        ),
+    ),
 )

@@ -1,4 +1,5 @@
 """Running the CLI in real subprocesses (signals, multi-process training)."""
+
 import json
 import os
 import subprocess
@@ -21,13 +22,15 @@ def environment(**extra):
 
 
 def start(*args, cwd, **env):
-    return subprocess.Popen(command(*args), cwd=cwd, env=environment(**env),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        command(*args), cwd=cwd, env=environment(**env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
 
 
 def run(*args, cwd, timeout=300, **env):
-    return subprocess.run(command(*args), cwd=cwd, env=environment(**env),
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        command(*args), cwd=cwd, env=environment(**env), capture_output=True, text=True, timeout=timeout
+    )
 
 
 def epochs_logged(run_dir: Path) -> int:

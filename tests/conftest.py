@@ -1,4 +1,5 @@
 """Shared fixtures: quiet TensorFlow, fresh registries, CLI runners."""
+
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -3,6 +3,7 @@
 Small on purpose: it proves the agent seam and the policy export with the
 real libraries, not the quality of DQN (that is the rl topic's job).
 """
+
 import dataclasses
 
 import numpy as np
@@ -34,18 +35,28 @@ class TinyDqn(AgentProgram):
         self.env = tf_py_environment.TFPyEnvironment(py_env)
         self.eval_env = suite_gym.load("CartPole-v1")
         self.eval_env.seed(seed + 1)
-        network = q_network.QNetwork(self.env.observation_spec(), self.env.action_spec(),
-                                     fc_layer_params=(config.hidden_units,))
+        network = q_network.QNetwork(
+            self.env.observation_spec(), self.env.action_spec(), fc_layer_params=(config.hidden_units,)
+        )
         self.train_steps = tf.Variable(0, dtype=tf.int64, name="train_steps")
         self.agent = dqn_agent.DqnAgent(
-            self.env.time_step_spec(), self.env.action_spec(), q_network=network,
-            optimizer=tf.keras.optimizers.Adam(1e-3), td_errors_loss_fn=common.element_wise_huber_loss,
-            gamma=0.99, target_update_period=100, epsilon_greedy=0.1, train_step_counter=self.train_steps)
+            self.env.time_step_spec(),
+            self.env.action_spec(),
+            q_network=network,
+            optimizer=tf.keras.optimizers.Adam(1e-3),
+            td_errors_loss_fn=common.element_wise_huber_loss,
+            gamma=0.99,
+            target_update_period=100,
+            epsilon_greedy=0.1,
+            train_step_counter=self.train_steps,
+        )
         self.agent.initialize()
         self.replay = tf_uniform_replay_buffer.TFUniformReplayBuffer(
-            self.agent.collect_data_spec, batch_size=1, max_length=5000)
+            self.agent.collect_data_spec, batch_size=1, max_length=5000
+        )
         self.driver = dynamic_step_driver.DynamicStepDriver(
-            self.env, self.agent.collect_policy, observers=[self.replay.add_batch], num_steps=config.collect_steps)
+            self.env, self.agent.collect_policy, observers=[self.replay.add_batch], num_steps=config.collect_steps
+        )
         self.steps = tf.Variable(0, dtype=tf.int64, name="env_steps")
         self._batches = None
 
@@ -86,7 +97,19 @@ def build_tiny_dqn(config, info):
 
 
 plugin = Plugin(
-    name="tinyrl", topic="tests", version="1.0", description="A real tf-agents DQN, small.",
-    models=(ModelSpec("dqn", "tf-agents DqnAgent on CartPole-v1.", build_tiny_dqn, TinyDqnConfig(),
-                      training="agent", task="control", input_name="observation"),),
+    name="tinyrl",
+    topic="tests",
+    version="1.0",
+    description="A real tf-agents DQN, small.",
+    models=(
+        ModelSpec(
+            "dqn",
+            "tf-agents DqnAgent on CartPole-v1.",
+            build_tiny_dqn,
+            TinyDqnConfig(),
+            training="agent",
+            task="control",
+            input_name="observation",
+        ),
+    ),
 )

@@ -24,6 +24,7 @@ speed:
 The callback is added by wrapping `tf.keras.Model.fit`; nothing in keraslab
 knows of it.
 """
+
 import os
 import signal
 import sys
@@ -101,7 +102,7 @@ def _install(mode: str, arguments) -> None:
 
 def main(argv) -> None:
     separator = argv.index("--")
-    mode, arguments, cli_arguments = argv[0], argv[1:separator], argv[separator + 1:]
+    mode, arguments, cli_arguments = argv[0], argv[1:separator], argv[separator + 1 :]
     if mode not in ("kill-at-batch", "kill-before-checkpoint", "pause-at-epoch"):
         raise SystemExit(f"unknown fault mode {mode!r}")
     _install(mode, arguments)

@@ -6,6 +6,7 @@
   divided by the number of training examples; exported with Monte-Carlo
   mean and standard deviation.
 """
+
 import dataclasses
 
 import numpy as np
@@ -58,8 +59,7 @@ def build_autoencoder(config, info):
         def train_step(self, data):
             with tf.GradientTape() as tape:
                 loss = self._error(data, training=True)
-            self.optimizer.apply_gradients(zip(tape.gradient(loss, self.trainable_variables),
-                                               self.trainable_variables))
+            self.optimizer.apply_gradients(zip(tape.gradient(loss, self.trainable_variables), self.trainable_variables))
             self.reconstruction.update_state(loss)
             return {"loss": self.reconstruction.result()}
 
@@ -85,8 +85,7 @@ def export_autoencoder(model, context):
     def reconstruct(features):
         return {"reconstruction": model(features)}
 
-    @tf.function(input_signature=[tf.TensorSpec([], tf.int64, name="seed"),
-                                  tf.TensorSpec([], tf.int32, name="count")])
+    @tf.function(input_signature=[tf.TensorSpec([], tf.int64, name="seed"), tf.TensorSpec([], tf.int32, name="count")])
     def sample(seed, count):
         """count codes z ~ N(0, I) from a stateless seed, decoded."""
         codes = tf.random.stateless_normal(tf.stack([count, model.encoder.units]), seed=tf.stack([seed, 0]))
@@ -109,13 +108,30 @@ def build_flipout(config, info):
 
 
 plugin = Plugin(
-    name="kinds", topic="tests", version="1.0", description="One model per training kind.",
+    name="kinds",
+    topic="tests",
+    version="1.0",
+    description="One model per training kind.",
     models=(
-        ModelSpec("autoencoder", "Linear autoencoder with its own train_step.", build_autoencoder,
-                  AutoencoderConfig(), training="custom_step", task="generative", default_dataset="blobs",
-                  export=export_autoencoder),
-        ModelSpec("flipout", "Bayes-by-backprop classifier (DenseFlipout).", build_flipout, FlipoutConfig(),
-                  training="variational", task="classification", default_dataset="blobs"),
+        ModelSpec(
+            "autoencoder",
+            "Linear autoencoder with its own train_step.",
+            build_autoencoder,
+            AutoencoderConfig(),
+            training="custom_step",
+            task="generative",
+            default_dataset="blobs",
+            export=export_autoencoder,
+        ),
+        ModelSpec(
+            "flipout",
+            "Bayes-by-backprop classifier (DenseFlipout).",
+            build_flipout,
+            FlipoutConfig(),
+            training="variational",
+            task="classification",
+            default_dataset="blobs",
+        ),
     ),
     datasets=(DatasetSpec("blobs", "Three blobs in 4-D.", make_blobs, make_blobs),),
 )

@@ -6,6 +6,7 @@ reads every module's imports (its AST, without importing it) against them.
 kind of violation, and checks that the table in the docs says what these
 rules say.
 """
+
 from __future__ import annotations
 
 import ast
@@ -42,22 +43,55 @@ class Layer:
 
 
 LAYERS = (
-    Layer("declarations",
-          ("keraslab.core", "keraslab.core.errors", "keraslab.core.contract", "keraslab.core.validation",
-           "keraslab.core.refs", "keraslab.core.trusted_imports", "keraslab.core.paths", "keraslab.core.config",
-           "keraslab.core.rundir", "keraslab.core.registry", "keraslab.core.machine"),
-          (), "the plugin contract and its checks, configs, run directories, the registry"),
-    Layer("data",
-          ("keraslab.core.data", "keraslab.core.data_checks", "keraslab.core.tables", "keraslab.core.sample_data",
-           "keraslab.core.building", "keraslab.core.plots"),
-          ("numpy",), "examples in memory, their splits and checks, building a model, plots"),
-    Layer("export", ("keraslab.core.export", "keraslab.core.export.*"), ("*",),
-          "SavedModels from a built model and its signatures; local predict"),
-    Layer("trainer", ("keraslab.core.trainer", "keraslab.core.trainer.*"), ("*",),
-          "the one training loop under tf.distribute, and the agent loop"),
-    Layer("runs",
-          ("keraslab.core.actions", "keraslab.core.quickstart", "keraslab.core.testing", "keraslab.core.api"),
-          (), "what a verb does to a run (train, resume, evaluate, export); the public API"),
+    Layer(
+        "declarations",
+        (
+            "keraslab.core",
+            "keraslab.core.errors",
+            "keraslab.core.contract",
+            "keraslab.core.validation",
+            "keraslab.core.refs",
+            "keraslab.core.trusted_imports",
+            "keraslab.core.paths",
+            "keraslab.core.config",
+            "keraslab.core.rundir",
+            "keraslab.core.registry",
+            "keraslab.core.machine",
+        ),
+        (),
+        "the plugin contract and its checks, configs, run directories, the registry",
+    ),
+    Layer(
+        "data",
+        (
+            "keraslab.core.data",
+            "keraslab.core.data_checks",
+            "keraslab.core.tables",
+            "keraslab.core.sample_data",
+            "keraslab.core.building",
+            "keraslab.core.plots",
+        ),
+        ("numpy",),
+        "examples in memory, their splits and checks, building a model, plots",
+    ),
+    Layer(
+        "export",
+        ("keraslab.core.export", "keraslab.core.export.*"),
+        ("*",),
+        "SavedModels from a built model and its signatures; local predict",
+    ),
+    Layer(
+        "trainer",
+        ("keraslab.core.trainer", "keraslab.core.trainer.*"),
+        ("*",),
+        "the one training loop under tf.distribute, and the agent loop",
+    ),
+    Layer(
+        "runs",
+        ("keraslab.core.actions", "keraslab.core.quickstart", "keraslab.core.testing", "keraslab.core.api"),
+        (),
+        "what a verb does to a run (train, resume, evaluate, export); the public API",
+    ),
 )
 ENTRYPOINTS = "keraslab.entrypoints"
 PLUGINS = "keraslab.plugins"
@@ -130,7 +164,8 @@ def _walk(node: ast.AST, top_level: bool) -> Iterator[Tuple[ast.AST, bool]]:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def strings_of(source: str) -> List[Tuple[str, int]]:
@@ -142,12 +177,14 @@ def strings_of(source: str) -> List[Tuple[str, int]]:
             first = node.body[0]
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
                 docstrings.add(id(first.value))
-    return [(node.value, node.lineno) for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+    return [
+        (node.value, node.lineno)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
 
 
-def violations(module: str, source: str, known_modules: Sequence[str] = (),
-               topics: Sequence[str] = ()) -> List[str]:
+def violations(module: str, source: str, known_modules: Sequence[str] = (), topics: Sequence[str] = ()) -> List[str]:
     """What `module` (given its source) imports or names that the table forbids.
 
     Args:
@@ -200,13 +237,16 @@ def _import_problem(module: str, imported: Import) -> Optional[str]:
     if target.startswith("keraslab"):
         theirs = layer_of(target)
         if theirs is not None and theirs > own:
-            return (f"layer '{LAYERS[own].name}' may not import layer '{LAYERS[theirs].name}' "
-                    "(not even inside a function)")
+            return (
+                f"layer '{LAYERS[own].name}' may not import layer '{LAYERS[theirs].name}' (not even inside a function)"
+            )
         return None
     allowed = LAYERS[own].top_level
     if top and root in HEAVY and "*" not in allowed and root not in allowed:
-        return (f"layer '{LAYERS[own].name}' imports {root} only inside the function that needs it "
-                f"(at module level: {', '.join(allowed) or 'the standard library only'})")
+        return (
+            f"layer '{LAYERS[own].name}' imports {root} only inside the function that needs it "
+            f"(at module level: {', '.join(allowed) or 'the standard library only'})"
+        )
     return None
 
 
@@ -236,6 +276,8 @@ def render_table() -> str:
     rows = ["| layer | modules | imports at module level | what it is |", "| --- | --- | --- | --- |"]
     for layer in LAYERS:
         modules = ", ".join(f"`{m}`" for m in layer.modules)
-        allowed = "anything installed" if "*" in layer.top_level else ", ".join(layer.top_level) or "the standard library"
+        allowed = (
+            "anything installed" if "*" in layer.top_level else ", ".join(layer.top_level) or "the standard library"
+        )
         rows.append(f"| {layer.name} | {modules} | {allowed} | {layer.purpose} |")
     return "\n".join(rows)

@@ -1,4 +1,5 @@
 """Driving an exported policy in a process that has TensorFlow and gym but not keraslab."""
+
 import os
 import subprocess
 import sys
@@ -24,7 +25,8 @@ def episode_return_without_keraslab(version, env_id: str = "CartPole-v1", seed: 
     site = os.path.dirname(os.path.dirname(tf.__file__))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = site
-    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, env=env,
-                         cwd=str(cwd) if cwd else None)
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code], capture_output=True, text=True, env=env, cwd=str(cwd) if cwd else None
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return float(out.stdout.split("RETURN")[1])

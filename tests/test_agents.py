@@ -1,4 +1,5 @@
 """The trainer drives agents in environment steps: logs, checkpoints, resume, export."""
+
 import json
 
 import pytest
@@ -26,8 +27,9 @@ def test_agent_plugin_honours_the_contract():
 
 
 def test_agent_trains_in_environment_steps(chain_registry, tmp_path):
-    run, summary = actions.start_training(chain_registry, "chain", "q-learning", overrides=BUDGET,
-                                          runs_root=str(tmp_path))
+    run, summary = actions.start_training(
+        chain_registry, "chain", "q-learning", overrides=BUDGET, runs_root=str(tmp_path)
+    )
     records = run.metrics()
     assert [r["env_steps"] for r in records] == [500, 1000, 1500, 2000]
     assert summary["env_steps"] == 2000
@@ -39,8 +41,9 @@ def test_agent_trains_in_environment_steps(chain_registry, tmp_path):
 
 
 def test_agent_resumes_from_its_checkpoint(chain_registry, tmp_path):
-    run, whole = actions.start_training(chain_registry, "chain", "q-learning", overrides=BUDGET,
-                                        runs_root=str(tmp_path))
+    run, whole = actions.start_training(
+        chain_registry, "chain", "q-learning", overrides=BUDGET, runs_root=str(tmp_path)
+    )
     full = run.metrics()
     # Pretend it was killed after the checkpoint at 1000 steps.
     for path in run.checkpoints.iterdir():
@@ -59,8 +62,7 @@ def test_agent_resumes_from_its_checkpoint(chain_registry, tmp_path):
 
 
 def test_agent_exports_observation_to_action(chain_registry, tmp_path):
-    run, _ = actions.start_training(chain_registry, "chain", "q-learning", overrides=BUDGET,
-                                    runs_root=str(tmp_path))
+    run, _ = actions.start_training(chain_registry, "chain", "q-learning", overrides=BUDGET, runs_root=str(tmp_path))
     version = export_run(chain_registry, str(run.path), out=str(tmp_path / "exports"))
     response = predict(str(version), {"instances": [0, 3, 6]})
     assert response == {"predictions": [1, 1, 1]}  # always right, towards the goal
@@ -70,8 +72,9 @@ def test_zero_step_budget_is_refused(chain_registry, tmp_path):
     from keraslab.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="'train.env_steps' must be at least 1"):
-        actions.start_training(chain_registry, "chain", "q-learning", overrides=["train.env_steps=0"],
-                               runs_root=str(tmp_path))
+        actions.start_training(
+            chain_registry, "chain", "q-learning", overrides=["train.env_steps=0"], runs_root=str(tmp_path)
+        )
     assert not (tmp_path / "chain").exists()
 
 
@@ -86,8 +89,12 @@ def test_tf_agents_policy_exports_and_drives_an_episode_without_keraslab(tmp_pat
     registry = Registry([])
     registry.add(dqn_plugin)
     run, summary = actions.start_training(
-        registry, "tinyrl", "dqn", runs_root=str(tmp_path),
-        overrides=["train.env_steps=400", "train.eval_every_steps=200", "train.eval_episodes=2"])
+        registry,
+        "tinyrl",
+        "dqn",
+        runs_root=str(tmp_path),
+        overrides=["train.env_steps=400", "train.eval_every_steps=200", "train.eval_episodes=2"],
+    )
     assert [r["env_steps"] for r in run.metrics()] == [200, 400]
     assert summary["metrics"]["test"]["mean_return"] >= 8  # every CartPole episode lasts 8+ steps
     version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))

@@ -1,4 +1,5 @@
 """The CLI: help everywhere, listings, and one-line errors with exit status 2."""
+
 import subprocess
 import sys
 
@@ -41,20 +42,29 @@ def test_list_shows_models_and_datasets(cli_runner):
     assert "logistic-regression" in result.output and "breast-cancer" in result.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["nosuch"], "Unknown command or plugin 'nosuch'. Available: list, plugins, predict, quickstart, bayesian, foundations"),
-    (["list", "--topic", "astrology"], "Unknown topic 'astrology'. Available: bayesian, foundations"),
-    (["foundations", "train", "mpl"], "Unknown model 'mpl' for plugin 'foundations'. Available: "),
-    (["foundations", "train", "mlp", "--dataset", "mnist"], "Unknown dataset 'mnist' for plugin 'foundations'"),
-    (["foundations", "train", "mlp", "--set", "train.epoch=3"], "Unknown config key 'train.epoch'"),
-    (["foundations", "train", "mlp", "--set", "train.epochs=many"], "'train.epochs' expects int"),
-    (["foundations", "train", "mlp", "--data", "/no/such.csv"], "Data file '/no/such.csv' does not exist"),
-    (["foundations", "evaluate", "/no/such/run"], "is not a run directory"),
-    (["foundations", "train", "mlp", "--resume", "/no/such/run"], "is not a run directory"),
-    (["foundations", "train", "mlp", "--resume", "x", "--epochs", "3"], "--resume continues a run with its own config"),
-    (["foundations", "train", "mlp", "--strategy", "tpu", "--synthetic"], "Strategy 'tpu' cannot be created"),
-    (["foundations", "train", "mlp", "--strategy", "multi-worker", "--synthetic"], "needs TF_CONFIG"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["nosuch"],
+            "Unknown command or plugin 'nosuch'. Available: list, plugins, predict, quickstart, bayesian, foundations",
+        ),
+        (["list", "--topic", "astrology"], "Unknown topic 'astrology'. Available: bayesian, foundations"),
+        (["foundations", "train", "mpl"], "Unknown model 'mpl' for plugin 'foundations'. Available: "),
+        (["foundations", "train", "mlp", "--dataset", "mnist"], "Unknown dataset 'mnist' for plugin 'foundations'"),
+        (["foundations", "train", "mlp", "--set", "train.epoch=3"], "Unknown config key 'train.epoch'"),
+        (["foundations", "train", "mlp", "--set", "train.epochs=many"], "'train.epochs' expects int"),
+        (["foundations", "train", "mlp", "--data", "/no/such.csv"], "Data file '/no/such.csv' does not exist"),
+        (["foundations", "evaluate", "/no/such/run"], "is not a run directory"),
+        (["foundations", "train", "mlp", "--resume", "/no/such/run"], "is not a run directory"),
+        (
+            ["foundations", "train", "mlp", "--resume", "x", "--epochs", "3"],
+            "--resume continues a run with its own config",
+        ),
+        (["foundations", "train", "mlp", "--strategy", "tpu", "--synthetic"], "Strategy 'tpu' cannot be created"),
+        (["foundations", "train", "mlp", "--strategy", "multi-worker", "--synthetic"], "needs TF_CONFIG"),
+    ],
+)
 def test_mistakes_are_one_line_with_status_2(cli_runner, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TF_CONFIG", raising=False)
@@ -85,8 +95,10 @@ def test_malformed_yaml_is_reported_with_file_and_line(cli_runner, tmp_path):
 
 @pytest.mark.parametrize("args", [["--help"], ["plugins"], ["list"]])
 def test_fast_commands_do_not_import_tensorflow(args):
-    code = ("import sys; from keraslab.entrypoints.cli import main\n"
-            "try:\n    main(%r)\nexcept SystemExit:\n    pass\n"
-            "print('TF_IMPORTED', 'tensorflow' in sys.modules)") % (args,)
+    code = (
+        "import sys; from keraslab.entrypoints.cli import main\n"
+        "try:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+        "print('TF_IMPORTED', 'tensorflow' in sys.modules)"
+    ) % (args,)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "TF_IMPORTED False" in out.stdout

@@ -1,4 +1,5 @@
 """Configuration: defaults, YAML, dotted overrides, type checks, round trip."""
+
 import pytest
 
 from keraslab.core.config import (

@@ -1,4 +1,5 @@
 """The plugin contract, checked over every discovered plugin."""
+
 import dataclasses
 
 import pytest
@@ -25,15 +26,18 @@ def _with_model(**changes):
     return dataclasses.replace(plugin, models=(dataclasses.replace(plugin.models[0], **changes),))
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"training": "gradient"}, "model 'linear'.training"),
-    ({"task": "ranking"}, "model 'linear'.task"),
-    ({"name": "Bad Name"}, "models[0].name"),
-    ({"config": dict(a=1)}, "model 'linear'.config"),
-    ({"build": 42}, "model 'linear'.build"),
-    ({"default_dataset": "mnist"}, "model 'linear'.default_dataset"),
-    ({"input_name": "not an identifier"}, "model 'linear'.input_name"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"training": "gradient"}, "model 'linear'.training"),
+        ({"task": "ranking"}, "model 'linear'.task"),
+        ({"name": "Bad Name"}, "models[0].name"),
+        ({"config": dict(a=1)}, "model 'linear'.config"),
+        ({"build": 42}, "model 'linear'.build"),
+        ({"default_dataset": "mnist"}, "model 'linear'.default_dataset"),
+        ({"input_name": "not an identifier"}, "model 'linear'.input_name"),
+    ],
+)
 def test_validation_names_plugin_and_field(changes, field):
     with pytest.raises(PluginError) as error:
         validate_plugin(_with_model(**changes))

@@ -1,4 +1,5 @@
 """Fixed splits: seeded random ones, and positional ones for ordered examples."""
+
 import numpy as np
 import pytest
 

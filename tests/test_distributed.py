@@ -2,6 +2,7 @@
 two-process MultiWorkerMirroredStrategy on loopback. Each trains the same
 model with the same global batch (2 replicas x 16 = 32) as a one-device run,
 and must end where the one-device run ends."""
+
 import json
 import subprocess
 
@@ -9,8 +10,17 @@ import pytest
 
 from tests.cli_process import command, environment, free_ports, run, summary
 
-COMMON = ["foundations", "train", "mlp", "--epochs", "4", "--set", "model.dropout=0.0",
-          "--set", "train.deterministic=true"]
+COMMON = [
+    "foundations",
+    "train",
+    "mlp",
+    "--epochs",
+    "4",
+    "--set",
+    "model.dropout=0.0",
+    "--set",
+    "train.deterministic=true",
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +40,18 @@ def assert_trained_equally(result, reference):
 
 
 def test_mirrored_over_two_logical_cpus(tmp_path, one_device):
-    out = run(*COMMON, "--strategy", "mirrored", "--set", "train.logical_cpus=2", "--set", "train.batch_size=16",
-              "--run-dir", str(tmp_path / "run"), cwd=tmp_path)
+    out = run(
+        *COMMON,
+        "--strategy",
+        "mirrored",
+        "--set",
+        "train.logical_cpus=2",
+        "--set",
+        "train.batch_size=16",
+        "--run-dir",
+        str(tmp_path / "run"),
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     result = summary(tmp_path / "run")
     assert result["strategy"] == "MirroredStrategy x2"
@@ -46,11 +66,24 @@ def test_two_local_workers(tmp_path, one_device):
         tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
         workdir = tmp_path / f"worker{index}"
         workdir.mkdir()
-        processes.append(subprocess.Popen(
-            command(*COMMON, "--strategy", "multi-worker", "--set", "train.batch_size=16",
-                    "--run-dir", str(tmp_path / "run")),
-            cwd=workdir, env=environment(TF_CONFIG=tf_config),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        processes.append(
+            subprocess.Popen(
+                command(
+                    *COMMON,
+                    "--strategy",
+                    "multi-worker",
+                    "--set",
+                    "train.batch_size=16",
+                    "--run-dir",
+                    str(tmp_path / "run"),
+                ),
+                cwd=workdir,
+                env=environment(TF_CONFIG=tf_config),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
     outputs = [p.communicate(timeout=300)[0] for p in processes]
     for process, output in zip(processes, outputs):
         assert process.returncode == 0, output[-3000:]

@@ -1,4 +1,5 @@
 """Export for TF Serving and local predict: layout, signatures, round trip, errors."""
+
 import json
 import os
 import subprocess
@@ -19,9 +20,13 @@ def finished_run(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("export")
     registry = Registry()
-    run, _ = actions.start_training(registry, "foundations", "logistic-regression",
-                                    overrides=["train.epochs=2", "data.synthetic=true"],
-                                    runs_root=str(root / "runs"))
+    run, _ = actions.start_training(
+        registry,
+        "foundations",
+        "logistic-regression",
+        overrides=["train.epochs=2", "data.synthetic=true"],
+        runs_root=str(root / "runs"),
+    )
     return registry, run, root
 
 
@@ -76,13 +81,19 @@ def test_round_trip_matches_the_in_memory_model(finished_run):
     np.testing.assert_allclose(np.array(columns["outputs"]["probabilities"])[:, 1], expected, rtol=1e-5)
 
 
-@pytest.mark.parametrize("request_body, message", [
-    ({"instances": [[1.0, 2.0]]}, "Input 'features' has shape [1, 2]; signature 'serving_default' expects features: float32[None, 30]"),
-    ({"instances": [["a"] * 30]}, "a float32 input takes numbers"),
-    ({"rows": []}, 'either "instances" (row format) or "inputs" (column format)'),
-    ({"instances": [{"image": [0.0] * 30}]}, "Instances name inputs ['image']"),
-    ({"inputs": {"pixels": [[0.0] * 30]}}, "Inputs name ['pixels']"),
-])
+@pytest.mark.parametrize(
+    "request_body, message",
+    [
+        (
+            {"instances": [[1.0, 2.0]]},
+            "Input 'features' has shape [1, 2]; signature 'serving_default' expects features: float32[None, 30]",
+        ),
+        ({"instances": [["a"] * 30]}, "a float32 input takes numbers"),
+        ({"rows": []}, 'either "instances" (row format) or "inputs" (column format)'),
+        ({"instances": [{"image": [0.0] * 30}]}, "Instances name inputs ['image']"),
+        ({"inputs": {"pixels": [[0.0] * 30]}}, "Inputs name ['pixels']"),
+    ],
+)
 def test_bad_requests_name_the_signature(finished_run, request_body, message):
     registry, run, root = finished_run
     version = export_run(registry, str(run.path), out=str(root / "bad"))
@@ -98,8 +109,9 @@ def test_not_an_export(tmp_path):
 
 def test_unfinished_run_is_not_exported(finished_run, tmp_path):
     registry, _, root = finished_run
-    run, _ = actions.start_training(registry, "foundations", "mlp", runs_root=str(tmp_path),
-                                    overrides=["train.epochs=1", "data.synthetic=true"])
+    run, _ = actions.start_training(
+        registry, "foundations", "mlp", runs_root=str(tmp_path), overrides=["train.epochs=1", "data.synthetic=true"]
+    )
     run.mark("interrupted")
     with pytest.raises(RunError, match="is interrupted, not complete; cannot export"):
         export_run(registry, str(run.path), out=str(tmp_path / "out"))
@@ -134,16 +146,32 @@ def test_saved_model_cli_show_and_run(finished_run):
     registry, run, root = finished_run
     version = export_run(registry, str(run.path), out=str(root / "cli"))
     cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
-    show = subprocess.run([cli, "show", "--dir", str(version), "--tag_set", "serve",
-                           "--signature_def", "serving_default"], capture_output=True, text=True)
+    show = subprocess.run(
+        [cli, "show", "--dir", str(version), "--tag_set", "serve", "--signature_def", "serving_default"],
+        capture_output=True,
+        text=True,
+    )
     assert show.returncode == 0, show.stderr[-2000:]
     assert "inputs['features']" in show.stdout and "outputs['probabilities']" in show.stdout
     assert "tensorflow/serving/predict" in show.stdout
     inputs = root / "zeros.npy"
     np.save(inputs, np.zeros((2, 30), dtype=np.float32))
-    run_out = subprocess.run([cli, "run", "--dir", str(version), "--tag_set", "serve",
-                              "--signature_def", "serving_default", "--inputs", f"features={inputs}"],
-                             capture_output=True, text=True)
+    run_out = subprocess.run(
+        [
+            cli,
+            "run",
+            "--dir",
+            str(version),
+            "--tag_set",
+            "serve",
+            "--signature_def",
+            "serving_default",
+            "--inputs",
+            f"features={inputs}",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run_out.returncode == 0, run_out.stderr[-2000:]
     assert "class_id" in run_out.stdout
 

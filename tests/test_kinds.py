@@ -1,4 +1,5 @@
 """Every training kind of the contract runs through the one trainer and exports."""
+
 import numpy as np
 import pytest
 
@@ -22,8 +23,13 @@ def test_kinds_plugin_honours_the_contract():
 
 
 def test_custom_train_step_trains_through_the_trainer(kinds_registry, tmp_path):
-    run, summary = actions.start_training(kinds_registry, "kinds", "autoencoder", runs_root=str(tmp_path),
-                                          overrides=["train.epochs=15", "optimizer.learning_rate=0.02"])
+    run, summary = actions.start_training(
+        kinds_registry,
+        "kinds",
+        "autoencoder",
+        runs_root=str(tmp_path),
+        overrides=["train.epochs=15", "optimizer.learning_rate=0.02"],
+    )
     losses = [r["loss"] for r in run.metrics()]
     # The blobs' per-feature variance is about 2; a 2-D code of a 4-D linear
     # structure (plus noise of variance 0.16) must get well below it.
@@ -43,8 +49,13 @@ def test_custom_train_step_trains_through_the_trainer(kinds_registry, tmp_path):
 
 
 def test_variational_model_trains_and_exports_monte_carlo(kinds_registry, tmp_path):
-    run, summary = actions.start_training(kinds_registry, "kinds", "flipout", runs_root=str(tmp_path),
-                                          overrides=["train.epochs=20", "optimizer.learning_rate=0.02"])
+    run, summary = actions.start_training(
+        kinds_registry,
+        "kinds",
+        "flipout",
+        runs_root=str(tmp_path),
+        overrides=["train.epochs=20", "optimizer.learning_rate=0.02"],
+    )
     assert summary["metrics"]["test"]["accuracy"] > 0.9  # three separated blobs; chance is 1/3
     version = export_run(kinds_registry, str(run.path), out=str(tmp_path / "exports"), samples=200)
     ambiguous, clear = [1.5, 1.5, 1.5, 1.5], [3.0, 0.0, 3.0, 0.0]
@@ -62,7 +73,6 @@ def test_variational_model_trains_and_exports_monte_carlo(kinds_registry, tmp_pa
 
     spec = plugin.model("flipout")
     built = load_trained(plugin, spec, actions.load_run_config(spec, run), run)
-    draws = np.stack([tf.nn.softmax(built.model(np.array([ambiguous], np.float32))).numpy()[0]
-                      for _ in range(400)])
+    draws = np.stack([tf.nn.softmax(built.model(np.array([ambiguous], np.float32))).numpy()[0] for _ in range(400)])
     standard_error = draws.std(axis=0) / np.sqrt(200) + draws.std(axis=0) / np.sqrt(400)
     assert np.all(np.abs(np.array(rows[1]["mean"]) - draws.mean(axis=0)) <= 4 * standard_error + 1e-3)

@@ -1,6 +1,7 @@
 """The layer table of docs/architecture.md holds: every module's imports,
 read from its source (AST), obey it, and each kind of violation it forbids
 is caught."""
+
 import pytest
 
 from tests.layer_rules import LAYERS, ROOT, imports_of, layer_of, render_table, source_modules, violations
@@ -37,35 +38,63 @@ def test_the_checker_sees_the_modules_it_should():
 
 # Each violation the architecture review found, as it was written, must be caught.
 CAUGHT = [
-    ("keraslab.plugins.vision.cli", "def f(ctx):\n    from keraslab.entrypoints.cli import registry_of\n",
-     "never imports the command line"),
-    ("keraslab.plugins.vision.transfer", "def f():\n    from keraslab.core import actions, building\n",
-     "through keraslab.core.api only"),
-    ("keraslab.plugins.bayesian.ensemble",
-     "def f():\n    from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable, write_export\n",
-     "through keraslab.core.api only"),
-    ("keraslab.plugins.rl.cli", "from keraslab.core.trainer.agents import load_trained_agent\n",
-     "through keraslab.core.api only"),
-    ("keraslab.core.export.serving", "from keraslab.core.actions import load_run_config\n",
-     "layer 'export' may not import layer 'runs'"),
-    ("keraslab.core.export.serving", "def f():\n    from keraslab.core.trainer.loop import load_trained\n",
-     "layer 'export' may not import layer 'trainer'"),
-    ("keraslab.core.trainer.loop", "def f():\n    from keraslab.core import actions\n",
-     "layer 'trainer' may not import layer 'runs'"),
-    ("keraslab.core.registry", "def f():\n    from keraslab.core.testing import validate_plugin\n",
-     "layer 'declarations' may not import layer 'runs'"),
-    ("keraslab.plugins.bayesian", '_FOUNDATIONS = "keraslab.plugins.foundations.data"\n',
-     "refers to plugin 'foundations'"),
-    ("keraslab.plugins.sequence", 'LOAD = "keraslab.core.data:split_examples"\n',
-     "through keraslab.core.api only"),
+    (
+        "keraslab.plugins.vision.cli",
+        "def f(ctx):\n    from keraslab.entrypoints.cli import registry_of\n",
+        "never imports the command line",
+    ),
+    (
+        "keraslab.plugins.vision.transfer",
+        "def f():\n    from keraslab.core import actions, building\n",
+        "through keraslab.core.api only",
+    ),
+    (
+        "keraslab.plugins.bayesian.ensemble",
+        "def f():\n    from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable, write_export\n",
+        "through keraslab.core.api only",
+    ),
+    (
+        "keraslab.plugins.rl.cli",
+        "from keraslab.core.trainer.agents import load_trained_agent\n",
+        "through keraslab.core.api only",
+    ),
+    (
+        "keraslab.core.export.serving",
+        "from keraslab.core.actions import load_run_config\n",
+        "layer 'export' may not import layer 'runs'",
+    ),
+    (
+        "keraslab.core.export.serving",
+        "def f():\n    from keraslab.core.trainer.loop import load_trained\n",
+        "layer 'export' may not import layer 'trainer'",
+    ),
+    (
+        "keraslab.core.trainer.loop",
+        "def f():\n    from keraslab.core import actions\n",
+        "layer 'trainer' may not import layer 'runs'",
+    ),
+    (
+        "keraslab.core.registry",
+        "def f():\n    from keraslab.core.testing import validate_plugin\n",
+        "layer 'declarations' may not import layer 'runs'",
+    ),
+    (
+        "keraslab.plugins.bayesian",
+        '_FOUNDATIONS = "keraslab.plugins.foundations.data"\n',
+        "refers to plugin 'foundations'",
+    ),
+    ("keraslab.plugins.sequence", 'LOAD = "keraslab.core.data:split_examples"\n', "through keraslab.core.api only"),
     ("keraslab.core.quickstart", 'MAIN_PLUGINS = ("vision", "foundations")\n', "core knows no topic"),
     ("keraslab.core.actions", 'def f(plugin):\n    return plugin.name == "vision"\n', "core knows no topic"),
     ("keraslab.core.building", "def f():\n    import keraslab.plugins.vision.models\n", "core knows no plugin"),
     ("keraslab.core.config", "import numpy as np\n", "layer 'declarations' imports numpy only inside"),
     ("keraslab.core.data", "import tensorflow as tf\n", "layer 'data' imports tensorflow only inside"),
     ("keraslab.plugins.vision", "import tensorflow as tf\n", "declaration imports no TensorFlow"),
-    ("keraslab.plugins.vision.models", "from keraslab.plugins.sequence.text import Vocabulary\n",
-     "may not import another plugin"),
+    (
+        "keraslab.plugins.vision.models",
+        "from keraslab.plugins.sequence.text import Vocabulary\n",
+        "may not import another plugin",
+    ),
     ("keraslab.entrypoints.cli", "import tensorflow\n", "only inside the commands"),
     ("keraslab.entrypoints.cli", "def f():\n    from keraslab.plugins.vision import plugin\n", "names no plugin"),
 ]

@@ -1,4 +1,5 @@
 """Every notebook runs top to bottom on a small budget."""
+
 from pathlib import Path
 
 import nbformat
@@ -13,7 +14,14 @@ def test_notebook_executes(path, monkeypatch, tmp_path):
     monkeypatch.setenv("KERASLAB_NOTEBOOK_EPOCHS", "3")
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [o for cell in notebook.cells if cell.cell_type == "code"
-              for o in cell.get("outputs", []) if o.output_type == "error"]
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    errors = [
+        o
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for o in cell.get("outputs", [])
+        if o.output_type == "error"
+    ]
     assert not errors

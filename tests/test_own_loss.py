@@ -1,4 +1,5 @@
 """The base of models with a loss of their own: train and test steps."""
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -11,8 +12,9 @@ class SquaredError(OwnLossModel):
 
     def __init__(self, l2):
         super().__init__()
-        self.dense = tf.keras.layers.Dense(1, use_bias=False, kernel_initializer="ones",
-                                           kernel_regularizer=tf.keras.regularizers.L2(l2))
+        self.dense = tf.keras.layers.Dense(
+            1, use_bias=False, kernel_initializer="ones", kernel_regularizer=tf.keras.regularizers.L2(l2)
+        )
         self.error = tf.keras.metrics.MeanAbsoluteError(name="mae")
 
     def call(self, x, training=False):

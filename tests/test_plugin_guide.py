@@ -5,6 +5,7 @@ temporary folder; the plugin is installed with pip, its own tests run, and
 the commands the page shows are run as a user would, so the guide's code
 cannot drift from what keraslab accepts.
 """
+
 import json
 import os
 import re
@@ -31,24 +32,44 @@ def installed(tmp_path_factory):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     site = tmp_path_factory.mktemp("site")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--no-index", "--target", str(site), str(source / "keraslab-ridge")],
-                   check=True, capture_output=True, text=True, env={**os.environ, "PIP_CONSTRAINT": ""})
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(site),
+            str(source / "keraslab-ridge"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PIP_CONSTRAINT": ""},
+    )
     return source, site
 
 
 def _run(site, *arguments, cwd):
     env = {**os.environ, "PYTHONPATH": str(site), "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("KERASLAB_STRICT_PLUGINS", None)
-    return subprocess.run([sys.executable, *arguments], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=900)
+    return subprocess.run([sys.executable, *arguments], capture_output=True, text=True, env=env, cwd=cwd, timeout=900)
 
 
 def test_the_guide_has_the_whole_plugin():
     assert set(guide_files()) == {
-        "keraslab-ridge/setup.cfg", "keraslab-ridge/pyproject.toml", "keraslab-ridge/keraslab_ridge/__init__.py",
-        "keraslab-ridge/keraslab_ridge/data.py", "keraslab-ridge/keraslab_ridge/models.py",
-        "keraslab-ridge/keraslab_ridge/cli.py", "keraslab-ridge/tests/test_ridge.py"}
+        "keraslab-ridge/setup.cfg",
+        "keraslab-ridge/pyproject.toml",
+        "keraslab-ridge/keraslab_ridge/__init__.py",
+        "keraslab-ridge/keraslab_ridge/data.py",
+        "keraslab-ridge/keraslab_ridge/models.py",
+        "keraslab-ridge/keraslab_ridge/cli.py",
+        "keraslab-ridge/tests/test_ridge.py",
+    }
 
 
 def test_the_plugins_own_tests_pass(installed):
@@ -80,5 +101,6 @@ def test_the_guides_commands_work(installed, tmp_path):
 
     refused = _run(site, *cli, "ridge", "weights", "runs", cwd=tmp_path)
     assert refused.returncode == 2
-    assert refused.stderr.strip().splitlines() == ["Error: 'runs' is not a run directory (it has no run.json). "
-                                                   "Give the directory a `train` command created."]
+    assert refused.stderr.strip().splitlines() == [
+        "Error: 'runs' is not a run directory (it has no run.json). Give the directory a `train` command created."
+    ]

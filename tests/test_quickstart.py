@@ -1,5 +1,6 @@
 """`make run`'s main job: vision's default CNN on digits, trained, evaluated,
 exported and asked one question."""
+
 import pytest
 
 from keraslab.core.errors import KeraslabError
@@ -26,8 +27,9 @@ def test_quickstart_falls_back_to_foundations_without_vision(cli_runner, tmp_pat
     from keraslab.plugins.foundations import plugin
 
     monkeypatch.chdir(tmp_path)
-    builtin = fake_entry_point("foundations", lambda: plugin, value="keraslab.plugins.foundations:plugin",
-                               dist="keraslab")
+    builtin = fake_entry_point(
+        "foundations", lambda: plugin, value="keraslab.plugins.foundations:plugin", dist="keraslab"
+    )
     registry = Registry([builtin])
     result = cli_runner("quickstart", "--runs-root", str(tmp_path / "runs"), registry=registry)
     assert result.exit_code == 0, result.output
@@ -44,10 +46,13 @@ def test_the_main_job_is_chosen_by_rank_among_builtins_only(fake_entry_point):
     from keraslab.plugins.vision import plugin as vision
 
     pushy = dataclasses.replace(foundations, name="pushy", main_job=100)
-    entry_points = [fake_entry_point("pushy", lambda: pushy),
-                    fake_entry_point("foundations", lambda: foundations, value="keraslab.plugins.foundations:plugin",
-                                     dist="keraslab"),
-                    fake_entry_point("vision", lambda: vision, value="keraslab.plugins.vision:plugin", dist="keraslab")]
+    entry_points = [
+        fake_entry_point("pushy", lambda: pushy),
+        fake_entry_point(
+            "foundations", lambda: foundations, value="keraslab.plugins.foundations:plugin", dist="keraslab"
+        ),
+        fake_entry_point("vision", lambda: vision, value="keraslab.plugins.vision:plugin", dist="keraslab"),
+    ]
     assert main_plugin(Registry(entry_points)).name == "vision"
     assert main_plugin(Registry(entry_points[:2])).name == "foundations"
     with pytest.raises(KeraslabError, match="No installed built-in plugin offers a main job"):

@@ -1,4 +1,5 @@
 """The registry: lazy discovery, isolation of broken plugins, strict mode."""
+
 import dataclasses
 import sys
 
@@ -12,11 +13,27 @@ from keraslab.plugins.foundations.config import LinearConfig
 
 def toy_plugin(name="toy"):
     return Plugin(
-        name=name, topic="toys", version="1.0", description="A toy.",
-        models=(ModelSpec("linear", "A linear model.", "keraslab.plugins.foundations.models:build_softmax_regression",
-                          LinearConfig(), default_dataset="xor"),),
-        datasets=(DatasetSpec("xor", "XOR.", "keraslab.plugins.foundations.data:make_xor",
-                              "keraslab.plugins.foundations.data:synthetic_xor"),),
+        name=name,
+        topic="toys",
+        version="1.0",
+        description="A toy.",
+        models=(
+            ModelSpec(
+                "linear",
+                "A linear model.",
+                "keraslab.plugins.foundations.models:build_softmax_regression",
+                LinearConfig(),
+                default_dataset="xor",
+            ),
+        ),
+        datasets=(
+            DatasetSpec(
+                "xor",
+                "XOR.",
+                "keraslab.plugins.foundations.data:make_xor",
+                "keraslab.plugins.foundations.data:synthetic_xor",
+            ),
+        ),
     )
 
 
@@ -39,8 +56,9 @@ def test_discovery_imports_nothing(fake_entry_point):
 
 
 def test_entry_point_may_name_a_factory_or_a_plugin(fake_entry_point):
-    registry = Registry([fake_entry_point("toy", lambda: toy_plugin),
-                         fake_entry_point("toy2", lambda: toy_plugin("toy2"))])
+    registry = Registry(
+        [fake_entry_point("toy", lambda: toy_plugin), fake_entry_point("toy2", lambda: toy_plugin("toy2"))]
+    )
     assert registry.get("toy").name == "toy"
     assert registry.get("toy2").name == "toy2"
 
@@ -52,16 +70,20 @@ def _raise_import():
 def _raise_at_call():
     def factory():
         raise RuntimeError("factory exploded")
+
     return factory
 
 
-@pytest.mark.parametrize("load, expected", [
-    (_raise_import, "ImportError: No module named 'missing_dependency'"),
-    (_raise_at_call, "RuntimeError: factory exploded"),
-    (lambda: 42, "gave a int, expected a keraslab.core.contract.Plugin"),
-    (lambda: toy_plugin("other"), "plugin calls itself 'other'"),
-    (lambda: dataclasses.replace(toy_plugin("bad"), models=()), "models: must be a non-empty tuple"),
-])
+@pytest.mark.parametrize(
+    "load, expected",
+    [
+        (_raise_import, "ImportError: No module named 'missing_dependency'"),
+        (_raise_at_call, "RuntimeError: factory exploded"),
+        (lambda: 42, "gave a int, expected a keraslab.core.contract.Plugin"),
+        (lambda: toy_plugin("other"), "plugin calls itself 'other'"),
+        (lambda: dataclasses.replace(toy_plugin("bad"), models=()), "models: must be a non-empty tuple"),
+    ],
+)
 def test_broken_plugins_are_recorded_and_isolated(fake_entry_point, load, expected):
     registry = Registry([fake_entry_point("bad", load), fake_entry_point("toy", toy_plugin)], strict=False)
     records = {r.name: r for r in registry.records()}
@@ -89,14 +111,17 @@ def test_a_builtin_keeps_its_name_whatever_the_order(fake_entry_point, builtin_f
     assert [(r.distribution, r.status) for r in records] == [("keraslab", "loaded"), ("evil", "broken")]
     assert records[1].error == (
         "distribution 'evil' declares plugin 'toy' (evil.plugin:toy), but 'toy' is keraslab's built-in "
-        "plugin, which was kept; rename the entry point in 'evil'")
+        "plugin, which was kept; rename the entry point in 'evil'"
+    )
     assert registry.get("toy").name == "toy"
 
 
 @pytest.mark.parametrize("order", [(0, 1), (1, 0)])
 def test_two_third_parties_claiming_one_name_are_both_refused(fake_entry_point, order):
-    claimants = [fake_entry_point("toy", toy_plugin, value="a:toy", dist="first"),
-                 fake_entry_point("toy", toy_plugin, value="b:toy", dist="second")]
+    claimants = [
+        fake_entry_point("toy", toy_plugin, value="a:toy", dist="first"),
+        fake_entry_point("toy", toy_plugin, value="b:toy", dist="second"),
+    ]
     registry = Registry([claimants[i] for i in order])
     records = registry.records()
     assert [(r.distribution, r.status) for r in records] == [("first", "broken"), ("second", "broken")]
@@ -136,7 +161,9 @@ def test_unknown_model_and_dataset_list_the_available():
 def test_listing_plugins_does_not_import_tensorflow():
     import subprocess
 
-    code = ("import sys; from keraslab.core.registry import Registry; r = Registry(); r.records(); "
-            "print('tensorflow' in sys.modules)")
+    code = (
+        "import sys; from keraslab.core.registry import Registry; r = Registry(); r.records(); "
+        "print('tensorflow' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -5,6 +5,7 @@ so what is tested does not depend on how fast the machine is: a SIGKILL inside
 an epoch or between an epoch's metrics line and its checkpoint, and a
 SIGTERM/SIGINT that arrives while the run waits at the end of an epoch.
 """
+
 import json
 import random
 import signal
@@ -17,8 +18,17 @@ from tests.cli_process import environment, epochs_logged, run, summary
 
 EPOCHS = 40
 # A checkpoint after every epoch (no time floor), so a kill loses at most the epoch in progress.
-TRAIN = ["foundations", "train", "mlp", "--epochs", str(EPOCHS), "--set", "model.dropout=0.0",
-         "--set", "train.checkpoint_seconds=0"]
+TRAIN = [
+    "foundations",
+    "train",
+    "mlp",
+    "--epochs",
+    str(EPOCHS),
+    "--set",
+    "model.dropout=0.0",
+    "--set",
+    "train.checkpoint_seconds=0",
+]
 # 1,259 training digits in batches of 32 (40 steps), 16 steps an execution: batch callbacks at
 # steps 16, 32 and 40 of each epoch, 3 an epoch. Kill points: three seeded draws from epochs 2-30.
 CALLBACKS_PER_EPOCH = 3
@@ -33,8 +43,14 @@ def faulty(*fault, run_dir, timeout=600):
 def faulty_run(train, *fault, run_dir, timeout=600):
     """Runs the CLI arguments `train` into `run_dir` under a fault, to the process's end."""
     arguments = [sys.executable, "-m", "tests.fault_process", *fault, "--", *train, "--run-dir", str(run_dir)]
-    return subprocess.run(arguments, env=environment(PYTHONPATH=str(_repository())),
-                          cwd=run_dir.parent, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        arguments,
+        env=environment(PYTHONPATH=str(_repository())),
+        cwd=run_dir.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _repository():
@@ -93,10 +109,25 @@ def test_sigkill_between_metrics_line_and_checkpoint_then_resume(tmp_path, unint
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_polite_signals_checkpoint_and_mark_the_run_interrupted(tmp_path, sig):
     run_dir = tmp_path / "run"
-    arguments = [sys.executable, "-m", "tests.fault_process", "pause-at-epoch", "3",
-                 "--", *TRAIN, "--run-dir", str(run_dir)]
-    process = subprocess.Popen(arguments, cwd=tmp_path, env=environment(PYTHONPATH=str(_repository())),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    arguments = [
+        sys.executable,
+        "-m",
+        "tests.fault_process",
+        "pause-at-epoch",
+        "3",
+        "--",
+        *TRAIN,
+        "--run-dir",
+        str(run_dir),
+    ]
+    process = subprocess.Popen(
+        arguments,
+        cwd=tmp_path,
+        env=environment(PYTHONPATH=str(_repository())),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     before = _read_until_paused(process)
     process.send_signal(sig)
     output, _ = process.communicate(timeout=600)

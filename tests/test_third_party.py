@@ -4,6 +4,7 @@ The example plugin (tests/example_plugins/keraslab-example-plugin) and a
 deliberately broken one are installed with pip into a temporary target; the
 CLI then runs in a subprocess that has that target on its path.
 """
+
 import json
 import os
 import subprocess
@@ -22,9 +23,22 @@ def install(tmp_path_factory, *names):
         source = tmp_path_factory.mktemp("src") / name
         subprocess.run(["cp", "-r", str(EXAMPLES / name), str(source)], check=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-             "--no-index", "--target", str(target), str(source)],
-            check=True, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "--no-index",
+                "--target",
+                str(target),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
             env={**os.environ, "PIP_CONSTRAINT": ""},
         )
     return target
@@ -38,8 +52,9 @@ def plugin_site(tmp_path_factory):
 def keraslab(site, *args, cwd=None):
     env = {**os.environ, "PYTHONPATH": str(site), "TF_CPP_MIN_LOG_LEVEL": "2"}
     env.pop("KERASLAB_STRICT_PLUGINS", None)
-    return subprocess.run([sys.executable, "-m", "keraslab.entrypoints.cli", *args],
-                          capture_output=True, text=True, env=env, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "keraslab.entrypoints.cli", *args], capture_output=True, text=True, env=env, cwd=cwd
+    )
 
 
 def test_installed_plugins_are_listed_with_their_status(plugin_site):
@@ -64,8 +79,9 @@ def test_example_model_is_listed_and_its_command_works(plugin_site):
 
 
 def test_example_model_trains_through_the_shared_trainer(plugin_site, tmp_path):
-    out = keraslab(plugin_site, "example", "train", "tiny", "--epochs", "10",
-                   "--set", "optimizer.learning_rate=0.05", cwd=tmp_path)
+    out = keraslab(
+        plugin_site, "example", "train", "tiny", "--epochs", "10", "--set", "optimizer.learning_rate=0.05", cwd=tmp_path
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     summary = json.loads(next((tmp_path / "runs" / "example" / "tiny").glob("*/summary.json")).read_text())
     assert summary["metrics"]["test"]["accuracy"] > 0.9  # three well-separated blobs; chance is 1/3
@@ -84,8 +100,9 @@ def test_broken_plugin_is_isolated(plugin_site):
 
 def test_strict_mode_turns_the_broken_plugin_into_an_error(plugin_site):
     env = {**os.environ, "PYTHONPATH": str(plugin_site), "KERASLAB_STRICT_PLUGINS": "1"}
-    out = subprocess.run([sys.executable, "-m", "keraslab.entrypoints.cli", "plugins"],
-                         capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-m", "keraslab.entrypoints.cli", "plugins"], capture_output=True, text=True, env=env
+    )
     assert out.returncode != 0
     assert "Plugin 'broken' from 'keraslab-broken-plugin' failed to load" in out.stderr
 
@@ -96,7 +113,9 @@ def test_a_third_party_cannot_take_a_builtins_name(tmp_path_factory):
     assert out.returncode == 0, out.stderr
     claims = [row for row in json.loads(out.stdout) if row["name"] == "vision"]
     assert [(row["distribution"], row["status"]) for row in claims] == [
-        ("keraslab", "loaded"), ("keraslab-intruder-plugin", "broken")]
+        ("keraslab", "loaded"),
+        ("keraslab-intruder-plugin", "broken"),
+    ]
     assert "'vision' is keraslab's built-in plugin, which was kept" in claims[1]["error"]
     help_text = keraslab(site, "vision", "--help")
     assert help_text.returncode == 0 and "saliency" in help_text.stdout  # the built-in's own command

@@ -1,4 +1,5 @@
 """The shared trainer: run directories, resume, determinism, NaN guard, strategies."""
+
 import json
 import types
 
@@ -11,16 +12,25 @@ from keraslab.core.rundir import RunDir
 
 
 def train(registry, tmp_path, *overrides, model="mlp", run_dir=None):
-    return actions.start_training(registry, "foundations", model, overrides=list(overrides),
-                                  runs_root=str(tmp_path / "runs"), run_dir=run_dir)
+    return actions.start_training(
+        registry, "foundations", model, overrides=list(overrides), runs_root=str(tmp_path / "runs"), run_dir=run_dir
+    )
 
 
 def test_run_directory_holds_everything(registry, tmp_path, tiny):
     # No checkpoint floor: three epochs of milliseconds would otherwise all fall within its second.
     run, summary = train(registry, tmp_path, *tiny(3), "train.checkpoint_seconds=0")
     files = {p.name for p in run.path.iterdir()}
-    assert {"run.json", "config.yaml", "checkpoints", "logs", "metrics.jsonl", "learning_curves.png",
-            "summary.json", "final"} <= files
+    assert {
+        "run.json",
+        "config.yaml",
+        "checkpoints",
+        "logs",
+        "metrics.jsonl",
+        "learning_curves.png",
+        "summary.json",
+        "final",
+    } <= files
     assert run.status == "complete"
     assert run.path.parent.parent.name == "foundations" and run.path.parent.name == "mlp"
     records = run.metrics()
@@ -122,8 +132,9 @@ def test_resume_refuses_another_model(registry, tmp_path, tiny):
 
 
 def test_non_finite_loss_stops_and_keeps_the_good_checkpoint(registry, tmp_path, tiny):
-    run, summary = train(registry, tmp_path, *tiny(3), "optimizer.name=sgd", "optimizer.learning_rate=1e12",
-                         "model.dropout=0.0")
+    run, summary = train(
+        registry, tmp_path, *tiny(3), "optimizer.name=sgd", "optimizer.learning_rate=1e12", "model.dropout=0.0"
+    )
     assert summary["status"] == "failed"
     assert "loss became" in run.state["reason"]
     assert run.status == "failed"
@@ -146,8 +157,14 @@ def test_evaluate_matches_the_summary(registry, tmp_path, tiny):
 
 @pytest.mark.parametrize("schedule", ["step", "exponential", "inverse_time", "cosine"])
 def test_schedules_lower_the_learning_rate(registry, tmp_path, tiny, schedule):
-    run, _ = train(registry, tmp_path, *tiny(3), f"schedule.name={schedule}", "schedule.decay_steps=5",
-                   "train.steps_per_execution=1")
+    run, _ = train(
+        registry,
+        tmp_path,
+        *tiny(3),
+        f"schedule.name={schedule}",
+        "schedule.decay_steps=5",
+        "train.steps_per_execution=1",
+    )
     rates = [r["learning_rate"] for r in run.metrics()]
     assert rates[-1] < rates[0] <= 1e-3 * (1 + 1e-6)  # float32 rounding
 
@@ -175,8 +192,14 @@ def test_mixed_precision_and_xla_train_and_export(registry, tmp_path, tiny):
     from keraslab.core.actions import export_run
     from keraslab.core.export.predict import predict
 
-    run, summary = train(registry, tmp_path, *tiny(4), "train.mixed_precision=true", "train.jit_compile=true",
-                         "optimizer.learning_rate=0.01")
+    run, summary = train(
+        registry,
+        tmp_path,
+        *tiny(4),
+        "train.mixed_precision=true",
+        "train.jit_compile=true",
+        "optimizer.learning_rate=0.01",
+    )
     assert summary["precision"] == "mixed_bfloat16"  # no GPU here: bfloat16, not float16
     assert summary["metrics"]["test"]["accuracy"] > 0.5  # 10 classes: chance is 0.1
     version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
@@ -187,8 +210,14 @@ def test_mixed_precision_and_xla_train_and_export(registry, tmp_path, tiny):
 def test_early_stopping_stops_and_restores_the_best_weights(registry, tmp_path, tiny):
     # Without dropout, at a large step, the MLP overfits digits within a few
     # epochs: validation loss turns up and patience 2 stops the run.
-    run, summary = train(registry, tmp_path, "train.epochs=40", "train.early_stopping_patience=2",
-                         "optimizer.learning_rate=0.01", "model.dropout=0.0")
+    run, summary = train(
+        registry,
+        tmp_path,
+        "train.epochs=40",
+        "train.early_stopping_patience=2",
+        "optimizer.learning_rate=0.01",
+        "model.dropout=0.0",
+    )
     records = run.metrics()
     assert len(records) < 40
     best = min(r["val_loss"] for r in records)
@@ -201,8 +230,9 @@ def test_early_stopping_stops_and_restores_the_best_weights(registry, tmp_path, 
     plugin = registry.get("foundations")
     spec = plugin.model("mlp")
     built = load_trained(plugin, spec, actions.load_run_config(spec, run), run)
-    validation = built.model.evaluate(pipeline.evaluation_dataset(built.splits.validation, 32),
-                                      verbose=0, return_dict=True)
+    validation = built.model.evaluate(
+        pipeline.evaluation_dataset(built.splits.validation, 32), verbose=0, return_dict=True
+    )
     assert validation["loss"] == pytest.approx(best, rel=1e-4)  # ... and kept the best weights
 
 
@@ -230,8 +260,15 @@ def test_gradient_clipping_reaches_the_optimizer(registry, tmp_path, tiny):
     optimizer = make_optimizer(OptimizerConfig(name="sgd", clipnorm=0.5), ScheduleConfig())
     assert optimizer.clipnorm == 0.5
     # A clipped run with a huge step stays finite where the unclipped one diverged.
-    run, summary = train(registry, tmp_path, *tiny(3), "optimizer.name=sgd", "optimizer.learning_rate=1e12",
-                         "optimizer.clipvalue=1e-12", "model.dropout=0.0")
+    run, summary = train(
+        registry,
+        tmp_path,
+        *tiny(3),
+        "optimizer.name=sgd",
+        "optimizer.learning_rate=1e12",
+        "optimizer.clipvalue=1e-12",
+        "model.dropout=0.0",
+    )
     assert summary.get("status", "complete") == "complete"
 
 

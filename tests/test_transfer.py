@@ -1,4 +1,5 @@
 """Class subsets, few-shot training splits and starting a run from another's weights."""
+
 import numpy as np
 import pytest
 
@@ -9,9 +10,13 @@ from keraslab.core.trainer.transfer import LAYER_WEIGHTS
 
 
 def train(registry, tmp_path, name, *overrides):
-    return actions.start_training(registry, "foundations", "mlp", run_dir=str(tmp_path / name),
-                                  overrides=["data.synthetic=true", "train.epochs=2", "train.batch_size=32",
-                                             *overrides])
+    return actions.start_training(
+        registry,
+        "foundations",
+        "mlp",
+        run_dir=str(tmp_path / name),
+        overrides=["data.synthetic=true", "train.epochs=2", "train.batch_size=32", *overrides],
+    )
 
 
 def test_select_classes_renumbers_in_the_order_given():
@@ -39,8 +44,14 @@ def test_few_shot_splits_keep_the_full_test_split(registry, tmp_path):
 
 def test_init_from_copies_the_base_freezes_it_and_trains_a_new_head(registry, tmp_path):
     source, _ = train(registry, tmp_path, "source", "data.classes=[0, 1, 2, 3, 4]")
-    target, summary = train(registry, tmp_path, "target", "data.classes=[5, 6, 7, 8, 9]",
-                            f"train.init_from={source.path}", "train.freeze_init=true")
+    target, summary = train(
+        registry,
+        tmp_path,
+        "target",
+        "data.classes=[5, 6, 7, 8, 9]",
+        f"train.init_from={source.path}",
+        "train.freeze_init=true",
+    )
     before, after = np.load(source.path / LAYER_WEIGHTS), np.load(target.path / LAYER_WEIGHTS)
     assert summary["initialized_from"]["layers"] == ["dense_0", "dense_1"]
     for key in ("dense_0/0", "dense_0/1", "dense_1/0"):  # copied and frozen: unchanged by training
@@ -50,17 +61,26 @@ def test_init_from_copies_the_base_freezes_it_and_trains_a_new_head(registry, tm
 
 def test_unfrozen_init_trains_the_copied_layers(registry, tmp_path):
     source, _ = train(registry, tmp_path, "source", "data.classes=[0, 1, 2, 3, 4]")
-    target, summary = train(registry, tmp_path, "target", "data.classes=[5, 6, 7, 8, 9]",
-                            f"train.init_from={source.path}", "train.init_output_layers=true")
+    target, summary = train(
+        registry,
+        tmp_path,
+        "target",
+        "data.classes=[5, 6, 7, 8, 9]",
+        f"train.init_from={source.path}",
+        "train.init_output_layers=true",
+    )
     assert "logits" in summary["initialized_from"]["layers"]
     before, after = np.load(source.path / LAYER_WEIGHTS), np.load(target.path / LAYER_WEIGHTS)
     assert not np.allclose(before["dense_0/0"], after["dense_0/0"])
 
 
-@pytest.mark.parametrize("setting, message", [
-    ("train.init_from={missing}", "is not a run directory"),
-    ("train.freeze_init=true", "need train.init_from"),
-])
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("train.init_from={missing}", "is not a run directory"),
+        ("train.freeze_init=true", "need train.init_from"),
+    ],
+)
 def test_unusable_init_is_refused_before_any_write(registry, tmp_path, setting, message):
     with pytest.raises(ConfigError, match=message):
         train(registry, tmp_path, "target", setting.format(missing=tmp_path / "nowhere"))
@@ -70,6 +90,10 @@ def test_unusable_init_is_refused_before_any_write(registry, tmp_path, setting, 
 def test_init_from_another_architecture_is_refused(registry, tmp_path):
     source, _ = train(registry, tmp_path, "source")
     with pytest.raises(ConfigError, match="shares no layer"):
-        actions.start_training(registry, "foundations", "logistic-regression", run_dir=str(tmp_path / "target"),
-                               overrides=["data.synthetic=true", "data.name=breast-cancer",
-                                          f"train.init_from={source.path}"])
+        actions.start_training(
+            registry,
+            "foundations",
+            "logistic-regression",
+            run_dir=str(tmp_path / "target"),
+            overrides=["data.synthetic=true", "data.name=breast-cancer", f"train.init_from={source.path}"],
+        )

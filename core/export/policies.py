@@ -8,6 +8,7 @@ takes only `observation` and returns the policy's `action` for a first step
 policies (DQN's greedy Q-policy, PPO's and REINFORCE's actors), the only
 kind it accepts.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,8 +30,10 @@ def save_policy(policy, export_dir: Path, input_name: str = "observation") -> No
     from tf_agents.trajectories import time_step as ts
 
     if tf.nest.flatten(policy.policy_state_spec):
-        raise KeraslabError("Only stateless policies get an observation-only serving_default; "
-                            "this policy carries state (an RNN?). Use its `action` signature.")
+        raise KeraslabError(
+            "Only stateless policies get an observation-only serving_default; "
+            "this policy carries state (an RNN?). Use its `action` signature."
+        )
     observation_spec = policy.time_step_spec.observation
     if not isinstance(observation_spec, tf.TensorSpec):
         raise KeraslabError("serving_default needs a single observation tensor; this policy takes a nest.")

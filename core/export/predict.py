@@ -12,6 +12,7 @@ dict of the outputs, or the bare value when there is one output) and
 `{"outputs": ...}` for column format (a dict of the outputs, or the bare
 value when there is one output).
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,8 +31,10 @@ def find_version_dir(path: str) -> Path:
     if (root / "saved_model.pb").is_file():
         return root
     if root.is_dir():
-        versions = sorted((p for p in root.iterdir() if p.name.isdigit() and (p / "saved_model.pb").is_file()),
-                          key=lambda p: int(p.name))
+        versions = sorted(
+            (p for p in root.iterdir() if p.name.isdigit() and (p / "saved_model.pb").is_file()),
+            key=lambda p: int(p.name),
+        )
         if versions:
             return versions[-1]
     raise KeraslabError(
@@ -46,8 +49,10 @@ def read_request(path: str) -> Mapping[str, Any]:
     try:
         text = Path(path).read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
-        raise KeraslabError(f"Request file '{path}' is not UTF-8 JSON text (byte 0x{error.object[error.start]:02x} "
-                            f"at offset {error.start}).") from None
+        raise KeraslabError(
+            f"Request file '{path}' is not UTF-8 JSON text (byte 0x{error.object[error.start]:02x} "
+            f"at offset {error.start})."
+        ) from None
     except OSError as error:
         raise KeraslabError(f"Cannot read request file '{path}': {error.strerror or error}.") from None
 
@@ -90,8 +95,10 @@ def predict(export_path: str, request: Mapping[str, Any], signature: str = "serv
         request = dict(request)
         signature = request.pop("signature_name")
         if not isinstance(signature, str):
-            raise KeraslabError(f'"signature_name" must be a string, received {json.dumps(signature)[:80]}. '
-                                f"Available: {', '.join(sorted(loaded.signatures))}.")
+            raise KeraslabError(
+                f'"signature_name" must be a string, received {json.dumps(signature)[:80]}. '
+                f"Available: {', '.join(sorted(loaded.signatures))}."
+            )
     if signature not in loaded.signatures:
         raise KeraslabError(f"Unknown signature '{signature}'. Available: {', '.join(sorted(loaded.signatures))}.")
     function = loaded.signatures[signature]
@@ -131,8 +138,10 @@ def _finite_or_null(response: Any) -> Any:
 
     cleaned = clean(response)
     if replaced:
-        print(f"warning: the model output {replaced} non-finite value(s) (NaN or ±inf); they are null in the "
-              "response.", file=sys.stderr)
+        print(
+            f"warning: the model output {replaced} non-finite value(s) (NaN or ±inf); they are null in the response.",
+            file=sys.stderr,
+        )
     return cleaned
 
 
@@ -203,7 +212,7 @@ def check_values(value: Any, spec, name: str, expected: str) -> None:
 
 def _value_problem(item: Any, dtype, tf) -> str:
     if dtype == tf.string:
-        return "" if isinstance(item, (str, bytes)) else "a string input takes text, or {\"b64\": ...} for bytes"
+        return "" if isinstance(item, (str, bytes)) else 'a string input takes text, or {"b64": ...} for bytes'
     if dtype == tf.bool:
         return "" if isinstance(item, bool) else "a bool input takes true or false"
     if isinstance(item, bool) or not isinstance(item, (int, float)):

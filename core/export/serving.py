@@ -19,6 +19,7 @@ renamed into it when complete, so a half-written export is never visible;
 what file modes a version gets. Versions run from 1 to 2**63 - 1 (TF
 Serving's int64).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -45,8 +46,9 @@ def check_export_name(name: str) -> None:
         raise KeraslabError(f"Export name '{name}' must be letters, digits, '_', '.' and '-'.")
 
 
-def write_export(exportable: "Exportable", out: str, name: str, version: Optional[int], input_name: str,
-                 origin: Dict[str, Any]) -> Path:
+def write_export(
+    exportable: "Exportable", out: str, name: str, version: Optional[int], input_name: str, origin: Dict[str, Any]
+) -> Path:
     """Writes `exportable` as version `version` (default: one past the
     highest) of `out/name`, with warm-up requests and `keraslab.json`
     (`origin` says what it was made from), and rewrites models.config."""
@@ -58,12 +60,22 @@ def write_export(exportable: "Exportable", out: str, name: str, version: Optiona
         extra = staging / "assets.extra"
         extra.mkdir()
         write_warmup_requests(extra / WARMUP_FILE, name, input_name, exportable.warmup)
-        (extra / "keraslab.json").write_text(json.dumps({
-            **origin, "signatures": sorted(exportable.signatures), "input": {
-                "name": input_name, "shape": [None, *exportable.warmup.shape[1:]],
-                "dtype": "string" if exportable.warmup.dtype.kind in "OSU" else str(exportable.warmup.dtype)},
-            "class_names": list(exportable.class_names),
-        }, indent=2) + "\n")
+        (extra / "keraslab.json").write_text(
+            json.dumps(
+                {
+                    **origin,
+                    "signatures": sorted(exportable.signatures),
+                    "input": {
+                        "name": input_name,
+                        "shape": [None, *exportable.warmup.shape[1:]],
+                        "dtype": "string" if exportable.warmup.dtype.kind in "OSU" else str(exportable.warmup.dtype),
+                    },
+                    "class_names": list(exportable.class_names),
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         make_readable(staging)
         final = model_root / str(version)
         if final.exists():
@@ -101,12 +113,15 @@ def choose_version(model_root: Path, version: Optional[int]) -> int:
     existing = existing_versions(model_root)
     if version is None:
         if max(existing, default=0) >= MAX_VERSION:
-            raise KeraslabError(f"'{model_root}' already holds the highest version TF Serving accepts "
-                                f"({MAX_VERSION}); give --version a free one below it.")
+            raise KeraslabError(
+                f"'{model_root}' already holds the highest version TF Serving accepts "
+                f"({MAX_VERSION}); give --version a free one below it."
+            )
         return max(existing, default=0) + 1
     if not 1 <= version <= MAX_VERSION:
-        raise KeraslabError(f"--version must be an integer from 1 to {MAX_VERSION} (TF Serving's int64), "
-                            f"received {version}.")
+        raise KeraslabError(
+            f"--version must be an integer from 1 to {MAX_VERSION} (TF Serving's int64), received {version}."
+        )
     if version in existing:
         raise KeraslabError(
             f"Version {version} of '{model_root}' already exists; exports are never overwritten. "
@@ -120,8 +135,9 @@ def existing_versions(model_root: Path) -> list:
     (folders named by an integer from 1 to 2**63 - 1)."""
     if not model_root.is_dir():
         return []
-    return sorted(int(p.name) for p in model_root.iterdir()
-                  if p.is_dir() and p.name.isdigit() and 1 <= int(p.name) <= MAX_VERSION)
+    return sorted(
+        int(p.name) for p in model_root.iterdir() if p.is_dir() and p.name.isdigit() and 1 <= int(p.name) <= MAX_VERSION
+    )
 
 
 def write_models_config(root: Path) -> Path:
@@ -155,7 +171,8 @@ def write_warmup_requests(path: Path, model_name: str, input_name: str, batch: n
     with tf.io.TFRecordWriter(str(path)) as writer:
         for i in range(len(batch)):
             request = predict_pb2.PredictRequest(
-                model_spec=model_pb2.ModelSpec(name=model_name, signature_name="serving_default"))
-            request.inputs[input_name].CopyFrom(tf.make_tensor_proto(batch[i:i + 1]))
+                model_spec=model_pb2.ModelSpec(name=model_name, signature_name="serving_default")
+            )
+            request.inputs[input_name].CopyFrom(tf.make_tensor_proto(batch[i : i + 1]))
             log = prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
             writer.write(log.SerializeToString())

@@ -15,6 +15,7 @@ A plugin replaces these for a model by setting `ModelSpec.export` to a
 function `(model, ExportContext) -> {signature name: tf.function}`; it must
 return a `serving_default`.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -46,24 +47,27 @@ class ExportContext:
     samples: int = 50
 
 
-def serving_default(context: ExportContext, outputs: Callable[[tf.Tensor], Dict[str, tf.Tensor]],
-                    dtype: str = "float32") -> Dict[str, Callable]:
+def serving_default(
+    context: ExportContext, outputs: Callable[[tf.Tensor], Dict[str, tf.Tensor]], dtype: str = "float32"
+) -> Dict[str, Callable]:
     """{"serving_default": f} for export hooks: f takes the model's named
     input (one example's shape, any batch size) and returns `outputs(input)`."""
     spec = tf.TensorSpec([None, *context.input_shape], tf.as_dtype(dtype), name=context.input_name)
     return {"serving_default": tf.function(outputs, input_signature=[spec])}
 
 
-def image_signatures(context: ExportContext,
-                     outputs: Callable[[tf.Tensor], Dict[str, tf.Tensor]]) -> Dict[str, Callable]:
+def image_signatures(
+    context: ExportContext, outputs: Callable[[tf.Tensor], Dict[str, tf.Tensor]]
+) -> Dict[str, Callable]:
     """Signatures of a model taking raw pixels: `serving_default` accepts
     float pixels, `serving_uint8` the same pixels as uint8 (decoded image
     bytes, four times smaller on the wire); both return `outputs(pixels)`
     with the pixels as float32."""
     signatures = serving_default(context, outputs)
     spec = tf.TensorSpec([None, *context.input_shape], tf.uint8, name=context.input_name)
-    signatures["serving_uint8"] = tf.function(lambda pixels: outputs(tf.cast(pixels, tf.float32)),
-                                              input_signature=[spec])
+    signatures["serving_uint8"] = tf.function(
+        lambda pixels: outputs(tf.cast(pixels, tf.float32)), input_signature=[spec]
+    )
     return signatures
 
 

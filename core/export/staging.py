@@ -16,6 +16,7 @@ user's umask has (0755 folders and 0644 files under the usual 022), not
 the 0700 of a temporary folder, so a TF Serving process running as
 another user can read it.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -13,6 +13,7 @@ the run's status.
         program.train_iteration()          # collect + learn, one chunk
         every eval_every_steps: program.evaluate(episodes), log, checkpoint
 """
+
 from __future__ import annotations
 
 import abc
@@ -93,8 +94,10 @@ def build_program(spec: ModelSpec, config: RunConfig) -> AgentProgram:
     builder = resolve_declared(spec.build, f"model '{spec.name}'.build")
     program = builder(config.model, AgentInfo(seed=config.train.seed))
     if not isinstance(program, AgentProgram):
-        raise PluginError(f"model '{spec.name}' is an agent but its builder returned a "
-                          f"{type(program).__name__}, not a keraslab AgentProgram")
+        raise PluginError(
+            f"model '{spec.name}' is an agent but its builder returned a "
+            f"{type(program).__name__}, not a keraslab AgentProgram"
+        )
     return program
 
 
@@ -102,8 +105,9 @@ def checkpoint_of(program: AgentProgram) -> tf.train.Checkpoint:
     return tf.train.Checkpoint(**program.trackables())
 
 
-def train_agent(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir,
-                resume: bool = False) -> Dict[str, Any]:
+def train_agent(
+    plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resume: bool = False
+) -> Dict[str, Any]:
     """Trains an agent for `train.env_steps` environment steps into `run`."""
     tf.keras.utils.set_random_seed(config.train.seed)
     program = build_program(spec, config)
@@ -126,8 +130,10 @@ def train_agent(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir,
                 record.update({k: float(v) for k, v in program.evaluate(config.train.eval_episodes).items()})
                 with open(run.metrics_file, "a") as stream:
                     stream.write(json.dumps(record) + "\n")
-                print(" - ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}"
-                                 for k, v in record.items()), flush=True)
+                print(
+                    " - ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in record.items()),
+                    flush=True,
+                )
                 manager.save(checkpoint_number=program.env_steps)
                 next_eval += every
     seconds = time.perf_counter() - started
@@ -141,7 +147,9 @@ def train_agent(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir,
     records = run.metrics()
     final = program.evaluate(config.train.eval_episodes)
     summary = {
-        "plugin": plugin.name, "model": spec.name, "dataset": run.state.get("dataset", ""),
+        "plugin": plugin.name,
+        "model": spec.name,
+        "dataset": run.state.get("dataset", ""),
         "metrics": {"train": records[-1] if records else {}, "test": {k: float(v) for k, v in final.items()}},
         "env_steps": program.env_steps,
         "eval_episodes": config.train.eval_episodes,
@@ -150,8 +158,12 @@ def train_agent(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir,
         "seed": config.train.seed,
     }
     if records:
-        plot_learning_curves(records, run.path / "returns.png",
-                             f"{plugin.name} / {spec.name}: return vs environment steps", x_key="env_steps")
+        plot_learning_curves(
+            records,
+            run.path / "returns.png",
+            f"{plugin.name} / {spec.name}: return vs environment steps",
+            x_key="env_steps",
+        )
     run.write_json("summary.json", summary)
     run.mark(COMPLETE)
     return summary

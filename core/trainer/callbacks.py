@@ -1,4 +1,5 @@
 """Callbacks of the shared trainer: checkpoints, metrics log, TensorBoard, NaN guard, signals."""
+
 from __future__ import annotations
 
 import json
@@ -15,16 +16,16 @@ class EpochCheckpoint(tf.keras.callbacks.Callback):
     epochs, skipping an epoch whose end comes less than `min_seconds` after
     the last save (or the start of training).
 
-    A save costs 15–20 ms whatever the model (TensorFlow walks its object
-    graph in Python); saving after every 27 ms epoch of the foundations MLP
-    added 0.5 s to its 2.5 s run. With the floor, a run killed at
-    any moment loses at most the epoch in progress and `min_seconds` of
-    training. Also saves when a stop is requested by SIGINT/SIGTERM (see
-    `StopOnSignal`), so a run stopped politely loses nothing.
+    A save costs the same whatever the model (TensorFlow walks its object
+    graph in Python), so on a model of short epochs saving every epoch is
+    most of the run (docs/performance.md has the measurement). With the
+    floor, a run killed at any moment loses at most the epoch in progress
+    and `min_seconds` of training. Also saves when a stop is requested by
+    SIGINT/SIGTERM (see `StopOnSignal`), so a run stopped politely loses
+    nothing.
     """
 
-    def __init__(self, manager: tf.train.CheckpointManager, epoch: tf.Variable, every: int,
-                 min_seconds: float = 0.0):
+    def __init__(self, manager: tf.train.CheckpointManager, epoch: tf.Variable, every: int, min_seconds: float = 0.0):
         super().__init__()
         self.manager, self.epoch, self.every = manager, epoch, max(1, every)
         self.min_seconds = max(0.0, min_seconds)
@@ -101,8 +102,10 @@ class NonFiniteLossGuard(tf.keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
-            self.message = (f"loss became {float(loss)} at epoch {self._epoch + 1}, step {batch + 1}; "
-                            "lower optimizer.learning_rate or set optimizer.clipnorm")
+            self.message = (
+                f"loss became {float(loss)} at epoch {self._epoch + 1}, step {batch + 1}; "
+                "lower optimizer.learning_rate or set optimizer.clipnorm"
+            )
             self.checkpoint.poisoned = True
             self.model.stop_training = True
 
@@ -146,8 +149,9 @@ class EpochSummaries(tf.keras.callbacks.Callback):
     (`val_` dropped) under `logs/validation`, with the learning rate. Keras'
     callback also writes two scalars after each validation pass and, once
     any callback takes batch hooks (the NaN guard does), two eager scalar
-    calls per batch that go nowhere at `update_freq="epoch"`: about 8 ms an
-    epoch, a quarter of a small MLP's epoch. This writes once an epoch.
+    calls per batch that go nowhere at `update_freq="epoch"`, a cost a
+    small model's epoch notices (docs/performance.md). This writes once an
+    epoch.
     """
 
     def __init__(self, log_dir):
@@ -169,8 +173,11 @@ class EpochSummaries(tf.keras.callbacks.Callback):
         if rate is not None:
             logs.setdefault("learning_rate", rate)
         for split, prefix in (("train", ""), ("validation", "val_")):
-            values = {k[len(prefix):]: v for k, v in logs.items()
-                      if (k.startswith("val_") if prefix else not k.startswith("val_"))}
+            values = {
+                k[len(prefix) :]: v
+                for k, v in logs.items()
+                if (k.startswith("val_") if prefix else not k.startswith("val_"))
+            }
             if values:
                 with self._writer(split).as_default():
                     for name, value in values.items():

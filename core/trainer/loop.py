@@ -12,6 +12,7 @@ training (a GAN, a VAE) overrides `train_step`, and `fit` calls it. The loop:
 5. writes the final weights, the test metrics, `summary.json` and plots, and
    only then marks the run complete.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -77,8 +78,14 @@ def prepare_runtime(config: RunConfig) -> tf.distribute.Strategy:
     return strategy
 
 
-def build(plugin: Plugin, spec: ModelSpec, config: RunConfig, splits: Optional[Splits] = None,
-          strategy: Optional[tf.distribute.Strategy] = None, initialize: bool = True) -> Built:
+def build(
+    plugin: Plugin,
+    spec: ModelSpec,
+    config: RunConfig,
+    splits: Optional[Splits] = None,
+    strategy: Optional[tf.distribute.Strategy] = None,
+    initialize: bool = True,
+) -> Built:
     """Builds model, optimizer and checkpoint for `spec` inside the strategy's
     scope; the data and the strategy are made here unless given. With
     `train.init_from`, the model starts from that run's weights
@@ -93,8 +100,11 @@ def build(plugin: Plugin, spec: ModelSpec, config: RunConfig, splits: Optional[S
         initialized = initialize_from_run(model, config.train) if initialize else ()
         if config.train.freeze_batch_norm:
             freeze_batch_norm(model)
-        if config.train.mixed_precision and getattr(model, "_is_graph_network", False) \
-                and isinstance(model.output, tf.Tensor):
+        if (
+            config.train.mixed_precision
+            and getattr(model, "_is_graph_network", False)
+            and isinstance(model.output, tf.Tensor)
+        ):
             # Losses need float32 outputs; compute stays in the mixed policy.
             outputs = tf.keras.layers.Activation("linear", dtype="float32")(model.output)
             model = tf.keras.Model(model.inputs, outputs, name=model.name)
@@ -102,14 +112,16 @@ def build(plugin: Plugin, spec: ModelSpec, config: RunConfig, splits: Optional[S
         run_steps = pipeline.steps_per_epoch(splits.train, global_batch) * config.train.epochs
         optimizer = make_optimizer(config.optimizer, config.schedule, run_steps)
         add_weight_decay(model, config.train)
-        loss, metrics = (loss_and_metrics(spec.task, model)
-                         if spec.training in ("fit", "variational") else (None, []))
-        model.compile(optimizer=optimizer, loss=loss, metrics=metrics,
-                      steps_per_execution=config.train.steps_per_execution,
-                      jit_compile=config.train.jit_compile)
+        loss, metrics = loss_and_metrics(spec.task, model) if spec.training in ("fit", "variational") else (None, [])
+        model.compile(
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            steps_per_execution=config.train.steps_per_execution,
+            jit_compile=config.train.jit_compile,
+        )
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-        checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch,
-                                         rng=random_generators(model))
+        checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch, rng=random_generators(model))
     return Built(model, splits, strategy, checkpoint, epoch, initialized)
 
 
@@ -127,8 +139,9 @@ def random_generators(model: tf.keras.Model) -> Dict[str, tf.random.Generator]:
     return generators
 
 
-def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resume: bool = False,
-          built: Optional[Built] = None) -> Dict[str, Any]:
+def train(
+    plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resume: bool = False, built: Optional[Built] = None
+) -> Dict[str, Any]:
     """Trains `spec` under `config` into `run`; returns the summary.
 
     Args:
@@ -157,8 +170,9 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
         latest = tf.train.latest_checkpoint(str(run.checkpoints))
         if latest:
             built.checkpoint.restore(latest).expect_partial()
-    manager = tf.train.CheckpointManager(built.checkpoint, str(checkpoint_dir),
-                                         max_to_keep=config.train.keep_checkpoints)
+    manager = tf.train.CheckpointManager(
+        built.checkpoint, str(checkpoint_dir), max_to_keep=config.train.keep_checkpoints
+    )
     first_epoch = int(built.epoch.numpy())
     if chief:
         run.truncate_metrics("epoch", first_epoch)
@@ -166,13 +180,14 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     earlier_seconds = sum(r.get("seconds", 0.0) for r in run.metrics()) if chief and first_epoch else 0.0
     replicas = built.strategy.num_replicas_in_sync
     global_batch = config.train.batch_size * replicas
-    train_data = pipeline.training_dataset(built.splits.train, global_batch, config.train.seed,
-                                           first_epoch, config.train.epochs)
-    validation_data = (pipeline.evaluation_dataset(built.splits.validation, global_batch)
-                       if len(built.splits.validation) else None)
+    train_data = pipeline.training_dataset(
+        built.splits.train, global_batch, config.train.seed, first_epoch, config.train.epochs
+    )
+    validation_data = (
+        pipeline.evaluation_dataset(built.splits.validation, global_batch) if len(built.splits.validation) else None
+    )
 
-    saver = cb.EpochCheckpoint(manager, built.epoch, config.train.checkpoint_every,
-                               config.train.checkpoint_seconds)
+    saver = cb.EpochCheckpoint(manager, built.epoch, config.train.checkpoint_every, config.train.checkpoint_seconds)
     guard = cb.NonFiniteLossGuard(saver)
     stopper = cb.StopOnSignal(saver)
     # The metrics line of an epoch is written before its checkpoint; a resume
@@ -181,15 +196,20 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     if chief:
         callbacks.append(cb.EpochSummaries(run.logs))
     if config.train.early_stopping_patience > 0 and validation_data is not None:
-        callbacks.append(tf.keras.callbacks.EarlyStopping(
-            monitor=config.train.monitor, patience=config.train.early_stopping_patience,
-            restore_best_weights=True))
+        callbacks.append(
+            tf.keras.callbacks.EarlyStopping(
+                monitor=config.train.monitor, patience=config.train.early_stopping_patience, restore_best_weights=True
+            )
+        )
 
     started = time.perf_counter()
     history = built.model.fit(
-        train_data, epochs=config.train.epochs, initial_epoch=first_epoch,
+        train_data,
+        epochs=config.train.epochs,
+        initial_epoch=first_epoch,
         steps_per_epoch=pipeline.steps_per_epoch(built.splits.train, global_batch),
-        validation_data=validation_data, callbacks=callbacks,
+        validation_data=validation_data,
+        callbacks=callbacks,
         verbose=1 if sys.stdout.isatty() else 2,
     )
     train_seconds = time.perf_counter() - started
@@ -214,7 +234,9 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     if not chief:
         return {"status": COMPLETE, "worker": True}
     summary = {
-        "plugin": plugin.name, "model": spec.name, "dataset": config.data.name,
+        "plugin": plugin.name,
+        "model": spec.name,
+        "dataset": config.data.name,
         "metrics": {
             "train": _last(run.metrics(), prefix=""),
             "validation": _last(run.metrics(), prefix="val_"),
@@ -235,14 +257,18 @@ def train(plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resum
     if first_epoch:
         summary["resumed_at_epoch"] = first_epoch  # train_seconds counts the epochs before it, from metrics.jsonl
     if config.train.init_from:
-        summary["initialized_from"] = {"run": config.train.init_from, "layers": list(built.initialized),
-                                       "frozen": config.train.freeze_init}
+        summary["initialized_from"] = {
+            "run": config.train.init_from,
+            "layers": list(built.initialized),
+            "frozen": config.train.freeze_init,
+        }
     records = run.metrics()
     if records:
         plot_learning_curves(records, run.path / "learning_curves.png", f"{plugin.name} / {spec.name}")
     if spec.report is not None:
         resolve_declared(spec.report, f"plugin '{plugin.name}', model '{spec.name}'.report")(
-            built.model, built.splits, run.path)
+            built.model, built.splits, run.path
+        )
     run.write_json("summary.json", summary)
     run.mark(COMPLETE)
     return summary
@@ -269,7 +295,7 @@ def _last(records, prefix: str) -> Mapping[str, float]:
     last = records[-1]
     skip = ("epoch", "seconds", "learning_rate")
     if prefix:
-        return {k[len(prefix):]: v for k, v in last.items() if k.startswith(prefix)}
+        return {k[len(prefix) :]: v for k, v in last.items() if k.startswith(prefix)}
     return {k: v for k, v in last.items() if not k.startswith("val_") and k not in skip}
 
 

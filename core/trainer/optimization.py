@@ -1,4 +1,5 @@
 """Optimizers, learning-rate schedules and weight decay from the config."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -50,8 +51,10 @@ def learning_rate(optimizer: OptimizerConfig, schedule: ScheduleConfig, run_step
     if schedule.decay_steps == 0 and run_steps > 0:
         schedule = dataclasses.replace(schedule, decay_steps=run_steps)
     if schedule.decay_steps <= 0:
-        raise ConfigError(f"schedule.decay_steps must be > 0 (or 0 for the run's whole length, where the "
-                          f"run's length is known), received {schedule.decay_steps}.")
+        raise ConfigError(
+            f"schedule.decay_steps must be > 0 (or 0 for the run's whole length, where the "
+            f"run's length is known), received {schedule.decay_steps}."
+        )
     base = optimizer.learning_rate
     schedules = tf.keras.optimizers.schedules
     if schedule.name == "constant":
@@ -85,16 +88,20 @@ def optimizer_class(name: str) -> type:
     accepted = "a tf.keras.optimizers.Optimizer subclass"
     module_name, _, attribute = name.partition(":")
     if not module_name or not attribute or ":" in attribute:
-        raise ConfigError(f"Config key 'optimizer.name' received '{name}'; accepted: a Keras optimizer name "
-                          f"or 'package.module:Class' naming {accepted}.")
+        raise ConfigError(
+            f"Config key 'optimizer.name' received '{name}'; accepted: a Keras optimizer name "
+            f"or 'package.module:Class' naming {accepted}."
+        )
     check_trusted(module_name, "optimizer.name")
     try:
         target = importlib.import_module(module_name)
         for part in attribute.split("."):
             target = getattr(target, part)
     except Exception as error:  # an import can fail in any way
-        raise ConfigError(f"Config key 'optimizer.name': cannot load '{name}' "
-                          f"({type(error).__name__}: {error}); it must name {accepted}.") from None
+        raise ConfigError(
+            f"Config key 'optimizer.name': cannot load '{name}' "
+            f"({type(error).__name__}: {error}); it must name {accepted}."
+        ) from None
     bases = (tf.keras.optimizers.Optimizer, tf.keras.optimizers.legacy.Optimizer)
     if not (isinstance(target, type) and issubclass(target, bases)):
         kind = f"the class {target.__name__}" if isinstance(target, type) else f"a {type(target).__name__}"
@@ -102,8 +109,9 @@ def optimizer_class(name: str) -> type:
     return target
 
 
-def make_optimizer(optimizer: OptimizerConfig, schedule: ScheduleConfig,
-                   run_steps: int = 0) -> tf.keras.optimizers.Optimizer:
+def make_optimizer(
+    optimizer: OptimizerConfig, schedule: ScheduleConfig, run_steps: int = 0
+) -> tf.keras.optimizers.Optimizer:
     """The optimizer the config names, with its schedule and gradient clipping
     (`run_steps`: the run's length in steps, for `schedule.decay_steps: 0`)."""
     clipping = {}

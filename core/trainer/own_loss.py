@@ -1,4 +1,5 @@
 """A base for models trained on a loss of their own (`training: custom_step`)."""
+
 from __future__ import annotations
 
 from typing import Sequence

@@ -5,6 +5,7 @@ examples in the permutation `stateless_shuffle(range(n), seed=[seed, e])`.
 A resumed run therefore sees exactly the batches the uninterrupted run would
 have seen from its checkpoint on.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,9 @@ def steps_per_epoch(examples: Examples, global_batch: int) -> int:
     return max(1, math.ceil(len(examples) / global_batch))
 
 
-def training_dataset(examples: Examples, global_batch: int, seed: int,
-                     first_epoch: int, last_epoch: int) -> tf.data.Dataset:
+def training_dataset(
+    examples: Examples, global_batch: int, seed: int, first_epoch: int, last_epoch: int
+) -> tf.data.Dataset:
     """Batches for epochs first_epoch..last_epoch-1, each freshly shuffled.
 
     The whole split lives in memory as one tensor (`cache` in effect); each
@@ -32,7 +34,8 @@ def training_dataset(examples: Examples, global_batch: int, seed: int,
 
     def epoch_batches(epoch):
         order = tf.random.experimental.stateless_shuffle(
-            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
+            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch])
+        )
         return tf.data.Dataset.from_tensor_slices(order).batch(global_batch)
 
     batches = tf.data.Dataset.range(first_epoch, last_epoch).flat_map(epoch_batches)

@@ -11,6 +11,7 @@ again to list the intact ones, so the run's own `CheckpointManager` carries
 on from there. A run with checkpoints of which none is intact is refused:
 nothing is changed and the user is told.
 """
+
 from __future__ import annotations
 
 import re
@@ -74,8 +75,9 @@ def require_intact(directory: Path) -> None:
         raise RunError(_all_damaged(Path(directory), damaged))
 
 
-def restore_newest_intact(checkpoint: tf.train.Checkpoint, directory: Path,
-                          echo: Callable[[str], None] = print) -> Optional[str]:
+def restore_newest_intact(
+    checkpoint: tf.train.Checkpoint, directory: Path, echo: Callable[[str], None] = print
+) -> Optional[str]:
     """Restores the newest intact checkpoint in `directory` into `checkpoint`.
 
     Returns:
@@ -98,15 +100,19 @@ def restore_newest_intact(checkpoint: tf.train.Checkpoint, directory: Path,
     tf.compat.v1.train.update_checkpoint_state(str(directory), prefix, all_model_checkpoint_paths=intact)
     if damaged:
         listed = "; ".join(f"{Path(path).name} ({why})" for path, why in damaged)
-        echo(f"Damaged checkpoint(s) moved to {directory / DAMAGED}: {listed}. "
-             f"Resuming from {Path(prefix).name}, the newest intact one.")
+        echo(
+            f"Damaged checkpoint(s) moved to {directory / DAMAGED}: {listed}. "
+            f"Resuming from {Path(prefix).name}, the newest intact one."
+        )
     return prefix
 
 
 def _all_damaged(directory: Path, damaged) -> str:
     listed = "; ".join(f"{Path(p).name} ({why})" for p, why in damaged)
-    return (f"Every checkpoint in '{directory}' is damaged ({listed}); nothing was changed. "
-            "Start a new run, or put back the checkpoint files from a backup.")
+    return (
+        f"Every checkpoint in '{directory}' is damaged ({listed}); nothing was changed. "
+        "Start a new run, or put back the checkpoint files from a backup."
+    )
 
 
 def _number(prefix: str) -> int:

@@ -7,6 +7,7 @@ With no GPU and several logical CPU devices (`train.logical_cpus`),
 `mirrored` mirrors over the CPUs, which is how the GPU path is exercised on
 a CPU-only machine.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,7 @@ def configure_logical_cpus(count: int) -> None:
 def _tpu_attached() -> bool:
     # Asking a TPU resolver with no address looks for a Cloud metadata server
     # over the network; only ask when this host says it has a TPU.
-    return bool(os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR")
-                or tf.config.list_logical_devices("TPU"))
+    return bool(os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR") or tf.config.list_logical_devices("TPU"))
 
 
 def make_strategy(name: str) -> tf.distribute.Strategy:
@@ -77,8 +77,10 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
 
 def _tpu_strategy() -> tf.distribute.Strategy:
     if not _tpu_attached():
-        raise KeraslabError("Strategy 'tpu' cannot be created: no TPU is attached to this host "
-                            "(no TPU device, TPU_NAME unset). Use --strategy auto.")
+        raise KeraslabError(
+            "Strategy 'tpu' cannot be created: no TPU is attached to this host "
+            "(no TPU device, TPU_NAME unset). Use --strategy auto."
+        )
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=os.environ.get("TPU_NAME", "local"))
         tf.config.experimental_connect_to_cluster(resolver)
@@ -120,8 +122,7 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
     if resolver is None or not getattr(resolver, "task_type", None):
         return True
     return resolver.task_type == "chief" or (
-        resolver.task_type == "worker" and resolver.task_id == 0
-        and "chief" not in resolver.cluster_spec().as_dict()
+        resolver.task_type == "worker" and resolver.task_id == 0 and "chief" not in resolver.cluster_spec().as_dict()
     )
 
 

@@ -1,4 +1,5 @@
 """Loss and metrics by task: what `compile` gets for a model trained by `fit`."""
+
 from __future__ import annotations
 
 import tensorflow as tf
@@ -14,10 +15,14 @@ def loss_and_metrics(task: str, model: tf.keras.Model):
     """
     if task == "classification":
         if model.output_shape[-1] == 1:
-            return (tf.keras.losses.BinaryCrossentropy(from_logits=True),
-                    [tf.keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)])
-        return (tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                [tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+            return (
+                tf.keras.losses.BinaryCrossentropy(from_logits=True),
+                [tf.keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)],
+            )
+        return (
+            tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            [tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        )
     if task == "regression":
         return tf.keras.losses.MeanSquaredError(), [tf.keras.metrics.MeanAbsoluteError(name="mae")]
     return None, []

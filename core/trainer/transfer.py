@@ -15,6 +15,7 @@ Fine-tuning in two stages is two runs: the head on a frozen base, then the
 whole network from that run at a lower learning rate (Yosinski et al., 2014,
 "How transferable are features in deep neural networks?").
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -54,8 +55,11 @@ def output_layer_names(model: tf.keras.Model) -> List[str]:
 
 
 def save_layer_weights(model: tf.keras.Model, path: Path) -> None:
-    arrays = {f"{name}/{i}": weight.numpy()
-              for name, layer in layers_with_weights(model).items() for i, weight in enumerate(layer.weights)}
+    arrays = {
+        f"{name}/{i}": weight.numpy()
+        for name, layer in layers_with_weights(model).items()
+        for i, weight in enumerate(layer.weights)
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
         np.savez(handle, **arrays)
@@ -68,12 +72,15 @@ def check_source(path: str) -> Path:
     except RunError as error:
         raise ConfigError(f"train.init_from: {error}") from None
     if run.status != COMPLETE:
-        raise ConfigError(f"train.init_from: run '{path}' is {run.status}, not complete; "
-                          "only a finished run's weights can start another.")
+        raise ConfigError(
+            f"train.init_from: run '{path}' is {run.status}, not complete; "
+            "only a finished run's weights can start another."
+        )
     weights = run.path / LAYER_WEIGHTS
     if not weights.is_file():
-        raise ConfigError(f"train.init_from: run '{path}' has no {LAYER_WEIGHTS} (it predates transfer support); "
-                          "train it again.")
+        raise ConfigError(
+            f"train.init_from: run '{path}' has no {LAYER_WEIGHTS} (it predates transfer support); train it again."
+        )
     return weights
 
 
@@ -111,8 +118,9 @@ def initialize_from_run(model: tf.keras.Model, train: TrainConfig) -> Tuple[str,
         for name, layer in layers_with_weights(model).items():
             if name in skip or name not in saved:
                 continue
-            arrays = [source[f"{name}/{i}"] if f"{name}/{i}" in source.files else None
-                      for i in range(len(layer.weights))]
+            arrays = [
+                source[f"{name}/{i}"] if f"{name}/{i}" in source.files else None for i in range(len(layer.weights))
+            ]
             if any(a is None or a.shape != tuple(w.shape) for a, w in zip(arrays, layer.weights)):
                 continue
             layer.set_weights(arrays)
@@ -120,6 +128,8 @@ def initialize_from_run(model: tf.keras.Model, train: TrainConfig) -> Tuple[str,
                 layer.trainable = False
             copied.append(name)
     if not copied:
-        raise ConfigError(f"train.init_from: run '{train.init_from}' shares no layer (same name and weight shapes) "
-                          f"with model '{model.name}'; transfer needs the same architecture.")
+        raise ConfigError(
+            f"train.init_from: run '{train.init_from}' shares no layer (same name and weight shapes) "
+            f"with model '{model.name}'; transfer needs the same architecture."
+        )
     return tuple(copied)

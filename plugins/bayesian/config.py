@@ -1,4 +1,5 @@
 """Configurations of the bayesian models and their presets."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -48,8 +49,10 @@ class VariationalConfig:
 
     def __post_init__(self):
         if self.prior_scale <= 0:
-            raise ConfigError(f"Config key 'model.prior_scale' must be > 0 (the prior's standard deviation), "
-                              f"received {self.prior_scale}.")
+            raise ConfigError(
+                f"Config key 'model.prior_scale' must be > 0 (the prior's standard deviation), "
+                f"received {self.prior_scale}."
+            )
         if self.kl_weight <= 0:
             raise ConfigError(f"Config key 'model.kl_weight' must be > 0 (1 is the ELBO), received {self.kl_weight}.")
         check_samples(self.samples)
@@ -95,8 +98,10 @@ def classifier_preset(config: RunConfig) -> RunConfig:
 
 def regression_preset(config: RunConfig) -> RunConfig:
     return dataclasses.replace(
-        config, optimizer=dataclasses.replace(config.optimizer, learning_rate=3e-3),
-        train=dataclasses.replace(config.train, epochs=600, batch_size=64))
+        config,
+        optimizer=dataclasses.replace(config.optimizer, learning_rate=3e-3),
+        train=dataclasses.replace(config.train, epochs=600, batch_size=64),
+    )
 
 
 def heteroscedastic_preset(config: RunConfig) -> RunConfig:

@@ -11,6 +11,7 @@ With basis functions φ(x), prior w ~ N(0, α⁻¹ I) and noise precision β:
 the fixed-point updates γ = Σ λ_i / (α + λ_i), α = γ / m_Nᵀ m_N,
 1/β = ‖t − Φ m_N‖² / (N − γ), λ_i the eigenvalues of β ΦᵀΦ.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -78,5 +79,4 @@ class BayesianLinearRegression:
         import tensorflow as tf
 
         mean, aleatoric, epistemic = self.predict(np.asarray(x))
-        return {"mean": tf.constant(mean), "stddev": tf.constant(aleatoric),
-                "epistemic_stddev": tf.constant(epistemic)}
+        return {"mean": tf.constant(mean), "stddev": tf.constant(aleatoric), "epistemic_stddev": tf.constant(epistemic)}

@@ -1,46 +1,26 @@
 """Datasets of the bayesian topic.
 
 * digits: scikit-learn's 1,797 digits as 64 pixel features, 0..16 (core's
-  shared source, as foundations sees them).
+  shared `digit_table`, as foundations sees them).
 * gap-1d: y = x sin(x) + ε, ε ~ N(0, σ(x)²) with the known noise scale
   σ(x) = 0.1 + 0.4 (1 + sin(x / 2)) / 2 and no training input in the gap
   (−1, 1): aleatoric noise varies with x, and epistemic uncertainty has a
   region without data to show in.
 * two-tasks: two targets of one input, y₁ = sin x + N(0, 0.1²) and
   y₂ = 2 cos x + N(0, 0.5²): tasks of different noise for multi-task weighting.
-* diabetes: scikit-learn's 442 patients, 10 features (core's shared source).
+* diabetes: scikit-learn's 442 patients, 10 features (core's `diabetes_table`).
 
 digits and diabetes also read a user's own table when `data.path` is set.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from keraslab.core import api
-from keraslab.core.api import DataConfig, Examples, read_table
+from keraslab.core.api import DataConfig, Examples
 
 RANGE = (-4.0, 4.0)
 GAP = (-1.0, 1.0)
-
-
-def load_digits(config: DataConfig) -> Examples:
-    if config.path:
-        return read_table(config.path, task="classification")
-    return api.digits("flat", "counts")
-
-
-def synthetic_digits(config: DataConfig) -> Examples:
-    return api.synthetic_digits(config.seed, "flat", "counts")
-
-
-def load_diabetes(config: DataConfig) -> Examples:
-    if config.path:
-        return read_table(config.path, task="regression")
-    return api.diabetes()
-
-
-def synthetic_regression(config: DataConfig) -> Examples:
-    return api.synthetic_regression(config.seed)
 
 
 def true_mean(x: np.ndarray) -> np.ndarray:

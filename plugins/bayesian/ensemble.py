@@ -7,6 +7,7 @@ their disagreement (mutual information) is the epistemic part of its
 entropy. Regressors of μ and σ: the predictive is the mixture
 (1/N) Σ_i N(μ_i(x), σ_i²(x)), of variance
 (1/N) Σ_i σ_i² (aleatoric) + Var_i[μ_i] (epistemic)."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,7 @@ from keraslab.plugins.bayesian import uncertainty as u
 ENSEMBLE_FILE = "ensemble.json"
 
 
-def train_members(registry, model: str, members: int, out: Path, settings: Sequence[str] = (),
-                  echo=print) -> list:
+def train_members(registry, model: str, members: int, out: Path, settings: Sequence[str] = (), echo=print) -> list:
     """Trains (or continues, or reads back) member i with `train.seed=i` in
     `out/member<i>`; returns their run directories."""
     from keraslab.core.api import ensure_trained, resolve_run_config
@@ -60,8 +60,9 @@ def load_members(registry, paths: Sequence[Path]):
 def member_probabilities(models, features: np.ndarray) -> np.ndarray:
     """Each member's class probabilities, (members, n, K); a sampling model
     contributes the mean of its own Monte-Carlo passes."""
-    return np.stack([u.predictive_samples(m, features, int(getattr(m, "predictive_samples", 1))).mean(axis=0)
-                     for m in models])
+    return np.stack(
+        [u.predictive_samples(m, features, int(getattr(m, "predictive_samples", 1))).mean(axis=0) for m in models]
+    )
 
 
 class EnsembleRegressor:
@@ -78,13 +79,18 @@ class EnsembleRegressor:
     def __call__(self, features, training=False):
         import tensorflow as tf
 
-        outputs = [report.regression_outputs(m, np.asarray(features),
-                                             self.passes if getattr(m, "predictive_samples", 1) > 1 else 1)
-                   for m in self.members]
+        outputs = [
+            report.regression_outputs(
+                m, np.asarray(features), self.passes if getattr(m, "predictive_samples", 1) > 1 else 1
+            )
+            for m in self.members
+        ]
         means, aleatoric, epistemic = (np.stack(parts) for parts in zip(*outputs))
-        return {"mean": tf.constant(means.mean(axis=0)),
-                "stddev": tf.constant(np.sqrt(np.mean(aleatoric ** 2, axis=0))),
-                "epistemic_stddev": tf.constant(np.sqrt(means.var(axis=0) + np.mean(epistemic ** 2, axis=0)))}
+        return {
+            "mean": tf.constant(means.mean(axis=0)),
+            "stddev": tf.constant(np.sqrt(np.mean(aleatoric**2, axis=0))),
+            "epistemic_stddev": tf.constant(np.sqrt(means.var(axis=0) + np.mean(epistemic**2, axis=0))),
+        }
 
 
 def evaluate_ensemble(registry, paths: Sequence[Path], out: Path) -> Dict:
@@ -105,18 +111,23 @@ def evaluate_classifier_ensemble(models, splits, out: Path) -> Dict:
     test = splits.test
     members = member_probabilities(models, test.features)
     mean = members.mean(axis=0)
-    result = {"members": len(models), "task": "classification",
-              "accuracy": float(np.mean(mean.argmax(-1) == test.targets)),
-              "member_accuracy": [float(np.mean(m.argmax(-1) == test.targets)) for m in members],
-              "nll": u.negative_log_likelihood(mean, test.targets),
-              "ece": u.expected_calibration_error(mean, test.targets),
-              "mean_entropy_test": float(u.entropy(mean).mean()), "out_of_distribution": {}}
+    result = {
+        "members": len(models),
+        "task": "classification",
+        "accuracy": float(np.mean(mean.argmax(-1) == test.targets)),
+        "member_accuracy": [float(np.mean(m.argmax(-1) == test.targets)) for m in members],
+        "nll": u.negative_log_likelihood(mean, test.targets),
+        "ece": u.expected_calibration_error(mean, test.targets),
+        "mean_entropy_test": float(u.entropy(mean).mean()),
+        "out_of_distribution": {},
+    }
     scores = {"entropy": u.entropy(mean), "mutual_information": u.mutual_information(members)}
     for name, images in u.out_of_distribution_sets(test.features).items():
         ood = member_probabilities(models, images)
         ood_scores = {"entropy": u.entropy(ood.mean(axis=0)), "mutual_information": u.mutual_information(ood)}
         result["out_of_distribution"][name] = {
-            f"auc_{score}": u.separation_auc(scores[score], ood_scores[score]) for score in scores}
+            f"auc_{score}": u.separation_auc(scores[score], ood_scores[score]) for score in scores
+        }
     report.plot_reliability(mean, test.targets, dict(result, samples=len(models)), out / "reliability.png")
     return result
 
@@ -149,10 +160,20 @@ def export_ensemble(registry, paths: Sequence[Path], out: str, name: str = "baye
     holder = tf.Module()
     holder.members = models
     warmup = splits.validation if len(splits.validation) else splits.train
-    exportable = Exportable(holder, {"serving_default": serve}, warmup.features[:WARMUP_EXAMPLES].astype(np.float32),
-                            splits.train.class_names)
-    return write_export(exportable, out, name, None, "features",
-                        {"plugin": "bayesian", "model": "ensemble", "members": [str(Path(p).resolve()) for p in paths]})
+    exportable = Exportable(
+        holder,
+        {"serving_default": serve},
+        warmup.features[:WARMUP_EXAMPLES].astype(np.float32),
+        splits.train.class_names,
+    )
+    return write_export(
+        exportable,
+        out,
+        name,
+        None,
+        "features",
+        {"plugin": "bayesian", "model": "ensemble", "members": [str(Path(p).resolve()) for p in paths]},
+    )
 
 
 def _passes(model, one_pass):
@@ -166,14 +187,22 @@ def _passes(model, one_pass):
 def classifier_outputs_in_graph(models, features):
     import tensorflow as tf
 
-    members = tf.stack([tf.reduce_mean(_passes(m, lambda m=m: tf.nn.softmax(m(features, training=False), axis=-1)),
-                                       axis=0) for m in models])
+    members = tf.stack(
+        [
+            tf.reduce_mean(_passes(m, lambda m=m: tf.nn.softmax(m(features, training=False), axis=-1)), axis=0)
+            for m in models
+        ]
+    )
     mean = tf.reduce_mean(members, axis=0)
     entropy = -tf.reduce_sum(mean * tf.math.log(mean + 1e-12), axis=-1)
     member_entropy = -tf.reduce_sum(members * tf.math.log(members + 1e-12), axis=-1)
-    return {"probabilities": mean, "stddev": tf.math.reduce_std(members, axis=0),
-            "class_id": tf.argmax(mean, axis=-1), "entropy": entropy,
-            "mutual_information": entropy - tf.reduce_mean(member_entropy, axis=0)}
+    return {
+        "probabilities": mean,
+        "stddev": tf.math.reduce_std(members, axis=0),
+        "class_id": tf.argmax(mean, axis=-1),
+        "entropy": entropy,
+        "mutual_information": entropy - tf.reduce_mean(member_entropy, axis=0),
+    }
 
 
 def regression_outputs_in_graph(models, features):
@@ -190,6 +219,10 @@ def regression_outputs_in_graph(models, features):
             own += tf.reduce_mean(tf.square(draws["epistemic_stddev"]), axis=0)
         epistemic.append(own)
     means = tf.stack(means)
-    return {"mean": tf.reduce_mean(means, axis=0), "stddev": tf.sqrt(tf.reduce_mean(tf.stack(aleatoric), axis=0)),
-            "epistemic_stddev": tf.sqrt(tf.math.reduce_variance(means, axis=0)
-                                        + tf.reduce_mean(tf.stack(epistemic), axis=0))}
+    return {
+        "mean": tf.reduce_mean(means, axis=0),
+        "stddev": tf.sqrt(tf.reduce_mean(tf.stack(aleatoric), axis=0)),
+        "epistemic_stddev": tf.sqrt(
+            tf.math.reduce_variance(means, axis=0) + tf.reduce_mean(tf.stack(epistemic), axis=0)
+        ),
+    }

@@ -6,6 +6,7 @@ new masks, on every call) gives a different answer on each pass, and its
 predictive is the average over `samples` passes
 p(y | x) ≈ (1/S) Σ_s p(y | x, w_s), w_s ~ q(w).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,9 @@ def standardizer(info: DataInfo) -> layers.Layer:
     """(x − mean) / std of the training features, as a layer of the model."""
     features = np.asarray(info.train_features, np.float64).reshape(len(info.train_features), -1)
     std = features.std(axis=0)
-    return layers.Normalization(mean=features.mean(axis=0), variance=np.where(std > 0, std, 1.0) ** 2,
-                                name="standardize")
+    return layers.Normalization(
+        mean=features.mean(axis=0), variance=np.where(std > 0, std, 1.0) ** 2, name="standardize"
+    )
 
 
 def features_input(info: DataInfo) -> tf.keras.Input:
@@ -37,7 +39,8 @@ def normal_prior(scale: float):
         del name, trainable, add_variable_fn
         return tfp.distributions.Independent(
             tfp.distributions.Normal(loc=tf.zeros(shape, dtype), scale=tf.constant(scale, dtype)),
-            reinterpreted_batch_ndims=len(shape))
+            reinterpreted_batch_ndims=len(shape),
+        )
 
     return make_prior
 
@@ -61,8 +64,11 @@ def bayesian_dense(config: VariationalConfig, info: DataInfo):
     prior, divergence = normal_prior(config.prior_scale), kl_per_example(info, config.kl_weight)
     options = dict(kernel_prior_fn=prior, kernel_divergence_fn=divergence)
     if config.bayesian_bias:
-        options.update(bias_posterior_fn=tfp.layers.default_mean_field_normal_fn(), bias_prior_fn=prior,
-                       bias_divergence_fn=divergence)
+        options.update(
+            bias_posterior_fn=tfp.layers.default_mean_field_normal_fn(),
+            bias_prior_fn=prior,
+            bias_divergence_fn=divergence,
+        )
     return lambda units, **kwargs: dense(units, **options, **kwargs)
 
 
@@ -73,8 +79,10 @@ def as_image(x: tf.Tensor, info: DataInfo) -> tf.Tensor:
     features = int(np.prod(info.input_shape))
     side = int(round(np.sqrt(features)))
     if side * side != features:
-        raise ConfigError(f"Config key 'model.conv_filters' needs images or a square number of features; "
-                          f"this dataset has inputs of shape {list(info.input_shape)}. Use conv_filters=[].")
+        raise ConfigError(
+            f"Config key 'model.conv_filters' needs images or a square number of features; "
+            f"this dataset has inputs of shape {list(info.input_shape)}. Use conv_filters=[]."
+        )
     return layers.Reshape((side, side, 1))(x)
 
 
@@ -85,9 +93,15 @@ def bayesian_convolutions(config: VariationalConfig, info: DataInfo, x: tf.Tenso
     prior, divergence = normal_prior(config.prior_scale), kl_per_example(info, config.kl_weight)
     x = as_image(x, info)
     for i, filters in enumerate(config.conv_filters):
-        x = tfp.layers.Convolution2DFlipout(filters, 3, padding="same", activation=config.activation,
-                                            kernel_prior_fn=prior, kernel_divergence_fn=divergence,
-                                            name=f"bayes_conv_{i}")(x)
+        x = tfp.layers.Convolution2DFlipout(
+            filters,
+            3,
+            padding="same",
+            activation=config.activation,
+            kernel_prior_fn=prior,
+            kernel_divergence_fn=divergence,
+            name=f"bayes_conv_{i}",
+        )(x)
         x = layers.MaxPooling2D(2, padding="same", name=f"pool_{i}")(x)
     return layers.Flatten()(x)
 
@@ -164,8 +178,10 @@ def gaussian_outputs(mean: tf.Tensor, raw_scale: tf.Tensor, info: DataInfo) -> d
     """{"mean": μ, "stddev": σ = softplus(s) + 10⁻³} in the targets' units,
     from heads that work on unit scale."""
     _, target_mean, target_scale = target_statistics(info)
-    return {"mean": layers.Rescaling(target_scale, offset=target_mean, name="mean_in_target_units")(mean),
-            "stddev": layers.Lambda(lambda s: target_scale * (tf.nn.softplus(s) + 1e-3), name="stddev")(raw_scale)}
+    return {
+        "mean": layers.Rescaling(target_scale, offset=target_mean, name="mean_in_target_units")(mean),
+        "stddev": layers.Lambda(lambda s: target_scale * (tf.nn.softplus(s) + 1e-3), name="stddev")(raw_scale),
+    }
 
 
 class GaussianRegressor(OwnLossModel):
@@ -231,8 +247,11 @@ def export_bayesian_regressor(model, context):
         draws = [model(features, training=False) for _ in range(context.samples)]
         means = tf.stack([d["mean"] for d in draws])
         variances = tf.stack([tf.square(d["stddev"]) for d in draws])
-        return {"mean": tf.reduce_mean(means, axis=0), "stddev": tf.sqrt(tf.reduce_mean(variances, axis=0)),
-                "epistemic_stddev": tf.math.reduce_std(means, axis=0)}
+        return {
+            "mean": tf.reduce_mean(means, axis=0),
+            "stddev": tf.sqrt(tf.reduce_mean(variances, axis=0)),
+            "epistemic_stddev": tf.math.reduce_std(means, axis=0),
+        }
 
     return serving_default(context, outputs)
 
@@ -250,9 +269,13 @@ def evidential_nll(y, gamma, nu, alpha, beta) -> tf.Tensor:
     Normal-Inverse-Gamma evidence (Amini et al., 2020, eq. 8), Ω = 2β(1 + ν):
     ½ log(π/ν) − α log Ω + (α + ½) log((y − γ)² ν + Ω) + log Γ(α) − log Γ(α + ½)."""
     omega = 2.0 * beta * (1.0 + nu)
-    return (0.5 * tf.math.log(np.pi / nu) - alpha * tf.math.log(omega)
-            + (alpha + 0.5) * tf.math.log(tf.square(y - gamma) * nu + omega)
-            + tf.math.lgamma(alpha) - tf.math.lgamma(alpha + 0.5))
+    return (
+        0.5 * tf.math.log(np.pi / nu)
+        - alpha * tf.math.log(omega)
+        + (alpha + 0.5) * tf.math.log(tf.square(y - gamma) * nu + omega)
+        + tf.math.lgamma(alpha)
+        - tf.math.lgamma(alpha + 0.5)
+    )
 
 
 class Evidential(OwnLossModel):
@@ -272,10 +295,15 @@ class Evidential(OwnLossModel):
         inputs, x = regression_trunk(config.hidden_units, info)
         targets, self.target_mean, self.target_scale = target_statistics(info)
         positive = lambda name: layers.Dense(targets, activation="softplus", name=name)(x)  # noqa: E731
-        self.network = tf.keras.Model(inputs, {
-            "gamma": layers.Dense(targets, name="gamma")(x), "nu": positive("nu"),
-            "alpha": layers.Lambda(lambda a: a + 1.0, name="alpha")(positive("alpha_minus_one")),
-            "beta": positive("beta")})
+        self.network = tf.keras.Model(
+            inputs,
+            {
+                "gamma": layers.Dense(targets, name="gamma")(x),
+                "nu": positive("nu"),
+                "alpha": layers.Lambda(lambda a: a + 1.0, name="alpha")(positive("alpha_minus_one")),
+                "beta": positive("beta"),
+            },
+        )
         self.regularizer = config.regularizer
         self.mae_tracker = tf.keras.metrics.MeanAbsoluteError(name="mae")
 
@@ -283,9 +311,11 @@ class Evidential(OwnLossModel):
         """`mean`, aleatoric `stddev` and `epistemic_stddev`, in the targets' units."""
         p = self.network(x, training=training)
         nu, alpha, beta = p["nu"] + 1e-6, p["alpha"] + 1e-6, p["beta"] + 1e-6
-        return {"mean": p["gamma"] * self.target_scale + self.target_mean,
-                "stddev": self.target_scale * tf.sqrt(beta / (alpha - 1.0)),
-                "epistemic_stddev": self.target_scale * tf.sqrt(beta / (nu * (alpha - 1.0)))}
+        return {
+            "mean": p["gamma"] * self.target_scale + self.target_mean,
+            "stddev": self.target_scale * tf.sqrt(beta / (alpha - 1.0)),
+            "epistemic_stddev": self.target_scale * tf.sqrt(beta / (nu * (alpha - 1.0))),
+        }
 
     @property
     def own_metrics(self):

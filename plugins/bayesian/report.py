@@ -6,6 +6,7 @@ ROC AUC of entropy and mutual information), `reliability.png` and
 gap-1d the recovery of the true noise σ(x) and the uncertainty in the gap)
 and `regression.png` (data, predictive mean, aleatoric and epistemic bands).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,13 @@ def classifier_measures(model, splits, samples: int):
     test = splits.test
     passes = u.predictive_samples(model, test.features, samples)
     mean = passes.mean(axis=0)
-    result = {"samples": samples, "accuracy": float(np.mean(mean.argmax(-1) == test.targets)),
-              "nll": u.negative_log_likelihood(mean, test.targets),
-              "ece": u.expected_calibration_error(mean, test.targets), "out_of_distribution": {}}
+    result = {
+        "samples": samples,
+        "accuracy": float(np.mean(mean.argmax(-1) == test.targets)),
+        "nll": u.negative_log_likelihood(mean, test.targets),
+        "ece": u.expected_calibration_error(mean, test.targets),
+        "out_of_distribution": {},
+    }
     scores = {"entropy": u.entropy(mean)}
     if samples > 1:
         scores["mutual_information"] = u.mutual_information(passes)
@@ -35,7 +40,8 @@ def classifier_measures(model, splits, samples: int):
         if samples > 1:
             ood_scores["mutual_information"] = u.mutual_information(ood)
         result["out_of_distribution"][name] = {
-            f"auc_{score}": u.separation_auc(scores[score], ood_scores[score]) for score in scores}
+            f"auc_{score}": u.separation_auc(scores[score], ood_scores[score]) for score in scores
+        }
         result["out_of_distribution"][name]["mean_entropy"] = float(ood_scores["entropy"].mean())
     result["mean_entropy_test"] = float(scores["entropy"].mean())
     return result, passes
@@ -56,8 +62,9 @@ def plot_reliability(mean_probabilities, targets, result, path: Path) -> Path:
     used = table["count"] > 0
     fig, (ax, hist) = plt.subplots(1, 2, figsize=(9, 3.8))
     ax.plot([0, 1], [0, 1], color="gray", linestyle="--", label="perfect calibration")
-    ax.bar(centres[used], table["accuracy"][used], width=1 / len(centres), alpha=0.7, edgecolor="black",
-           label="accuracy")
+    ax.bar(
+        centres[used], table["accuracy"][used], width=1 / len(centres), alpha=0.7, edgecolor="black", label="accuracy"
+    )
     ax.set_xlabel("confidence (max probability)")
     ax.set_ylabel("accuracy")
     ax.set_title(f"reliability: ECE {result['ece']:.4f}, NLL {result['nll']:.3f}")
@@ -88,11 +95,11 @@ def regression_outputs(model, features: np.ndarray, samples: int):
         out = out if isinstance(out, dict) else {"mean": out}
         means.append(out["mean"].numpy())
         variances.append(np.square(out["stddev"].numpy()) if "stddev" in out else np.zeros_like(means[-1]))
-        epistemic.append(np.square(out["epistemic_stddev"].numpy()) if "epistemic_stddev" in out
-                         else np.zeros_like(means[-1]))
+        epistemic.append(
+            np.square(out["epistemic_stddev"].numpy()) if "epistemic_stddev" in out else np.zeros_like(means[-1])
+        )
     means, variances, epistemic = np.stack(means), np.stack(variances), np.stack(epistemic)
-    return (means.mean(axis=0), np.sqrt(variances.mean(axis=0)),
-            np.sqrt(means.var(axis=0) + epistemic.mean(axis=0)))
+    return (means.mean(axis=0), np.sqrt(variances.mean(axis=0)), np.sqrt(means.var(axis=0) + epistemic.mean(axis=0)))
 
 
 def regression_measures(model, splits, samples: int, dataset: str) -> dict:
@@ -101,10 +108,12 @@ def regression_measures(model, splits, samples: int, dataset: str) -> dict:
     test = splits.test
     targets = test.targets.reshape(len(test), -1)
     mean, aleatoric, epistemic = regression_outputs(model, test.features, samples)
-    total = np.sqrt(aleatoric ** 2 + epistemic ** 2) + 1e-9
-    result = {"samples": samples, "mae": float(np.mean(np.abs(mean - targets))),
-              "nll": float(np.mean(np.log(total) + (targets - mean) ** 2 / (2 * total ** 2)
-                                   + 0.5 * np.log(2 * np.pi)))}
+    total = np.sqrt(aleatoric**2 + epistemic**2) + 1e-9
+    result = {
+        "samples": samples,
+        "mae": float(np.mean(np.abs(mean - targets))),
+        "nll": float(np.mean(np.log(total) + (targets - mean) ** 2 / (2 * total**2) + 0.5 * np.log(2 * np.pi))),
+    }
     if test.input_shape == (1,) and dataset == "gap-1d":
         result.update(gap_measures(model, samples))
     return result
@@ -124,15 +133,19 @@ def gap_measures(model, samples: int) -> dict:
     inside the training range."""
     from keraslab.plugins.bayesian import data
 
-    inside = np.concatenate([np.linspace(data.RANGE[0], data.GAP[0], 150),
-                             np.linspace(data.GAP[1], data.RANGE[1], 150)])
+    inside = np.concatenate(
+        [np.linspace(data.RANGE[0], data.GAP[0], 150), np.linspace(data.GAP[1], data.RANGE[1], 150)]
+    )
     gap = np.linspace(data.GAP[0] + 0.1, data.GAP[1] - 0.1, 100)
     _, aleatoric, epistemic_inside = regression_outputs(model, inside[:, None].astype(np.float32), samples)
     _, _, epistemic_gap = regression_outputs(model, gap[:, None].astype(np.float32), samples)
     truth = data.true_noise_scale(inside)[:, None]
-    return {"noise_relative_rmse": float(np.sqrt(np.mean(((aleatoric - truth) / truth) ** 2))),
-            "epistemic_inside": float(epistemic_inside.mean()), "epistemic_gap": float(epistemic_gap.mean()),
-            "epistemic_gap_ratio": float(epistemic_gap.mean() / max(epistemic_inside.mean(), 1e-12))}
+    return {
+        "noise_relative_rmse": float(np.sqrt(np.mean(((aleatoric - truth) / truth) ** 2))),
+        "epistemic_inside": float(epistemic_inside.mean()),
+        "epistemic_gap": float(epistemic_gap.mean()),
+        "epistemic_gap_ratio": float(epistemic_gap.mean() / max(epistemic_inside.mean(), 1e-12)),
+    }
 
 
 def plot_regression(model, splits, samples: int, result: dict, path: Path) -> Path:
@@ -148,19 +161,37 @@ def plot_regression(model, splits, samples: int, result: dict, path: Path) -> Pa
         grid = np.linspace(low - margin, high + margin, 400)[:, None].astype(np.float32)
         mean, aleatoric, epistemic = (a[:, 0] for a in regression_outputs(model, grid, samples))
         x = grid[:, 0]
-        ax.scatter(train.features[:, 0], train.targets.reshape(len(train), -1)[:, 0], s=4, color="gray", alpha=0.5, label="training data")
-        ax.fill_between(x, mean - 2 * np.sqrt(aleatoric ** 2 + epistemic ** 2),
-                        mean + 2 * np.sqrt(aleatoric ** 2 + epistemic ** 2), alpha=0.2, color="C1",
-                        label="±2σ total (aleatoric + epistemic)")
+        ax.scatter(
+            train.features[:, 0],
+            train.targets.reshape(len(train), -1)[:, 0],
+            s=4,
+            color="gray",
+            alpha=0.5,
+            label="training data",
+        )
+        ax.fill_between(
+            x,
+            mean - 2 * np.sqrt(aleatoric**2 + epistemic**2),
+            mean + 2 * np.sqrt(aleatoric**2 + epistemic**2),
+            alpha=0.2,
+            color="C1",
+            label="±2σ total (aleatoric + epistemic)",
+        )
         ax.fill_between(x, mean - 2 * aleatoric, mean + 2 * aleatoric, alpha=0.3, color="C0", label="±2σ aleatoric")
         ax.plot(x, mean, color="C3", label="predictive mean")
         ax.set_xlabel("x")
         ax.set_ylabel("y")
     else:
         mean, aleatoric, epistemic = regression_outputs(model, test.features, samples)
-        total = np.sqrt(aleatoric ** 2 + epistemic ** 2)[:, 0]
-        ax.errorbar(test.targets.reshape(len(test), -1)[:, 0], mean[:, 0], yerr=2 * total, fmt=".", alpha=0.6,
-                    label="prediction ±2σ")
+        total = np.sqrt(aleatoric**2 + epistemic**2)[:, 0]
+        ax.errorbar(
+            test.targets.reshape(len(test), -1)[:, 0],
+            mean[:, 0],
+            yerr=2 * total,
+            fmt=".",
+            alpha=0.6,
+            label="prediction ±2σ",
+        )
         lims = [float(test.targets.min()), float(test.targets.max())]
         ax.plot(lims, lims, color="gray", linestyle="--", label="y = ŷ")
         ax.set_xlabel("true")

@@ -9,6 +9,7 @@ For S Monte-Carlo passes with class probabilities p_s(x):
 * expected calibration error ECE = Σ_b (n_b / n) |acc_b − conf_b| over bins
   of confidence max_k p̄_k (Guo et al., 2017).
 """
+
 from __future__ import annotations
 
 from typing import Dict
@@ -22,8 +23,12 @@ def predictive_samples(model, features: np.ndarray, samples: int, batch_size: in
 
     passes = []
     for _ in range(samples):
-        logits = np.concatenate([model(tf.constant(features[i:i + batch_size]), training=False).numpy()
-                                 for i in range(0, len(features), batch_size)])
+        logits = np.concatenate(
+            [
+                model(tf.constant(features[i : i + batch_size]), training=False).numpy()
+                for i in range(0, len(features), batch_size)
+            ]
+        )
         passes.append(tf.nn.softmax(logits, axis=-1).numpy())
     return np.stack(passes)
 
@@ -48,8 +53,12 @@ def calibration_bins(mean_probabilities: np.ndarray, targets: np.ndarray, bins: 
     index = np.minimum((confidence * bins).astype(int), bins - 1)
     count = np.bincount(index, minlength=bins)
     safe = np.maximum(count, 1)
-    return {"count": count, "confidence": np.bincount(index, confidence, bins) / safe,
-            "accuracy": np.bincount(index, correct, bins) / safe, "edges": np.linspace(0, 1, bins + 1)}
+    return {
+        "count": count,
+        "confidence": np.bincount(index, confidence, bins) / safe,
+        "accuracy": np.bincount(index, correct, bins) / safe,
+        "edges": np.linspace(0, 1, bins + 1),
+    }
 
 
 def expected_calibration_error(mean_probabilities: np.ndarray, targets: np.ndarray, bins: int = 15) -> float:
@@ -70,5 +79,7 @@ def out_of_distribution_sets(features: np.ndarray, seed: int = 0) -> Dict[str, n
     uniform noise images, and the test digits inverted (peak − x)."""
     rng = np.random.default_rng(seed)
     peak = float(features.max())
-    return {"noise": rng.uniform(0, peak, size=features.shape).astype(np.float32),
-            "inverted": (peak - features).astype(np.float32)}
+    return {
+        "noise": rng.uniform(0, peak, size=features.shape).astype(np.float32),
+        "inverted": (peak - features).astype(np.float32),
+    }

@@ -4,6 +4,7 @@ embedded tables, the machinery every other topic relies on.
 This module only declares the plugin; the models and loaders it names are
 imported when first used, so listing it never imports TensorFlow.
 """
+
 from keraslab.core.api import DatasetSpec, ModelSpec, Plugin, __version__
 from keraslab.plugins.foundations import config
 
@@ -61,18 +62,42 @@ plugin = Plugin(
         ),
     ),
     datasets=(
-        DatasetSpec("digits", "scikit-learn's 1,797 8x8 handwritten digits, 64 features, 10 classes.",
-                    f"{_DATA}:load_digits", f"{_DATA}:synthetic_digits"),
-        DatasetSpec("breast-cancer", "Wisconsin breast cancer, 569 tumours, 30 features, 2 classes.",
-                    f"{_DATA}:load_breast_cancer", f"{_DATA}:synthetic_breast_cancer"),
-        DatasetSpec("xor", "Noisy XOR in 2-D, 400 points: no line separates the classes.",
-                    f"{_DATA}:make_xor", f"{_DATA}:synthetic_xor"),
-        DatasetSpec("digits-small", "400 of the digits (40 per class): small enough to overfit.",
-                    f"{_DATA}:load_digits_small", f"{_DATA}:synthetic_digits"),
-        DatasetSpec("diabetes", "scikit-learn's diabetes, 442 patients, 10 features, a continuous target.",
-                    f"{_DATA}:load_diabetes", f"{_DATA}:synthetic_regression"),
-        DatasetSpec("polynomial-curve", "300 noisy points of a cubic in x on [-1, 1] (known degree 3).",
-                    f"{_DATA}:make_polynomial_curve", f"{_DATA}:make_polynomial_curve"),
+        DatasetSpec(
+            "digits",
+            "scikit-learn's 1,797 8x8 handwritten digits, 64 features, 10 classes.",
+            "keraslab.core.api:digit_table",
+            "keraslab.core.api:synthetic_digit_table",
+        ),
+        DatasetSpec(
+            "breast-cancer",
+            "Wisconsin breast cancer, 569 tumours, 30 features, 2 classes.",
+            f"{_DATA}:load_breast_cancer",
+            f"{_DATA}:synthetic_breast_cancer",
+        ),
+        DatasetSpec(
+            "xor",
+            "Noisy XOR in 2-D, 400 points: no line separates the classes.",
+            f"{_DATA}:make_xor",
+            f"{_DATA}:synthetic_xor",
+        ),
+        DatasetSpec(
+            "digits-small",
+            "400 of the digits (40 per class): small enough to overfit.",
+            f"{_DATA}:load_digits_small",
+            "keraslab.core.api:synthetic_digit_table",
+        ),
+        DatasetSpec(
+            "diabetes",
+            "scikit-learn's diabetes, 442 patients, 10 features, a continuous target.",
+            "keraslab.core.api:diabetes_table",
+            "keraslab.core.api:synthetic_regression_table",
+        ),
+        DatasetSpec(
+            "polynomial-curve",
+            "300 noisy points of a cubic in x on [-1, 1] (known degree 3).",
+            f"{_DATA}:make_polynomial_curve",
+            f"{_DATA}:make_polynomial_curve",
+        ),
     ),
     commands="keraslab.plugins.foundations.cli:commands",
     main_job=1,  # else foundations' MLP

@@ -1,4 +1,5 @@
 """Commands of `keraslab foundations` beyond train/evaluate/export."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -15,14 +16,21 @@ DEFAULT_METHODS = "sgd,momentum,nesterov,adagrad,rmsprop,adam,newton,damped-newt
 
 @click.command("compare-optimizers")
 @click.option("--problem", default="quadratic", show_default=True, help=f"One of: {', '.join(PROBLEM_NAMES)}.")
-@click.option("--optimizers", default=DEFAULT_METHODS, show_default=True,
-              help="Comma-separated: sgd, momentum, nesterov, adagrad, rmsprop, adam, newton, damped-newton, "
-                   "gauss-newton, lbfgs.")
+@click.option(
+    "--optimizers",
+    default=DEFAULT_METHODS,
+    show_default=True,
+    help="Comma-separated: sgd, momentum, nesterov, adagrad, rmsprop, adam, newton, damped-newton, "
+    "gauss-newton, lbfgs.",
+)
 @click.option("--steps", type=int, default=500, show_default=True, help="Most steps per optimizer.")
-@click.option("--tolerance", type=float, default=1e-6, show_default=True,
-              help="Stop once loss − minimum is at most this.")
+@click.option(
+    "--tolerance", type=float, default=1e-6, show_default=True, help="Stop once loss − minimum is at most this."
+)
 @click.option("--damping", type=float, default=1.0, show_default=True, help="λ of damped Newton: (H + λI)⁻¹ g.")
-@click.option("--out", type=click.Path(file_okay=False), help="Output directory (default runs/foundations/lab/<problem>-<time>).")
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Output directory (default runs/foundations/lab/<problem>-<time>)."
+)
 def compare_optimizers(problem, optimizers, steps, tolerance, damping, out):
     """Run optimizers side by side on a 2-D problem: table and trajectory plot."""
     from keraslab.plugins.foundations import lab
@@ -36,10 +44,22 @@ def compare_optimizers(problem, optimizers, steps, tolerance, damping, out):
     folder.mkdir(parents=True, exist_ok=True)
     text = lab.table(results, tolerance)
     (folder / "table.txt").write_text(text + "\n")
-    (folder / "results.json").write_text(json.dumps([
-        {"method": r.method, "steps_to_tolerance": r.steps_to_tolerance,
-         "seconds_to_tolerance": r.seconds_to_tolerance, "final_loss": r.final_loss,
-         "path": [list(map(float, p)) for p in r.path]} for r in results], indent=1) + "\n")
+    (folder / "results.json").write_text(
+        json.dumps(
+            [
+                {
+                    "method": r.method,
+                    "steps_to_tolerance": r.steps_to_tolerance,
+                    "seconds_to_tolerance": r.seconds_to_tolerance,
+                    "final_loss": r.final_loss,
+                    "path": [list(map(float, p)) for p in r.path],
+                }
+                for r in results
+            ],
+            indent=1,
+        )
+        + "\n"
+    )
     lab.plot(problem, results, folder / "trajectories.png")
     click.echo(text)
     click.echo(f"Wrote {folder / 'table.txt'}, {folder / 'results.json'} and {folder / 'trajectories.png'}")
@@ -48,7 +68,9 @@ def compare_optimizers(problem, optimizers, steps, tolerance, damping, out):
 @click.command("select-degree")
 @click.option("--max-degree", type=int, default=10, show_default=True, help="Try degrees 0..N.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generated curve and its split.")
-@click.option("--out", type=click.Path(file_okay=False), help="Output directory (default runs/foundations/lab/degree-<time>).")
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Output directory (default runs/foundations/lab/degree-<time>)."
+)
 def select_degree(max_degree, seed, out):
     """Fit polynomials of each degree to the generated cubic; pick the degree by validation error."""
     from keraslab.core.api import DataConfig, split_examples
@@ -58,9 +80,13 @@ def select_degree(max_degree, seed, out):
     if max_degree < 0:
         raise KeraslabError(f"--max-degree must be at least 0, received {max_degree}.")
     splits = split_examples(make_polynomial_curve(DataConfig(seed=seed)), 0.25, 0.25, seed)
-    selection = linear.select_degree(splits.train.features[:, 0], splits.train.targets,
-                                     splits.validation.features[:, 0], splits.validation.targets,
-                                     range(max_degree + 1))
+    selection = linear.select_degree(
+        splits.train.features[:, 0],
+        splits.train.targets,
+        splits.validation.features[:, 0],
+        splits.validation.targets,
+        range(max_degree + 1),
+    )
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = Path(out) if out else Path("runs") / "foundations" / "lab" / f"degree-{stamp}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -76,8 +102,12 @@ STUDIES = ("initialisation", "regularisation", "schedules")
 
 @click.command("study")
 @click.argument("name", type=click.Choice(STUDIES))
-@click.option("--epochs", type=int, default=60, show_default=True, help="Epochs per variant (regularisation, schedules).")
-@click.option("--out", type=click.Path(file_okay=False), help="Output directory (default runs/foundations/lab/<study>-<time>).")
+@click.option(
+    "--epochs", type=int, default=60, show_default=True, help="Epochs per variant (regularisation, schedules)."
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Output directory (default runs/foundations/lab/<study>-<time>)."
+)
 @click.pass_context
 def study(ctx, name, epochs, out):
     """Measure a training practice: initialisation, regularisation or schedules (table + PNG)."""
@@ -90,8 +120,11 @@ def study(ctx, name, epochs, out):
     folder = Path(out) if out else Path("runs") / "foundations" / "lab" / f"{name}-{stamp}"
     folder.mkdir(parents=True, exist_ok=True)
     if name == "initialisation":
-        results = [practice.layer_scales(i, a) for a, inits in (("tanh", practice.INITIALISERS), ("relu", ("glorot", "he")))
-                   for i in inits]
+        results = [
+            practice.layer_scales(i, a)
+            for a, inits in (("tanh", practice.INITIALISERS), ("relu", ("glorot", "he")))
+            for i in inits
+        ]
         click.echo("initialiser   activation  activation std (layers 1, 5, 10)   gradient std (layers 1, 5, 10)")
         for r in results:
             picks = lambda v: "  ".join(f"{v[i]:9.2e}" for i in (0, 4, 9))  # noqa: E731
@@ -103,8 +136,9 @@ def study(ctx, name, epochs, out):
         click.echo("variant          epochs  train loss  validation loss  best validation accuracy")
         for label, ran, train, validation, accuracy in practice.summary_rows(curves):
             click.echo(f"{label:<16} {ran:>6}  {train:10.4f}  {validation:15.4f}  {accuracy:24.4f}")
-        plot = practice.plot_study(curves, folder / f"{name}.png", name,
-                                   extra="learning_rate" if name == "schedules" else "")
+        plot = practice.plot_study(
+            curves, folder / f"{name}.png", name, extra="learning_rate" if name == "schedules" else ""
+        )
     click.echo(f"Plot: {plot}")
 
 

@@ -1,5 +1,6 @@
 """Configurations of the foundations models, and the presets that change the
 shared defaults where these models need others."""
+
 from __future__ import annotations
 
 import dataclasses

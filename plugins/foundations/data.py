@@ -1,24 +1,15 @@
 """Datasets of the foundations topic: scikit-learn's embedded tables and
 generated problems. Every loader also reads a user's own file when
-`data.path` is set (see `keraslab.core.tables.read_table`)."""
+`data.path` is set (see `keraslab.core.tables.read_table`). The digits and
+diabetes tables are core's (`keraslab.core.api.digit_table`,
+`diabetes_table`), shared with the bayesian plugin."""
+
 from __future__ import annotations
 
 import numpy as np
 
 from keraslab.core import api
 from keraslab.core.api import DataConfig, Examples, read_table
-
-
-def load_digits(config: DataConfig) -> Examples:
-    """scikit-learn's 1,797 handwritten digits: 64 pixel intensities in 0..16."""
-    if config.path:
-        return read_table(config.path, task="classification")
-    return api.digits("flat", "counts")
-
-
-def synthetic_digits(config: DataConfig) -> Examples:
-    """200 random 64-pixel images whose class is a bright row or column."""
-    return api.synthetic_digits(config.seed, "flat", "counts")
 
 
 def load_breast_cancer(config: DataConfig) -> Examples:
@@ -28,9 +19,7 @@ def load_breast_cancer(config: DataConfig) -> Examples:
     from sklearn.datasets import load_breast_cancer as sklearn_breast_cancer
 
     bunch = sklearn_breast_cancer()
-    return Examples(
-        bunch.data.astype(np.float32), bunch.target.astype(np.int64), 2, tuple(bunch.target_names)
-    )
+    return Examples(bunch.data.astype(np.float32), bunch.target.astype(np.int64), 2, tuple(bunch.target_names))
 
 
 def synthetic_breast_cancer(config: DataConfig) -> Examples:
@@ -58,18 +47,6 @@ def synthetic_xor(config: DataConfig) -> Examples:
     return make_xor(DataConfig(seed=config.seed))
 
 
-def load_diabetes(config: DataConfig) -> Examples:
-    """scikit-learn's diabetes: 442 patients, 10 features, disease progression after one year."""
-    if config.path:
-        return read_table(config.path, task="regression")
-    return api.diabetes()
-
-
-def synthetic_regression(config: DataConfig) -> Examples:
-    """200 points of 10 features with a linear target plus noise."""
-    return api.synthetic_regression(config.seed)
-
-
 #: Coefficients (c₀, c₁, c₂, c₃) of the generated curve's cubic.
 CURVE_COEFFICIENTS = (1.0, -2.0, 0.5, 3.0)
 CURVE_DEGREE = 3
@@ -82,14 +59,14 @@ def make_polynomial_curve(config: DataConfig) -> Examples:
         return read_table(config.path, task="regression")
     rng = np.random.default_rng(config.seed)
     x = rng.uniform(-1, 1, size=300)
-    y = sum(c * x ** k for k, c in enumerate(CURVE_COEFFICIENTS)) + rng.normal(scale=0.2, size=300)
+    y = sum(c * x**k for k, c in enumerate(CURVE_COEFFICIENTS)) + rng.normal(scale=0.2, size=300)
     return Examples(x[:, None].astype(np.float32), y.astype(np.float32))
 
 
 def load_digits_small(config: DataConfig) -> Examples:
     """400 of the digits (40 per class, chosen by seed): few enough that a
     wide MLP memorises its training part, for the regularisation studies."""
-    digits = load_digits(config)
+    digits = api.digit_table(config)
     rng = np.random.default_rng(config.seed)
     chosen = np.concatenate([rng.choice(np.flatnonzero(digits.targets == c), 40, replace=False) for c in range(10)])
     return digits.take(np.sort(chosen))

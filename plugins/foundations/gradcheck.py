@@ -10,6 +10,7 @@ differences estimate it to O(ε²):
 and the relative error ‖a − b‖ / max(‖a‖, ‖b‖) compares two gradients
 (CS231n's gradient check; in float64 a correct backward pass gives ~1e-9).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -80,8 +81,9 @@ def backward_pass(fn: Callable, inputs: Sequence[np.ndarray], upstream: np.ndarr
     return [g.numpy() for g in tape.gradient(scalar, tensors)]
 
 
-def finite_differences(fn: Callable, inputs: Sequence[np.ndarray], upstream: np.ndarray,
-                       epsilon: float = 1e-6) -> List[np.ndarray]:
+def finite_differences(
+    fn: Callable, inputs: Sequence[np.ndarray], upstream: np.ndarray, epsilon: float = 1e-6
+) -> List[np.ndarray]:
     def scalar(values):
         return float(tf.reduce_sum(upstream * fn(*[tf.constant(v) for v in values])))
 

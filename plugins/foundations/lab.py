@@ -14,6 +14,7 @@ Each method runs from the same start for at most `steps` steps; the table
 gives the steps and wall time to reach loss − minimum ≤ tolerance, and the
 final loss. The plot draws every path on the loss contours.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -71,9 +72,10 @@ def quadratic() -> Problem:
     return Problem(
         "quadratic",
         loss=lambda w: 0.5 * tf.tensordot(w - t, tf.linalg.matvec(a, w - t), 1),
-        start=np.array([-1.5, 1.5]), minimum=0.0, minimiser=target,
-        learning_rates={"sgd": 0.035, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.5,
-                        "rmsprop": 0.05, "adam": 0.1},
+        start=np.array([-1.5, 1.5]),
+        minimum=0.0,
+        minimiser=target,
+        learning_rates={"sgd": 0.035, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.5, "rmsprop": 0.05, "adam": 0.1},
         residuals=lambda w: tf.linalg.matvec(r, w - t),
         extent=(-2.0, 2.5, -2.0, 2.0),
     )
@@ -83,9 +85,10 @@ def rosenbrock() -> Problem:
     return Problem(
         "rosenbrock",
         loss=lambda w: (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2,
-        start=np.array([-1.2, 1.0]), minimum=0.0, minimiser=np.array([1.0, 1.0]),
-        learning_rates={"sgd": 1e-3, "momentum": 2e-4, "nesterov": 2e-4, "adagrad": 0.5,
-                        "rmsprop": 0.01, "adam": 0.05},
+        start=np.array([-1.2, 1.0]),
+        minimum=0.0,
+        minimiser=np.array([1.0, 1.0]),
+        learning_rates={"sgd": 1e-3, "momentum": 2e-4, "nesterov": 2e-4, "adagrad": 0.5, "rmsprop": 0.01, "adam": 0.05},
         # f = r₁² + r₂² = ½‖√2 r‖².
         residuals=lambda w: math.sqrt(2.0) * tf.stack([1 - w[0], 10 * (w[1] - w[0] ** 2)]),
         extent=(-2.0, 2.0, -1.0, 3.0),
@@ -104,10 +107,12 @@ def logistic() -> Problem:
 
     minimiser = second_order.iterate(lambda w: second_order.newton_step(loss, w), np.zeros(2), 50)[-1]
     return Problem(
-        "logistic", loss=loss, start=np.array([-2.0, 2.0]),
-        minimum=float(loss(tf.constant(minimiser))), minimiser=minimiser,
-        learning_rates={"sgd": 2.0, "momentum": 0.5, "nesterov": 0.5, "adagrad": 1.0,
-                        "rmsprop": 0.02, "adam": 0.05},
+        "logistic",
+        loss=loss,
+        start=np.array([-2.0, 2.0]),
+        minimum=float(loss(tf.constant(minimiser))),
+        minimiser=minimiser,
+        learning_rates={"sgd": 2.0, "momentum": 0.5, "nesterov": 0.5, "adagrad": 1.0, "rmsprop": 0.02, "adam": 0.05},
         extent=(-3.0, 3.0, -1.5, 3.0),
     )
 
@@ -124,8 +129,9 @@ class Result:
     final_loss: float
 
 
-def _first_order_path(problem: Problem, name: str, learning_rate: float, steps: int,
-                      reached: Callable[[np.ndarray], bool]) -> List[np.ndarray]:
+def _first_order_path(
+    problem: Problem, name: str, learning_rate: float, steps: int, reached: Callable[[np.ndarray], bool]
+) -> List[np.ndarray]:
     w = tf.Variable(problem.start, dtype=tf.float64)
     optimizer = OPTIMIZERS[name](learning_rate=learning_rate)
     path = [problem.start.copy()]
@@ -141,9 +147,16 @@ def _first_order_path(problem: Problem, name: str, learning_rate: float, steps: 
     return path
 
 
-def run_method(problem: Problem, method: str, steps: int, tolerance: float,
-               learning_rate: Optional[float] = None, damping: float = 1.0) -> Result:
+def run_method(
+    problem: Problem,
+    method: str,
+    steps: int,
+    tolerance: float,
+    learning_rate: Optional[float] = None,
+    damping: float = 1.0,
+) -> Result:
     """Runs one method on `problem`; stops once loss − minimum ≤ tolerance."""
+
     def gap(w):
         return float(problem.loss(tf.constant(w, tf.float64))) - problem.minimum
 
@@ -156,25 +169,35 @@ def run_method(problem: Problem, method: str, steps: int, tolerance: float,
     elif method == "newton":
         path = second_order.iterate(lambda w: second_order.newton_step(problem.loss, w), problem.start, steps, reached)
     elif method == "damped-newton":
-        path = second_order.iterate(lambda w: second_order.newton_step(problem.loss, w, damping),
-                                    problem.start, steps, reached)
+        path = second_order.iterate(
+            lambda w: second_order.newton_step(problem.loss, w, damping), problem.start, steps, reached
+        )
     elif method == "gauss-newton":
         if problem.residuals is None:
-            raise KeraslabError(f"Gauss-Newton needs a least-squares problem; '{problem.name}' is not one. "
-                                "Least-squares problems: quadratic, rosenbrock.")
-        path = second_order.iterate(lambda w: second_order.gauss_newton_step(problem.residuals, w),
-                                    problem.start, steps, reached)
+            raise KeraslabError(
+                f"Gauss-Newton needs a least-squares problem; '{problem.name}' is not one. "
+                "Least-squares problems: quadratic, rosenbrock."
+            )
+        path = second_order.iterate(
+            lambda w: second_order.gauss_newton_step(problem.residuals, w), problem.start, steps, reached
+        )
     else:
         path = second_order.lbfgs_path(problem.loss, problem.start, steps, reached)
     seconds = time.perf_counter() - started
     gaps = [gap(w) for w in path]
     hit = next((i for i, g in enumerate(gaps) if g <= tolerance), None)
-    return Result(method, path, hit, seconds * hit / max(len(path) - 1, 1) if hit is not None else None,
-                  gaps[-1] + problem.minimum)
+    return Result(
+        method,
+        path,
+        hit,
+        seconds * hit / max(len(path) - 1, 1) if hit is not None else None,
+        gaps[-1] + problem.minimum,
+    )
 
 
-def compare(problem_name: str, methods: Sequence[str], steps: int, tolerance: float,
-            damping: float = 1.0) -> List[Result]:
+def compare(
+    problem_name: str, methods: Sequence[str], steps: int, tolerance: float, damping: float = 1.0
+) -> List[Result]:
     """Runs `methods` on the named problem; validates names and numbers first."""
     if problem_name not in PROBLEMS:
         raise KeraslabError(f"Unknown problem '{problem_name}'. Available: {', '.join(PROBLEMS)}.")
@@ -189,8 +212,10 @@ def compare(problem_name: str, methods: Sequence[str], steps: int, tolerance: fl
         raise KeraslabError(f"--damping must be a finite number >= 0, received {damping}.")
     problem = PROBLEMS[problem_name]()
     if "gauss-newton" in methods and problem.residuals is None:
-        raise KeraslabError(f"Gauss-Newton needs a least-squares problem; '{problem_name}' is not one. "
-                            "Least-squares problems: quadratic, rosenbrock.")
+        raise KeraslabError(
+            f"Gauss-Newton needs a least-squares problem; '{problem_name}' is not one. "
+            "Least-squares problems: quadratic, rosenbrock."
+        )
     return [run_method(problem, m, steps, tolerance, damping=damping) for m in methods]
 
 
@@ -198,9 +223,14 @@ def table(results: Sequence[Result], tolerance: float) -> str:
     """A plain-text table: method, steps and seconds to tolerance, final loss."""
     rows = [("method", f"steps to {tolerance:g}", "seconds to tol.", "final loss")]
     for r in results:
-        rows.append((r.method, "-" if r.steps_to_tolerance is None else str(r.steps_to_tolerance),
-                     "-" if r.seconds_to_tolerance is None else f"{r.seconds_to_tolerance:.4f}",
-                     f"{r.final_loss:.3e}"))
+        rows.append(
+            (
+                r.method,
+                "-" if r.steps_to_tolerance is None else str(r.steps_to_tolerance),
+                "-" if r.seconds_to_tolerance is None else f"{r.seconds_to_tolerance:.4f}",
+                f"{r.final_loss:.3e}",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
 

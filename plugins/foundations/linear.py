@@ -13,6 +13,7 @@ L(w) = ‖Xw − y‖² / (2n).
 * Polynomial features φ(x) = (1, x, x², ..., x^d); the degree is chosen by
   validation error (Bishop, 2006, §1.1).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -39,9 +40,16 @@ class DescentResult:
     losses: List[float]  # L(w) after each epoch
 
 
-def gradient_descent(features: np.ndarray, targets: np.ndarray, mode: Literal["full", "sgd", "minibatch"] = "full",
-                     learning_rate: float = 0.1, epochs: int = 1000, batch_size: int = 32,
-                     decay_steps: float = 1000.0, seed: int = 0) -> DescentResult:
+def gradient_descent(
+    features: np.ndarray,
+    targets: np.ndarray,
+    mode: Literal["full", "sgd", "minibatch"] = "full",
+    learning_rate: float = 0.1,
+    epochs: int = 1000,
+    batch_size: int = 32,
+    decay_steps: float = 1000.0,
+    seed: int = 0,
+) -> DescentResult:
     """Minimises ‖Xw − y‖²/(2n) by gradient descent, in float64.
 
     Args:
@@ -65,10 +73,11 @@ def gradient_descent(features: np.ndarray, targets: np.ndarray, mode: Literal["f
     @tf.function
     def epoch(order):
         for start in tf.range(0, n, size):
-            index = order[start:start + size]
+            index = order[start : start + size]
             xb, yb = tf.gather(x, index), tf.gather(y, index)
             gradient = tf.linalg.matvec(xb, tf.linalg.matvec(xb, w) - yb, transpose_a=True) / tf.cast(
-                tf.shape(index)[0], tf.float64)
+                tf.shape(index)[0], tf.float64
+            )
             rate = learning_rate / (1.0 + step / decay_steps) if decays else tf.constant(learning_rate, tf.float64)
             w.assign_sub(rate * gradient)
             step.assign_add(1.0)
@@ -93,7 +102,7 @@ def polynomial_features(x: np.ndarray, degree: int) -> np.ndarray:
     if degree < 0:
         raise KeraslabError(f"Polynomial degree must be at least 0, received {degree}.")
     x = np.asarray(x, np.float64).reshape(-1)
-    return np.stack([x ** k for k in range(1, degree + 1)], axis=1) if degree else np.zeros((len(x), 0))
+    return np.stack([x**k for k in range(1, degree + 1)], axis=1) if degree else np.zeros((len(x), 0))
 
 
 @dataclasses.dataclass

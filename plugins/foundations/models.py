@@ -5,6 +5,7 @@ statistics is a layer of the model, so an export needs no preprocessing by
 the client. Classifiers return logits; the loss and the export apply the
 softmax (or the sigmoid for a single logit).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -143,6 +144,7 @@ def build_perceptron(config: LinearConfig, info: DataInfo) -> tf.keras.Model:
 def export_perceptron(model, context):
     """serving_default: the raw `score` f(x) and `class_id` = 1[f(x) > 0]
     (a perceptron's score is no probability, so none is served)."""
+
     def outputs(features):
         score = model(features)[:, 0]
         return {"score": score, "class_id": tf.cast(score > 0, tf.int64)}

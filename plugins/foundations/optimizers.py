@@ -15,6 +15,7 @@ step (tested to 1e-6). Notation: parameters θ, gradient g_t, learning rate η.
   α_t = η √(1 − β₂ᵗ) / (1 − β₁ᵗ);  θ ← θ − α_t m / (√v + ε̂)  (Kingma & Ba, 2015,
   with the bias correction folded into the step size, as in their §2)
 """
+
 from __future__ import annotations
 
 import tensorflow as tf
@@ -36,8 +37,12 @@ class _FromEquations(tf.keras.optimizers.Optimizer):
             return
         self._slots_built = True
         self._slots = {
-            slot: [self.add_variable_from_reference(
-                v, slot, initial_value=tf.fill(v.shape, tf.cast(self.SLOT_INIT, v.dtype))) for v in var_list]
+            slot: [
+                self.add_variable_from_reference(
+                    v, slot, initial_value=tf.fill(v.shape, tf.cast(self.SLOT_INIT, v.dtype))
+                )
+                for v in var_list
+            ]
             for slot in self.SLOTS
         }
 
@@ -131,15 +136,22 @@ class Adam(_FromEquations):
         m, v = self.slot("first_moment", variable), self.slot("second_moment", variable)
         m.assign(self.beta_1 * m + (1 - self.beta_1) * gradient)
         v.assign(self.beta_2 * v + (1 - self.beta_2) * tf.square(gradient))
-        step = lr * tf.sqrt(1 - tf.pow(tf.cast(self.beta_2, variable.dtype), t)) / (
-            1 - tf.pow(tf.cast(self.beta_1, variable.dtype), t))
+        step = (
+            lr
+            * tf.sqrt(1 - tf.pow(tf.cast(self.beta_2, variable.dtype), t))
+            / (1 - tf.pow(tf.cast(self.beta_1, variable.dtype), t))
+        )
         variable.assign_sub(step * m / (tf.sqrt(v) + self.epsilon))
 
 
 #: The optimizers by name, each with the Keras optimizer of the same definition.
 OPTIMIZERS = {
-    "sgd": PlainSGD, "momentum": Momentum, "nesterov": Nesterov,
-    "adagrad": AdaGrad, "rmsprop": RMSprop, "adam": Adam,
+    "sgd": PlainSGD,
+    "momentum": Momentum,
+    "nesterov": Nesterov,
+    "adagrad": AdaGrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
 }
 
 

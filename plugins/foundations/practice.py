@@ -13,6 +13,7 @@
 * Schedules: the same network at a constant learning rate and with step,
   exponential and 1/t decay.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -50,8 +51,10 @@ def layer_scales(initialiser: str, activation: str, depth: int = 10, width: int 
     x = tf.constant((digits.data[:256] - digits.data.mean(0)) / (digits.data.std(0) + 1e-8), tf.float32)
     y = tf.constant(digits.target[:256])
     tf.keras.utils.set_random_seed(seed)
-    layers = [tf.keras.layers.Dense(width, activation=activation, kernel_initializer=INITIALISERS[initialiser]())
-              for _ in range(depth)]
+    layers = [
+        tf.keras.layers.Dense(width, activation=activation, kernel_initializer=INITIALISERS[initialiser]())
+        for _ in range(depth)
+    ]
     head = tf.keras.layers.Dense(10, kernel_initializer=INITIALISERS[initialiser]())
     with tf.GradientTape() as tape:
         hidden = []
@@ -62,8 +65,12 @@ def layer_scales(initialiser: str, activation: str, depth: int = 10, width: int 
             hidden.append(h)
         loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(y, head(h), from_logits=True))
     gradients = tape.gradient(loss, hidden)
-    return LayerScales(initialiser, activation, [float(tf.math.reduce_std(h)) for h in hidden],
-                       [float(tf.math.reduce_std(g)) for g in gradients])
+    return LayerScales(
+        initialiser,
+        activation,
+        [float(tf.math.reduce_std(h)) for h in hidden],
+        [float(tf.math.reduce_std(g)) for g in gradients],
+    )
 
 
 def plot_layer_scales(results: Sequence[LayerScales], path: Path) -> Path:
@@ -106,8 +113,13 @@ SCHEDULES = {
 
 #: The overfitting-prone setup every variant shares: a wide MLP, no dropout,
 #: 400 digits (280 for training), a large step.
-SETUP = ["data.name=digits-small", "model.hidden_units=[256, 256]", "model.dropout=0.0",
-         "optimizer.learning_rate=0.003", "train.batch_size=32"]
+SETUP = [
+    "data.name=digits-small",
+    "model.hidden_units=[256, 256]",
+    "model.dropout=0.0",
+    "optimizer.learning_rate=0.003",
+    "train.batch_size=32",
+]
 
 
 def run_study(registry, variants: Dict[str, List[str]], epochs: int, runs_root: str) -> Dict[str, list]:
@@ -117,8 +129,13 @@ def run_study(registry, variants: Dict[str, List[str]], epochs: int, runs_root: 
 
     curves = {}
     for label, overrides in variants.items():
-        run, _ = start_training(registry, "foundations", "mlp", runs_root=runs_root,
-                                overrides=SETUP + [f"train.epochs={epochs}"] + overrides)
+        run, _ = start_training(
+            registry,
+            "foundations",
+            "mlp",
+            runs_root=runs_root,
+            overrides=SETUP + [f"train.epochs={epochs}"] + overrides,
+        )
         curves[label] = run.metrics()
     return curves
 
@@ -158,5 +175,7 @@ def plot_study(curves: Dict[str, list], path: Path, title: str, extra: str = "")
 
 def summary_rows(curves: Dict[str, list]) -> List[Tuple[str, int, float, float, float]]:
     """(variant, epochs run, final train loss, final validation loss, best validation accuracy)."""
-    return [(label, len(r), r[-1]["loss"], r[-1]["val_loss"], max(x["val_accuracy"] for x in r))
-            for label, r in curves.items()]
+    return [
+        (label, len(r), r[-1]["loss"], r[-1]["val_loss"], max(x["val_accuracy"] for x in r))
+        for label, r in curves.items()
+    ]

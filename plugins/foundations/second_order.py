@@ -11,6 +11,7 @@
 Gradients, Hessians and Jacobians come from TensorFlow's autodiff; each
 method returns the iterates so their paths can be drawn.
 """
+
 from __future__ import annotations
 
 from typing import Callable, List, Optional
@@ -59,8 +60,12 @@ def gauss_newton_step(residuals: Callable[[tf.Tensor], tf.Tensor], w: np.ndarray
     return w - _solve(jacobian.T @ jacobian + damping * np.eye(len(w)), jacobian.T @ r)
 
 
-def iterate(step: Callable[[np.ndarray], np.ndarray], start: np.ndarray, steps: int,
-            stop: Optional[Callable[[np.ndarray], bool]] = None) -> List[np.ndarray]:
+def iterate(
+    step: Callable[[np.ndarray], np.ndarray],
+    start: np.ndarray,
+    steps: int,
+    stop: Optional[Callable[[np.ndarray], bool]] = None,
+) -> List[np.ndarray]:
     """[w₀, w₁, ...] from repeated steps, until `stop(w)` or `steps` steps."""
     path = [np.asarray(start, np.float64)]
     for _ in range(steps):
@@ -70,8 +75,9 @@ def iterate(step: Callable[[np.ndarray], np.ndarray], start: np.ndarray, steps: 
     return path
 
 
-def lbfgs_path(loss: Loss, start: np.ndarray, steps: int,
-               stop: Optional[Callable[[np.ndarray], bool]] = None) -> List[np.ndarray]:
+def lbfgs_path(
+    loss: Loss, start: np.ndarray, steps: int, stop: Optional[Callable[[np.ndarray], bool]] = None
+) -> List[np.ndarray]:
     """L-BFGS iterates, one `lbfgs_minimize` iteration at a time."""
     import tensorflow_probability as tfp
 
@@ -86,7 +92,10 @@ def lbfgs_path(loss: Loss, start: np.ndarray, steps: int,
         results = tfp.optimizer.lbfgs_minimize(
             value_and_gradient,
             initial_position=tf.constant(path[0], tf.float64) if results is None else None,
-            previous_optimizer_results=results, max_iterations=i + 1, tolerance=0.0)
+            previous_optimizer_results=results,
+            max_iterations=i + 1,
+            tolerance=0.0,
+        )
         position = results.position.numpy()
         if np.allclose(position, path[-1], rtol=0, atol=0) and (results.converged or results.failed):
             break

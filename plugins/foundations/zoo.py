@@ -25,6 +25,7 @@ maths. Notation: upstream gradient ḡ = ∂L/∂y for output y.
 
 The cross-entropy and squared losses average over the batch (n examples).
 """
+
 from __future__ import annotations
 
 import tensorflow as tf
@@ -202,8 +203,7 @@ def conv2d(x, kernel):
         grad_x = tf.nn.conv2d(padded, flipped, strides=1, padding="VALID")
         # ∂k[u,v,c,o] = Σ_{n,i,j} x[n,i+u,j+v,c] ḡ[n,i,j,o]: correlate x with ḡ,
         # treating the batch as the channel being summed.
-        grad_k = tf.nn.conv2d(tf.transpose(x, [3, 1, 2, 0]), tf.transpose(g, [1, 2, 0, 3]),
-                              strides=1, padding="VALID")
+        grad_k = tf.nn.conv2d(tf.transpose(x, [3, 1, 2, 0]), tf.transpose(g, [1, 2, 0, 3]), strides=1, padding="VALID")
         return grad_x, tf.transpose(grad_k, [1, 2, 0, 3])
 
     return y, backward

@@ -12,6 +12,7 @@ they are not the components themselves (any invertible mix of them does as
 well), so two seeds reach two different bases of one subspace. `pca_angles`
 measures that by the principal angles between the subspaces.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,30 +40,47 @@ class Autoencoder(OwnLossModel):
         if config.linear:
             return [tf.keras.layers.Flatten(), tf.keras.layers.Dense(config.code_dim, name="code")]
         if config.architecture == "conv":
-            layers = [tf.keras.layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")
-                      for filters in config.hidden_units]
+            layers = [
+                tf.keras.layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")
+                for filters in config.hidden_units
+            ]
             return [*layers, tf.keras.layers.Flatten(), tf.keras.layers.Dense(config.code_dim, name="code")]
-        return [tf.keras.layers.Flatten(), *[tf.keras.layers.Dense(units, activation="relu")
-                                             for units in config.hidden_units],
-                tf.keras.layers.Dense(config.code_dim, name="code")]
+        return [
+            tf.keras.layers.Flatten(),
+            *[tf.keras.layers.Dense(units, activation="relu") for units in config.hidden_units],
+            tf.keras.layers.Dense(config.code_dim, name="code"),
+        ]
 
     def _decoder_layers(self):
         config = self.config
         if config.linear:
-            return [tf.keras.layers.Dense(self.pixels, name="reconstruction"),
-                    tf.keras.layers.Reshape(self.image_shape)]
+            return [
+                tf.keras.layers.Dense(self.pixels, name="reconstruction"),
+                tf.keras.layers.Reshape(self.image_shape),
+            ]
         if config.architecture == "conv":
             shrink = 2 ** len(config.hidden_units)
             height, width = -(-self.image_shape[0] // shrink), -(-self.image_shape[1] // shrink)
-            layers = [tf.keras.layers.Dense(height * width * config.hidden_units[-1], activation="relu"),
-                      tf.keras.layers.Reshape((height, width, config.hidden_units[-1]))]
-            layers += [tf.keras.layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")
-                       for filters in reversed(config.hidden_units)]
-            return [*layers, tf.keras.layers.Conv2D(self.image_shape[-1], 3, padding="same", activation="sigmoid"),
-                    tf.keras.layers.Cropping2D(((0, height * shrink - self.image_shape[0]),
-                                                (0, width * shrink - self.image_shape[1])))]
-        return [*[tf.keras.layers.Dense(units, activation="relu") for units in reversed(config.hidden_units)],
-                tf.keras.layers.Dense(self.pixels, activation="sigmoid"), tf.keras.layers.Reshape(self.image_shape)]
+            layers = [
+                tf.keras.layers.Dense(height * width * config.hidden_units[-1], activation="relu"),
+                tf.keras.layers.Reshape((height, width, config.hidden_units[-1])),
+            ]
+            layers += [
+                tf.keras.layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")
+                for filters in reversed(config.hidden_units)
+            ]
+            return [
+                *layers,
+                tf.keras.layers.Conv2D(self.image_shape[-1], 3, padding="same", activation="sigmoid"),
+                tf.keras.layers.Cropping2D(
+                    ((0, height * shrink - self.image_shape[0]), (0, width * shrink - self.image_shape[1]))
+                ),
+            ]
+        return [
+            *[tf.keras.layers.Dense(units, activation="relu") for units in reversed(config.hidden_units)],
+            tf.keras.layers.Dense(self.pixels, activation="sigmoid"),
+            tf.keras.layers.Reshape(self.image_shape),
+        ]
 
     def encode(self, x):
         return self.encoder(x)
@@ -83,8 +101,11 @@ class Autoencoder(OwnLossModel):
     def extra_measures(self, splits) -> dict:
         test = splits.test.features
         reconstructed = self(tf.constant(test)).numpy()
-        result = {"test_mse": float(np.mean((reconstructed - test) ** 2)), "code_dim": self.config.code_dim,
-                  "noise_stddev": self.config.noise_stddev}
+        result = {
+            "test_mse": float(np.mean((reconstructed - test) ** 2)),
+            "code_dim": self.config.code_dim,
+            "noise_stddev": self.config.noise_stddev,
+        }
         if self.config.linear:
             angles = pca_angles(self.decoder_basis(), splits.train.features)
             result["principal_angles_to_pca_degrees"] = [float(a) for a in angles]
@@ -146,8 +167,13 @@ def plot_pca_subspace(basis: np.ndarray, train: np.ndarray, path) -> None:
     images = np.concatenate([_as_pixels(components), _as_pixels(basis), _as_pixels(projected)])
     images = images.reshape(-1, 8, 8, 1)
     angle = max(pca_angles(basis, train))
-    save_grid(images, path, f"rows: PCA's top {len(basis)} components; the decoder's directions; those projected "
-              f"onto PCA's span (largest principal angle {angle:.2f}°)", columns=len(basis))
+    save_grid(
+        images,
+        path,
+        f"rows: PCA's top {len(basis)} components; the decoder's directions; those projected "
+        f"onto PCA's span (largest principal angle {angle:.2f}°)",
+        columns=len(basis),
+    )
 
 
 def _as_pixels(rows: np.ndarray) -> np.ndarray:
@@ -157,8 +183,10 @@ def _as_pixels(rows: np.ndarray) -> np.ndarray:
 
 def build_autoencoder(config: AutoencoderConfig, info: DataInfo) -> Autoencoder:
     if len(info.input_shape) != 3:
-        raise KeraslabError(f"Autoencoders here take images (height, width, channels); this dataset's examples "
-                            f"have shape {info.input_shape}.")
+        raise KeraslabError(
+            f"Autoencoders here take images (height, width, channels); this dataset's examples "
+            f"have shape {info.input_shape}."
+        )
     name = "linear_autoencoder" if config.linear else f"{config.architecture}_autoencoder"
     model = Autoencoder(config, info.input_shape, name=name)
     model(tf.zeros([1, *info.input_shape]))

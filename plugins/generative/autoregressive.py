@@ -19,6 +19,7 @@ sampling takes one pass per pixel (D = 64 here).
   decoders"): masked convolutions, a first one of mask A (the centre pixel
   hidden) and gated residual blocks of mask B.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -78,11 +79,13 @@ class NADE(AutoregressiveImageModel):
 
     def __init__(self, image_shape, hidden_units: int, **kwargs):
         super().__init__(image_shape, **kwargs)
-        self.input_weights = self.add_weight(name="W", shape=(self.pixels, hidden_units),
-                                             initializer=tf.keras.initializers.GlorotUniform())
+        self.input_weights = self.add_weight(
+            name="W", shape=(self.pixels, hidden_units), initializer=tf.keras.initializers.GlorotUniform()
+        )
         self.hidden_bias = self.add_weight(name="c", shape=(hidden_units,), initializer="zeros")
-        self.output_weights = self.add_weight(name="V", shape=(self.pixels, hidden_units),
-                                              initializer=tf.keras.initializers.GlorotUniform())
+        self.output_weights = self.add_weight(
+            name="V", shape=(self.pixels, hidden_units), initializer=tf.keras.initializers.GlorotUniform()
+        )
         self.output_bias = self.add_weight(name="b", shape=(self.pixels,), initializer="zeros")
 
     def pixel_logits(self, images, training=None):
@@ -112,7 +115,8 @@ class MADE(AutoregressiveImageModel):
     def __init__(self, image_shape, hidden_units, dropout: float = 0.0, **kwargs):
         super().__init__(image_shape, **kwargs)
         self.network = tfp.bijectors.AutoregressiveNetwork(
-            params=1, event_shape=[self.pixels], hidden_units=list(hidden_units), activation="relu")
+            params=1, event_shape=[self.pixels], hidden_units=list(hidden_units), activation="relu"
+        )
         self.input_dropout = tf.keras.layers.Dropout(dropout)
 
     def pixel_logits(self, images, training=None):
@@ -133,8 +137,8 @@ class MaskedConv2D(tf.keras.layers.Conv2D):
         super().build(input_shape)
         height, width = self.kernel_size
         mask = np.ones(self.kernel.shape, dtype=np.float32)
-        mask[height // 2, width // 2 + (self.mask_type == "B"):] = 0.0
-        mask[height // 2 + 1:] = 0.0
+        mask[height // 2, width // 2 + (self.mask_type == "B") :] = 0.0
+        mask[height // 2 + 1 :] = 0.0
         self.mask = tf.constant(mask)
 
     def convolution_op(self, inputs, kernel):
@@ -162,8 +166,10 @@ class PixelCNN(AutoregressiveImageModel):
     def __init__(self, image_shape, config: AutoregressiveConfig, **kwargs):
         super().__init__(image_shape, **kwargs)
         self.first = MaskedConv2D("A", config.filters, 2 * config.kernel_size - 1)
-        self.blocks = [GatedBlock(config.filters, config.kernel_size, config.dropout, name=f"gated_{i}")
-                       for i in range(config.conv_layers)]
+        self.blocks = [
+            GatedBlock(config.filters, config.kernel_size, config.dropout, name=f"gated_{i}")
+            for i in range(config.conv_layers)
+        ]
         self.head = tf.keras.layers.Conv2D(config.filters, 1, activation="relu")
         self.to_logits = tf.keras.layers.Conv2D(image_shape[-1], 1)
 
@@ -176,12 +182,16 @@ class PixelCNN(AutoregressiveImageModel):
 
 def _image_shape(info: DataInfo, model: str):
     if len(info.input_shape) != 3:
-        raise KeraslabError(f"'{model}' models images (height, width, channels); this dataset's examples have "
-                            f"shape {info.input_shape}. Use digits-binary or a file of 8×8 images.")
+        raise KeraslabError(
+            f"'{model}' models images (height, width, channels); this dataset's examples have "
+            f"shape {info.input_shape}. Use digits-binary or a file of 8×8 images."
+        )
     features = info.train_features
     if features is not None and not np.all((features == 0) | (features == 1)):
-        raise KeraslabError(f"'{model}' models binary pixels; this dataset's pixels are not all 0 or 1. "
-                            "Use digits-binary (the digits binarised at half intensity).")
+        raise KeraslabError(
+            f"'{model}' models binary pixels; this dataset's pixels are not all 0 or 1. "
+            "Use digits-binary (the digits binarised at half intensity)."
+        )
     return info.input_shape
 
 

@@ -1,4 +1,5 @@
 """Commands of `keraslab generative` beyond train/evaluate/export."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,13 @@ def _check_png(out: str) -> Path:
 @click.option("--n", "count", type=int, default=64, show_default=True, help="Number of samples.")
 @click.option("--out", default="samples.png", show_default=True, help="The picture to write (.png).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the samples.")
-@click.option("--label", "labels", type=int, multiple=True,
-              help="Conditional models: the digit to draw (repeatable; default: every digit in turn).")
+@click.option(
+    "--label",
+    "labels",
+    type=int,
+    multiple=True,
+    help="Conditional models: the digit to draw (repeatable; default: every digit in turn).",
+)
 @click.option("--save", "save_path", default="", help="Also save the samples as a .npy array.")
 @click.pass_context
 def sample(ctx, run, count, out, seed, labels, save_path):
@@ -51,8 +57,9 @@ def sample(ctx, run, count, out, seed, labels, save_path):
     path = _check_png(out)
     model, splits = _trained(ctx, run, "sample")
     if not hasattr(model, "sample"):
-        raise KeraslabError(f"Run '{run}' is a '{model.name}', which does not sample; sample takes a run of "
-                            f"{SAMPLERS}.")
+        raise KeraslabError(
+            f"Run '{run}' is a '{model.name}', which does not sample; sample takes a run of {SAMPLERS}."
+        )
     if getattr(model, "conditional", False):
         chosen = np.resize(np.asarray(labels or range(10)), count)
         drawn = model.sample(count, seed, tf.constant(chosen, tf.int64)).numpy()
@@ -62,8 +69,14 @@ def sample(ctx, run, count, out, seed, labels, save_path):
         chosen = None
         drawn = model.sample(count, seed).numpy()
     if drawn.ndim == 2:
-        save_density_panels(lambda grid: model.log_prob(tf.constant(grid)), splits.test.features, drawn, None,
-                            path, f"{model.name}: {count} samples (seed {seed}) over the learned density")
+        save_density_panels(
+            lambda grid: model.log_prob(tf.constant(grid)),
+            splits.test.features,
+            drawn,
+            None,
+            path,
+            f"{model.name}: {count} samples (seed {seed}) over the learned density",
+        )
     else:
         captions = None if chosen is None else [str(c) for c in chosen]
         save_grid(drawn, path, f"{model.name}: {count} samples (seed {seed})", captions=captions)
@@ -77,8 +90,12 @@ def sample(ctx, run, count, out, seed, labels, save_path):
 @click.option("--out", default="interpolation.png", show_default=True, help="The picture to write (.png).")
 @click.option("--steps", type=int, default=10, show_default=True, help="Images along each path.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the endpoints a GAN draws.")
-@click.option("--input", "input_path", default="",
-              help="VAEs: a .npy or CSV of 8×8 images whose first two rows are the endpoints (default: test digits).")
+@click.option(
+    "--input",
+    "input_path",
+    default="",
+    help="VAEs: a .npy or CSV of 8×8 images whose first two rows are the endpoints (default: test digits).",
+)
 @click.pass_context
 def interpolate(ctx, run, out, steps, seed, input_path):
     """Walk a trained VAE's or GAN's latent space: straight lines between
@@ -95,23 +112,28 @@ def interpolate(ctx, run, out, steps, seed, input_path):
     path = _check_png(out)
     model, splits = _trained(ctx, run, "interpolate")
     if not hasattr(model, "decode") and not hasattr(model, "generate"):
-        raise KeraslabError(f"Run '{run}' is a '{model.name}'; interpolate takes a run of a VAE "
-                            "(vae, beta-vae, cvae, vae-flow) or a GAN (gan, wgan-gp, cgan).")
+        raise KeraslabError(
+            f"Run '{run}' is a '{model.name}'; interpolate takes a run of a VAE "
+            "(vae, beta-vae, cvae, vae-flow) or a GAN (gan, wgan-gp, cgan)."
+        )
     weights = np.linspace(0.0, 1.0, steps, dtype=np.float32)[None, :, None]
     pairs = 6
     if hasattr(model, "decode"):
-        images = splits.test.features[:2 * pairs]
-        labels = splits.test.targets[:2 * pairs] if model.conditional else None
+        images = splits.test.features[: 2 * pairs]
+        labels = splits.test.targets[: 2 * pairs] if model.conditional else None
         if input_path:
             if model.conditional:
-                raise KeraslabError(f"--input applies to unconditional VAEs; a '{model.name}' needs each image's "
-                                    "label, so it interpolates between test digits.")
+                raise KeraslabError(
+                    f"--input applies to unconditional VAEs; a '{model.name}' needs each image's "
+                    "label, so it interpolates between test digits."
+                )
             images = as_images(read_array(input_path), f"Input file '{input_path}'")[:2]
             if len(images) < 2:
                 raise KeraslabError(f"Input file '{input_path}' must hold at least 2 images, the path's endpoints.")
             if images.shape[1:] != tuple(model.image_shape):
-                raise KeraslabError(f"Input images have shape {images.shape[1:]}; this run's model takes "
-                                    f"{tuple(model.image_shape)}.")
+                raise KeraslabError(
+                    f"Input images have shape {images.shape[1:]}; this run's model takes {tuple(model.image_shape)}."
+                )
         codes, _, _ = model.encode(tf.constant(images), None if labels is None else tf.constant(labels))
         codes = codes.numpy()
         start, end = codes[0::2], codes[1::2]
@@ -121,8 +143,9 @@ def interpolate(ctx, run, out, steps, seed, input_path):
         start, end = latent[0::2], latent[1::2]
         path_labels = np.repeat(np.arange(pairs) % 10, steps) if model.conditional else None
     lines = (start[:, None] * (1 - weights) + end[:, None] * weights).reshape(-1, start.shape[-1])
-    save_grid(_decode(model, lines, path_labels), path, f"{model.name}: straight lines between latent codes",
-              columns=steps)
+    save_grid(
+        _decode(model, lines, path_labels), path, f"{model.name}: straight lines between latent codes", columns=steps
+    )
     written = [str(path)]
     if hasattr(model, "decode"):
         latent_dim = start.shape[-1]
@@ -132,9 +155,12 @@ def interpolate(ctx, run, out, steps, seed, input_path):
             grid[dim, :, dim] = values
         traversal_labels = None if path_labels is None else np.repeat(path_labels[:1], latent_dim * steps)
         traversals = path.with_name(path.stem + "_traversals.png")
-        save_grid(_decode(model, grid.reshape(-1, latent_dim), traversal_labels), traversals,
-                  f"{model.name}: latent coordinate d (row d) from −3 to 3, the others at the first code",
-                  columns=steps)
+        save_grid(
+            _decode(model, grid.reshape(-1, latent_dim), traversal_labels),
+            traversals,
+            f"{model.name}: latent coordinate d (row d) from −3 to 3, the others at the first code",
+            columns=steps,
+        )
         written.append(str(traversals))
     click.echo("Wrote " + " and ".join(written))
 
@@ -149,8 +175,12 @@ def _decode(model, codes: np.ndarray, labels) -> np.ndarray:
 
 @click.command("score")
 @click.argument("run")
-@click.option("--input", "input_path", required=True,
-              help="A .npy or CSV: points (2 columns) or 8×8 images (64 columns) in [0, 1].")
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    help="A .npy or CSV: points (2 columns) or 8×8 images (64 columns) in [0, 1].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def score(ctx, run, input_path, as_json):
@@ -162,16 +192,20 @@ def score(ctx, run, input_path, as_json):
 
     model, _ = _trained(ctx, run, "score")
     if not hasattr(model, "log_prob"):
-        raise KeraslabError(f"Run '{run}' is a '{model.name}', which has no density; score takes a run of "
-                            "realnvp, maf, vae, beta-vae, vae-flow, nade, made or pixelcnn.")
+        raise KeraslabError(
+            f"Run '{run}' is a '{model.name}', which has no density; score takes a run of "
+            "realnvp, maf, vae, beta-vae, vae-flow, nade, made or pixelcnn."
+        )
     if getattr(model, "conditional", False):
         raise KeraslabError("score takes an unconditional model; a cvae's bound needs each image's label.")
     rows = read_array(input_path)
     expected = tuple(model.sample_shape)
     if len(expected) == 1:
         if rows.ndim != 2 or rows.shape[1] != expected[0]:
-            raise KeraslabError(f"Input file '{input_path}' has rows of shape {rows.shape[1:]}; this run's model "
-                                f"takes points of {expected[0]} coordinates.")
+            raise KeraslabError(
+                f"Input file '{input_path}' has rows of shape {rows.shape[1:]}; this run's model "
+                f"takes points of {expected[0]} coordinates."
+            )
         data = rows
     else:
         data = as_images(rows, f"Input file '{input_path}'")

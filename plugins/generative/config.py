@@ -1,4 +1,5 @@
 """Configurations of the generative models; each is checked when it is made."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,9 +16,11 @@ def check_positive(config, *keys: str) -> None:
         value = getattr(config, key)
         values = value if isinstance(value, tuple) else (value,)
         if not values or min(values) < 1:
-            raise ConfigError(f"Config key 'model.{key}' must be at least 1"
-                              f"{' for every layer' if isinstance(value, tuple) else ''}, received "
-                              f"{list(value) if isinstance(value, tuple) else value}.")
+            raise ConfigError(
+                f"Config key 'model.{key}' must be at least 1"
+                f"{' for every layer' if isinstance(value, tuple) else ''}, received "
+                f"{list(value) if isinstance(value, tuple) else value}."
+            )
 
 
 def check_fraction(value: float, key: str, low: float = 0.0, high: float = 1.0) -> None:
@@ -65,8 +68,9 @@ class AutoencoderConfig:
 
     def __post_init__(self):
         if self.architecture not in ("dense", "conv"):
-            raise ConfigError(f"Unknown autoencoder architecture '{self.architecture}' (model.architecture). "
-                              "Accepted: dense, conv.")
+            raise ConfigError(
+                f"Unknown autoencoder architecture '{self.architecture}' (model.architecture). Accepted: dense, conv."
+            )
         check_positive(self, "code_dim", "hidden_units")
         if self.noise_stddev < 0:
             raise ConfigError(f"Config key 'model.noise_stddev' must be at least 0, received {self.noise_stddev}.")
@@ -99,8 +103,9 @@ class VAEConfig:
     def __post_init__(self):
         check_positive(self, "latent_dim", "hidden_units", "flow_hidden_units", "importance_samples")
         if self.beta < 0:
-            raise ConfigError(f"Config key 'model.beta' must be at least 0 (β weighs the KL term), "
-                              f"received {self.beta}.")
+            raise ConfigError(
+                f"Config key 'model.beta' must be at least 0 (β weighs the KL term), received {self.beta}."
+            )
         if self.flow_layers < 0:
             raise ConfigError(f"Config key 'model.flow_layers' must be at least 0, received {self.flow_layers}.")
 
@@ -139,11 +144,13 @@ class GANConfig:
             raise ConfigError(f"Unknown GAN loss '{self.loss}' (model.loss). Accepted: {', '.join(GAN_LOSSES)}.")
         check_positive(self, "latent_dim", "hidden_units", "critic_steps")
         if not 0.5 < self.label_smoothing <= 1.0:
-            raise ConfigError(f"Config key 'model.label_smoothing' must be in (0.5, 1], received "
-                              f"{self.label_smoothing}.")
+            raise ConfigError(
+                f"Config key 'model.label_smoothing' must be in (0.5, 1], received {self.label_smoothing}."
+            )
         if self.gradient_penalty < 0:
-            raise ConfigError(f"Config key 'model.gradient_penalty' must be at least 0, received "
-                              f"{self.gradient_penalty}.")
+            raise ConfigError(
+                f"Config key 'model.gradient_penalty' must be at least 0, received {self.gradient_penalty}."
+            )
         check_fraction(self.dropout, "dropout")
         check_fraction(self.adam_beta_1, "adam_beta_1")
 
@@ -167,8 +174,10 @@ class RBMConfig:
 
     def __post_init__(self):
         if self.hidden_units < 1:
-            raise ConfigError(f"An RBM needs at least one hidden unit: model.hidden_units must be at least 1, "
-                              f"received {self.hidden_units}.")
+            raise ConfigError(
+                f"An RBM needs at least one hidden unit: model.hidden_units must be at least 1, "
+                f"received {self.hidden_units}."
+            )
         check_positive(self, "cd_steps", "chains")
 
 
@@ -212,10 +221,12 @@ class BernoulliConfig:
     pseudo_count: float = 1.0
 
 
-def _preset(config: RunConfig, epochs: int, batch_size: int, learning_rate: float, patience: int,
-            monitor: str = "val_loss") -> RunConfig:
-    train = dataclasses.replace(config.train, epochs=epochs, batch_size=batch_size,
-                                early_stopping_patience=patience, monitor=monitor)
+def _preset(
+    config: RunConfig, epochs: int, batch_size: int, learning_rate: float, patience: int, monitor: str = "val_loss"
+) -> RunConfig:
+    train = dataclasses.replace(
+        config.train, epochs=epochs, batch_size=batch_size, early_stopping_patience=patience, monitor=monitor
+    )
     optimizer = dataclasses.replace(config.optimizer, learning_rate=learning_rate)
     return dataclasses.replace(config, train=train, optimizer=optimizer)
 

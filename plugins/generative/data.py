@@ -10,6 +10,7 @@
 or a CSV, one example per row (2 columns for points; 64 pixel values, plus
 an optional last column of labels 0–9, for images).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -103,8 +104,9 @@ def read_array(path: str) -> np.ndarray:
         else:
             array = np.loadtxt(file, delimiter=",", ndmin=2, dtype=np.float64, encoding="utf-8")
     except Exception as error:  # not an array, pickled objects, not UTF-8, ragged rows ...
-        raise KeraslabError(f"Data file '{path}' is not a .npy array or a CSV of numbers "
-                            f"({type(error).__name__}: {str(error)[:160]}).") from None
+        raise KeraslabError(
+            f"Data file '{path}' is not a .npy array or a CSV of numbers ({type(error).__name__}: {str(error)[:160]})."
+        ) from None
     if array.dtype.kind not in "biuf":
         raise KeraslabError(f"Data file '{path}' holds {array.dtype} values; give numbers.")
     if not np.all(np.isfinite(array)):
@@ -115,8 +117,9 @@ def read_array(path: str) -> np.ndarray:
 def _read_points(path: str) -> np.ndarray:
     array = read_array(path)
     if array.ndim != 2 or array.shape[1] != 2 or len(array) < 10:
-        raise KeraslabError(f"Points file '{path}' has shape {array.shape}; a 2-D density needs at least 10 rows "
-                            "of 2 columns (x, y).")
+        raise KeraslabError(
+            f"Points file '{path}' has shape {array.shape}; a 2-D density needs at least 10 rows of 2 columns (x, y)."
+        )
     return standardise(array)
 
 
@@ -125,11 +128,14 @@ def as_images(array: np.ndarray, source: str) -> np.ndarray:
     if array.shape[1:] in ((8, 8), (8, 8, 1)) or (array.ndim == 2 and array.shape[1] == PIXELS):
         images = array.reshape(-1, *IMAGE_SHAPE)
     else:
-        raise KeraslabError(f"{source} holds images of shape {tuple(array.shape[1:])}; these models take 8×8 "
-                            "images: rows of 64 pixel values in [0, 1] (or an array of shape (n, 8, 8)).")
+        raise KeraslabError(
+            f"{source} holds images of shape {tuple(array.shape[1:])}; these models take 8×8 "
+            "images: rows of 64 pixel values in [0, 1] (or an array of shape (n, 8, 8))."
+        )
     if images.min() < 0 or images.max() > 1:
-        raise KeraslabError(f"{source} holds pixel values in [{images.min():g}, {images.max():g}]; "
-                            "pixels must be in [0, 1].")
+        raise KeraslabError(
+            f"{source} holds pixel values in [{images.min():g}, {images.max():g}]; pixels must be in [0, 1]."
+        )
     return images.astype(np.float32)
 
 

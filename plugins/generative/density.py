@@ -7,6 +7,7 @@ scores data: `log_prob(x)` is log p(x) in nats per example (or, for latent
 variable models, a lower bound of it), and training minimises the mean
 negative log-likelihood −(1/B) Σ log p(xᵢ).
 """
+
 from __future__ import annotations
 
 import numpy as np

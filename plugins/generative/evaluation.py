@@ -14,6 +14,7 @@ fixed seeds. From it:
   ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2 (Σ₁ Σ₂)^½) between the features of samples
   and of the real test images.
 """
+
 from __future__ import annotations
 
 import functools
@@ -41,9 +42,12 @@ def evaluation_classifier():
     features = tf.keras.layers.Dense(FEATURES, activation="relu", kernel_initializer=init(seed=2))(hidden)
     logits = tf.keras.layers.Dense(10, kernel_initializer=init(seed=3))(features)
     classifier = tf.keras.Model(inputs, logits, name="evaluation_classifier")
-    classifier.compile(tf.keras.optimizers.Adam(1e-3),
-                       tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                       metrics=["accuracy"], steps_per_execution=32)
+    classifier.compile(
+        tf.keras.optimizers.Adam(1e-3),
+        tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        steps_per_execution=32,
+    )
     order = np.random.default_rng(0).permutation(len(images))
     classifier.fit(images[order], labels[order], batch_size=64, epochs=60, verbose=0, shuffle=False)
     accuracy = classifier.evaluate(splits.test.features, splits.test.targets, verbose=0)[1]

@@ -5,6 +5,7 @@ Every export carries `sample`: an int seed and a count in, `samples` out
 take `labels` (one per sample) instead of a count. The same seed gives the
 same samples as `keraslab generative sample --seed`.
 """
+
 from __future__ import annotations
 
 import tensorflow as tf
@@ -17,11 +18,14 @@ LABELS = tf.TensorSpec([None], tf.int64, name="labels")
 def sample_signature(model) -> dict:
     """{"sample": f}: seed, count (or labels) → samples."""
     if model.conditional:
-        function = tf.function(lambda seed, labels: {"samples": model.sample(tf.size(labels), seed, labels)},
-                               input_signature=[SEED, LABELS])
+        function = tf.function(
+            lambda seed, labels: {"samples": model.sample(tf.size(labels), seed, labels)},
+            input_signature=[SEED, LABELS],
+        )
     else:
-        function = tf.function(lambda seed, count: {"samples": model.sample(count, seed)},
-                               input_signature=[SEED, COUNT])
+        function = tf.function(
+            lambda seed, count: {"samples": model.sample(count, seed)}, input_signature=[SEED, COUNT]
+        )
     return {"sample": function}
 
 

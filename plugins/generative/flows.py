@@ -21,6 +21,7 @@ sees, checkpoints and updates their variables (TF1 templates such as
 through tanh, and each conditioner's last layer starts at zero, so every
 layer starts as the identity.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -58,8 +59,13 @@ class AutoregressiveConditioner(tf.keras.layers.Layer):
 
     def __init__(self, dimensions: int, hidden_units: Sequence[int], **kwargs):
         super().__init__(**kwargs)
-        self.made = tfb.AutoregressiveNetwork(params=2, event_shape=[dimensions], hidden_units=list(hidden_units),
-                                              activation="relu", kernel_initializer="glorot_uniform")
+        self.made = tfb.AutoregressiveNetwork(
+            params=2,
+            event_shape=[dimensions],
+            hidden_units=list(hidden_units),
+            activation="relu",
+            kernel_initializer="glorot_uniform",
+        )
 
     def call(self, x):
         shift, log_scale = tf.unstack(self.made(x), num=2, axis=-1)
@@ -69,8 +75,13 @@ class AutoregressiveConditioner(tf.keras.layers.Layer):
 class Flow(DensityModel):
     """x = f(z), z ~ N(0, I): a chain of bijectors over a standard normal."""
 
-    def __init__(self, bijectors: Sequence[tfb.Bijector], conditioners: Sequence[tf.keras.layers.Layer],
-                 dimensions: int, **kwargs):
+    def __init__(
+        self,
+        bijectors: Sequence[tfb.Bijector],
+        conditioners: Sequence[tf.keras.layers.Layer],
+        dimensions: int,
+        **kwargs,
+    ):
         super().__init__(sample_shape=(dimensions,), **kwargs)
         self.conditioners = list(conditioners)
         self.dimensions = dimensions
@@ -125,8 +136,10 @@ def _dimensions(info: DataInfo) -> int:
     if len(info.input_shape) != 1 or info.input_shape[0] < 2:
         from keraslab.core.api import KeraslabError
 
-        raise KeraslabError(f"Flows take points of at least 2 coordinates (rows of numbers); this dataset's "
-                            f"examples have shape {info.input_shape}.")
+        raise KeraslabError(
+            f"Flows take points of at least 2 coordinates (rows of numbers); this dataset's "
+            f"examples have shape {info.input_shape}."
+        )
     return info.input_shape[0]
 
 
@@ -153,4 +166,3 @@ def export_flow(model: Flow, context) -> dict:
     spec = tf.TensorSpec([None, *context.input_shape], tf.float32, name=context.input_name)
     score = tf.function(lambda points: {"log_prob": model.log_prob(points)}, input_signature=[spec])
     return {"serving_default": score, "log_prob": score, **sample_signature(model)}
-

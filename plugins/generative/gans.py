@@ -19,6 +19,7 @@ Both players use the trainer's optimizer configuration; the discriminator
 gets its own copy. Adam's β₁ is set to `model.adam_beta_1` for both (0.5 as
 in Radford et al., 2016; WGAN-GP's authors use 0.5 with β₂ 0.9).
 """
+
 from __future__ import annotations
 
 import tensorflow as tf
@@ -41,8 +42,10 @@ class GAN(LabelConditioning, GenerativeModel):
         super().__init__(sample_shape=image_shape, **kwargs)
         self.config = config
         self.num_classes = num_classes
-        self.generator_layers = [tf.keras.layers.Dense(units, activation="relu", name=f"generator_{i}")
-                                 for i, units in enumerate(config.hidden_units)]
+        self.generator_layers = [
+            tf.keras.layers.Dense(units, activation="relu", name=f"generator_{i}")
+            for i, units in enumerate(config.hidden_units)
+        ]
         self.to_pixels = tf.keras.layers.Dense(self.pixels, activation="sigmoid", name="generator_out")
         self.critic_layers = []
         for i, units in enumerate(reversed(config.hidden_units)):
@@ -111,8 +114,9 @@ class GAN(LabelConditioning, GenerativeModel):
             loss += self.config.gradient_penalty * self._gradient_penalty(real, fake, labels, training)
         else:
             smoothed = self.config.label_smoothing * tf.ones_like(real_score)
-            loss = (tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=smoothed, logits=real_score))
-                    + tf.reduce_mean(tf.nn.softplus(fake_score)))  # −log(1 − σ(s)) = softplus(s)
+            loss = tf.reduce_mean(
+                tf.nn.sigmoid_cross_entropy_with_logits(labels=smoothed, logits=real_score)
+            ) + tf.reduce_mean(tf.nn.softplus(fake_score))  # −log(1 − σ(s)) = softplus(s)
         return loss, real_score
 
     def _gradient_penalty(self, real, fake, labels, training):
@@ -161,11 +165,14 @@ class GAN(LabelConditioning, GenerativeModel):
 
 def build_gan(config: GANConfig, info: DataInfo) -> GAN:
     if len(info.input_shape) != 3:
-        raise KeraslabError(f"GANs here generate images (height, width, channels); this dataset's examples have "
-                            f"shape {info.input_shape}.")
+        raise KeraslabError(
+            f"GANs here generate images (height, width, channels); this dataset's examples have "
+            f"shape {info.input_shape}."
+        )
     if config.conditional and not info.num_classes:
-        raise KeraslabError("A conditional GAN needs labelled images (digits, or a file whose last column holds "
-                            "labels 0–9).")
+        raise KeraslabError(
+            "A conditional GAN needs labelled images (digits, or a file whose last column holds labels 0–9)."
+        )
     name = "cgan" if config.conditional else ("wgan_gp" if config.loss == "wasserstein" else "gan")
     model = GAN(config, info.input_shape, info.num_classes or 0, name=name)
     labels = tf.zeros([1], tf.int64) if config.conditional else None
@@ -184,5 +191,4 @@ def export_gan(model: GAN, context) -> dict:
             return {"critic_score": model.critic(images)}
         return {"critic_score_by_label": model.critic_by_label(images)}
 
-    return {"serving_default": tf.function(scores, input_signature=[image_spec(context)]),
-            **sample_signature(model)}
+    return {"serving_default": tf.function(scores, input_signature=[image_spec(context)]), **sample_signature(model)}

@@ -1,4 +1,5 @@
 """Pictures of generative models: image grids and 2-D densities."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,9 @@ import numpy as np
 from keraslab.core.api import pyplot
 
 
-def save_grid(images: np.ndarray, path: Path, title: str, columns: Optional[int] = None,
-              captions: Optional[Sequence[str]] = None) -> Path:
+def save_grid(
+    images: np.ndarray, path: Path, title: str, columns: Optional[int] = None, captions: Optional[Sequence[str]] = None
+) -> Path:
     """Images (n, h, w, 1) in [0, 1] as a grid, `columns` wide (default: square)."""
     plt = pyplot()
     images = np.clip(np.asarray(images, dtype=np.float32), 0.0, 1.0)
@@ -39,8 +41,9 @@ def density_grid(log_prob, points: np.ndarray, resolution: int = 120):
     return xs, ys, np.exp(np.asarray(log_prob(grid))).reshape(xs.shape)
 
 
-def save_density_panels(log_prob, data: np.ndarray, samples: np.ndarray, base_points: Optional[np.ndarray],
-                        path: Path, title: str) -> Path:
+def save_density_panels(
+    log_prob, data: np.ndarray, samples: np.ndarray, base_points: Optional[np.ndarray], path: Path, title: str
+) -> Path:
     """Learned density with the data, samples over it, and (for flows) the
     data pushed to the base distribution beside N(0, I) contours."""
     plt = pyplot()

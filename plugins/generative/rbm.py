@@ -17,6 +17,7 @@ Progress is measured by the pseudo-log-likelihood Σ_d log p(v_d | v_−d),
 estimated without bias as D · log σ(F(ṽ) − F(v)) with ṽ equal to v but for one
 randomly chosen pixel, flipped (nats per image, higher is better).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,14 +37,22 @@ class RBM(GenerativeModel):
         super().__init__(sample_shape=image_shape, **kwargs)
         self.config = config
         # Hinton's practical guide: small weights, visible biases log(p / (1 − p)) of the pixel frequencies.
-        self.coupling = self.add_weight(name="W", shape=(self.pixels, config.hidden_units),
-                                       initializer=tf.keras.initializers.RandomNormal(stddev=0.01))
+        self.coupling = self.add_weight(
+            name="W",
+            shape=(self.pixels, config.hidden_units),
+            initializer=tf.keras.initializers.RandomNormal(stddev=0.01),
+        )
         frequency = np.clip(visible_mean.reshape(-1), 0.01, 0.99)
-        self.visible_bias = self.add_weight(name="b", shape=(self.pixels,),
-                                            initializer=tf.constant_initializer(np.log(frequency / (1 - frequency))))
+        self.visible_bias = self.add_weight(
+            name="b", shape=(self.pixels,), initializer=tf.constant_initializer(np.log(frequency / (1 - frequency)))
+        )
         self.hidden_bias = self.add_weight(name="c", shape=(config.hidden_units,), initializer="zeros")
-        self.chains = self.add_weight(name="persistent_chains", shape=(config.chains, self.pixels), trainable=False,
-                                      initializer=tf.keras.initializers.Constant(0.0))
+        self.chains = self.add_weight(
+            name="persistent_chains",
+            shape=(config.chains, self.pixels),
+            trainable=False,
+            initializer=tf.keras.initializers.Constant(0.0),
+        )
         self.pll_tracker = tf.keras.metrics.Mean(name="pseudo_log_likelihood")
         self.reconstruction_tracker = tf.keras.metrics.Mean(name="reconstruction_error")
 
@@ -53,7 +62,8 @@ class RBM(GenerativeModel):
 
     def free_energy(self, v):
         return -tf.linalg.matvec(v, self.visible_bias) - tf.reduce_sum(
-            tf.nn.softplus(self.hidden_bias + v @ self.coupling), axis=-1)
+            tf.nn.softplus(self.hidden_bias + v @ self.coupling), axis=-1
+        )
 
     def hidden_probabilities(self, v):
         return tf.sigmoid(self.hidden_bias + v @ self.coupling)
@@ -69,8 +79,9 @@ class RBM(GenerativeModel):
 
     def _gibbs(self, v, steps):
         for _ in range(steps):
-            v, _ = self.gibbs_step(v, tf.random.uniform([tf.shape(v)[0], self.config.hidden_units]),
-                                   tf.random.uniform(tf.shape(v)))
+            v, _ = self.gibbs_step(
+                v, tf.random.uniform([tf.shape(v)[0], self.config.hidden_units]), tf.random.uniform(tf.shape(v))
+            )
         return v
 
     def pseudo_log_likelihood(self, v):
@@ -131,19 +142,26 @@ class RBM(GenerativeModel):
             states, step, probabilities = [], tf.constant(0, tf.int64), tf.zeros_like(v)
             for _ in range(steps // keep_every):
                 stop = step + keep_every
-                step, v, probabilities = tf.while_loop(lambda s, *_: s < stop, body, (step, v, probabilities))
+                step, v, probabilities = tf.while_loop(
+                    lambda s, *_, stop=stop: s < stop, body, (step, v, probabilities)
+                )
                 states.append(tf.reshape(probabilities, [-1, *self.image_shape]))
             return tf.stack(states, axis=1)
-        _, _, probabilities = tf.while_loop(lambda s, *_: s < steps, body,
-                                            (tf.constant(0, tf.int64), v, tf.zeros_like(v)))
+        _, _, probabilities = tf.while_loop(
+            lambda s, *_: s < steps, body, (tf.constant(0, tf.int64), v, tf.zeros_like(v))
+        )
         return tf.reshape(probabilities, [-1, *self.image_shape])
 
     def extra_measures(self, splits) -> dict:
         v = tf.reshape(tf.constant(splits.test.features), [-1, self.pixels])
         pll = np.mean([self.pseudo_log_likelihood(v).numpy().mean() for _ in range(20)])
-        return {"test_pseudo_log_likelihood": float(pll), "test_reconstruction_error":
-                float(self.reconstruction_error(v).numpy().mean()), "cd_steps": self.config.cd_steps,
-                "persistent": self.config.persistent, "gibbs_steps_per_sample": SAMPLING_STEPS}
+        return {
+            "test_pseudo_log_likelihood": float(pll),
+            "test_reconstruction_error": float(self.reconstruction_error(v).numpy().mean()),
+            "cd_steps": self.config.cd_steps,
+            "persistent": self.config.persistent,
+            "gibbs_steps_per_sample": SAMPLING_STEPS,
+        }
 
     def write_pictures(self, splits, run_path) -> None:
         """reconstructions.png (test digits above E[v|h(v)]) and gibbs_chains.png
@@ -151,25 +169,36 @@ class RBM(GenerativeModel):
         from keraslab.plugins.generative.pictures import save_grid
 
         x = splits.test.features[:32]
-        reconstructed = self.visible_probabilities(self.hidden_probabilities(
-            tf.reshape(tf.constant(x), [-1, self.pixels]))).numpy().reshape(x.shape)
-        rows = np.concatenate([np.concatenate([x[i:i + 8], reconstructed[i:i + 8]]) for i in range(0, 32, 8)])
-        save_grid(rows, run_path / "reconstructions.png", f"{self.name}: test digits, and below them E[v | h]",
-                  columns=8)
+        reconstructed = (
+            self.visible_probabilities(self.hidden_probabilities(tf.reshape(tf.constant(x), [-1, self.pixels])))
+            .numpy()
+            .reshape(x.shape)
+        )
+        rows = np.concatenate([np.concatenate([x[i : i + 8], reconstructed[i : i + 8]]) for i in range(0, 32, 8)])
+        save_grid(
+            rows, run_path / "reconstructions.png", f"{self.name}: test digits, and below them E[v | h]", columns=8
+        )
         chains = self.sample(8, 1, keep_every=SAMPLING_STEPS // 8).numpy()
-        save_grid(chains.reshape(-1, *self.image_shape), run_path / "gibbs_chains.png",
-                  f"{self.name}: 8 Gibbs chains from noise, every {SAMPLING_STEPS // 8} steps (left to right)",
-                  columns=chains.shape[1])
+        save_grid(
+            chains.reshape(-1, *self.image_shape),
+            run_path / "gibbs_chains.png",
+            f"{self.name}: 8 Gibbs chains from noise, every {SAMPLING_STEPS // 8} steps (left to right)",
+            columns=chains.shape[1],
+        )
 
 
 def build_rbm(config: RBMConfig, info: DataInfo) -> RBM:
     if len(info.input_shape) != 3:
-        raise KeraslabError(f"The RBM here models images (height, width, channels); this dataset's examples have "
-                            f"shape {info.input_shape}.")
+        raise KeraslabError(
+            f"The RBM here models images (height, width, channels); this dataset's examples have "
+            f"shape {info.input_shape}."
+        )
     features = info.train_features
     if features is not None and not np.all((features == 0) | (features == 1)):
-        raise KeraslabError("The RBM models binary pixels; this dataset's pixels are not all 0 or 1. "
-                            "Use digits-binary (the digits binarised at half intensity).")
+        raise KeraslabError(
+            "The RBM models binary pixels; this dataset's pixels are not all 0 or 1. "
+            "Use digits-binary (the digits binarised at half intensity)."
+        )
     mean = features.mean(axis=0) if features is not None else np.full(info.input_shape, 0.5)
     model = RBM(config, info.input_shape, mean, name="rbm")
     model(tf.zeros([1, *info.input_shape]))
@@ -184,8 +213,10 @@ def export_rbm(model: RBM, context) -> dict:
     def outputs(images):
         v = tf.reshape(images, [-1, model.pixels])
         hidden = model.hidden_probabilities(v)
-        return {"free_energy": model.free_energy(v), "hidden_probabilities": hidden,
-                "reconstruction": tf.reshape(model.visible_probabilities(hidden), [-1, *model.image_shape])}
+        return {
+            "free_energy": model.free_energy(v),
+            "hidden_probabilities": hidden,
+            "reconstruction": tf.reshape(model.visible_probabilities(hidden), [-1, *model.image_shape]),
+        }
 
-    return {"serving_default": tf.function(outputs, input_signature=[image_spec(context)]),
-            **sample_signature(model)}
+    return {"serving_default": tf.function(outputs, input_signature=[image_spec(context)]), **sample_signature(model)}

@@ -11,6 +11,7 @@
   plus what the model adds itself (`extra_measures`: the VAE's
   importance-weighted bound, the RBM's pseudo-log-likelihood, ...).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,8 @@ def mean_log_prob(model, features, labels=None, batch: int = 256) -> float:
     """Mean log p(x) (nats per example) over `features`, in batches."""
     total = 0.0
     for start in range(0, len(features), batch):
-        chunk_labels = None if labels is None else tf.constant(labels[start:start + batch])
-        total += float(tf.reduce_sum(model.log_prob(tf.constant(features[start:start + batch]), chunk_labels)))
+        chunk_labels = None if labels is None else tf.constant(labels[start : start + batch])
+        total += float(tf.reduce_sum(model.log_prob(tf.constant(features[start : start + batch]), chunk_labels)))
     return total / len(features)
 
 
@@ -50,14 +51,23 @@ def write_points_report(model, splits, run_path) -> None:
     from keraslab.plugins.generative.flows import gaussian_nll
 
     test = splits.test.features
-    result = {"test_nll": -mean_log_prob(model, test), "gaussian_nll": gaussian_nll(splits.train.features, test),
-              "train_nll": -mean_log_prob(model, splits.train.features), "unit": "nats per point"}
+    result = {
+        "test_nll": -mean_log_prob(model, test),
+        "gaussian_nll": gaussian_nll(splits.train.features, test),
+        "train_nll": -mean_log_prob(model, splits.train.features),
+        "unit": "nats per point",
+    }
     Path(run_path, "density.json").write_text(json.dumps(result, indent=2) + "\n")
     samples = model.sample(1000, SAMPLE_SEED).numpy()
     base = model.to_base(test).numpy() if hasattr(model, "to_base") else None
-    save_density_panels(lambda grid: model.log_prob(tf.constant(grid)), test, samples, base,
-                        Path(run_path) / "density.png",
-                        f"{model.name}: test NLL {result['test_nll']:.3f} nats (Gaussian {result['gaussian_nll']:.3f})")
+    save_density_panels(
+        lambda grid: model.log_prob(tf.constant(grid)),
+        test,
+        samples,
+        base,
+        Path(run_path) / "density.png",
+        f"{model.name}: test NLL {result['test_nll']:.3f} nats (Gaussian {result['gaussian_nll']:.3f})",
+    )
 
 
 def write_image_report(model, splits, run_path) -> None:

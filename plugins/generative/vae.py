@@ -27,6 +27,7 @@ The test bound reported beside the ELBO is the importance-weighted bound
 
 which tightens towards log p(x) as K grows.
 """
+
 from __future__ import annotations
 
 import math
@@ -54,8 +55,13 @@ class InverseAutoregressiveStep(tf.keras.layers.Layer):
     def __init__(self, latent_dim: int, context_dim: int, hidden_units: int, **kwargs):
         super().__init__(**kwargs)
         self.made = tfp.bijectors.AutoregressiveNetwork(
-            params=2, event_shape=[latent_dim], conditional=True, conditional_event_shape=[context_dim],
-            hidden_units=[hidden_units, hidden_units], activation="elu")
+            params=2,
+            event_shape=[latent_dim],
+            conditional=True,
+            conditional_event_shape=[context_dim],
+            hidden_units=[hidden_units, hidden_units],
+            activation="elu",
+        )
 
     def call(self, z, context):
         """Returns (new z, Σ_i log g_i per example)."""
@@ -76,11 +82,16 @@ class VAE(LabelConditioning, DensityModel):
         self.num_classes = num_classes
         self.encoder_layers = [tf.keras.layers.Dense(units, activation="relu") for units in config.hidden_units]
         self.posterior = tf.keras.layers.Dense(2 * config.latent_dim)
-        self.decoder_layers = [tf.keras.layers.Dense(units, activation="relu")
-                               for units in reversed(config.hidden_units)]
+        self.decoder_layers = [
+            tf.keras.layers.Dense(units, activation="relu") for units in reversed(config.hidden_units)
+        ]
         self.to_logits = tf.keras.layers.Dense(self.pixels)
-        self.flow = [InverseAutoregressiveStep(config.latent_dim, config.hidden_units[-1], config.flow_hidden_units,
-                                               name=f"iaf_{t}") for t in range(config.flow_layers)]
+        self.flow = [
+            InverseAutoregressiveStep(
+                config.latent_dim, config.hidden_units[-1], config.flow_hidden_units, name=f"iaf_{t}"
+            )
+            for t in range(config.flow_layers)
+        ]
         self.elbo_tracker = tf.keras.metrics.Mean(name="elbo")
         self.kl_tracker = tf.keras.metrics.Mean(name="kl")
 
@@ -117,7 +128,7 @@ class VAE(LabelConditioning, DensityModel):
             log_q -= log_gates
         closed_form_kl = None
         if not self.flow:
-            closed_form_kl = tf.reduce_sum(0.5 * (tf.exp(2 * log_sigma) + mean ** 2 - 1.0) - log_sigma, axis=-1)
+            closed_form_kl = tf.reduce_sum(0.5 * (tf.exp(2 * log_sigma) + mean**2 - 1.0) - log_sigma, axis=-1)
         return z, log_q, closed_form_kl
 
     def bound_terms(self, x, labels=None):
@@ -172,14 +183,19 @@ class VAE(LabelConditioning, DensityModel):
         samples = self.config.importance_samples
         elbos, bounds = [], []
         for start in range(0, len(test), 16):
-            x = tf.constant(test.features[start:start + 16])
-            labels = tf.constant(test.targets[start:start + 16]) if self.conditional else None
+            x = tf.constant(test.features[start : start + 16])
+            labels = tf.constant(test.targets[start : start + 16]) if self.conditional else None
             elbos.append(np.mean([self.log_prob(x, labels).numpy() for _ in range(10)], axis=0))
             bounds.append(self.importance_weighted_bound(x, labels, samples).numpy())
         elbo, bound = float(np.mean(np.concatenate(elbos))), float(np.mean(np.concatenate(bounds)))
-        return {"test_elbo": elbo, "test_iwae_bound": bound, "importance_samples": samples,
-                "test_nll_bound": -bound, "beta": self.config.beta,
-                "bound_of": "log p(x | y)" if self.conditional else "log p(x)"}
+        return {
+            "test_elbo": elbo,
+            "test_iwae_bound": bound,
+            "importance_samples": samples,
+            "test_nll_bound": -bound,
+            "beta": self.config.beta,
+            "bound_of": "log p(x | y)" if self.conditional else "log p(x)",
+        }
 
     def write_pictures(self, splits, run_path) -> None:
         """reconstructions.png: test digits (odd rows) above their reconstructions."""
@@ -190,21 +206,25 @@ class VAE(LabelConditioning, DensityModel):
         labels = tf.constant(test.targets[:32]) if self.conditional else None
         mean, _, _ = self.encode(tf.constant(x), labels)
         reconstructed = self.decode(mean, labels).numpy()
-        rows = np.concatenate([np.concatenate([x[i:i + 8], reconstructed[i:i + 8]]) for i in range(0, 32, 8)])
-        save_grid(rows, run_path / "reconstructions.png", f"{self.name}: test digits, and below them E[x|μ(x)]",
-                  columns=8)
+        rows = np.concatenate([np.concatenate([x[i : i + 8], reconstructed[i : i + 8]]) for i in range(0, 32, 8)])
+        save_grid(
+            rows, run_path / "reconstructions.png", f"{self.name}: test digits, and below them E[x|μ(x)]", columns=8
+        )
 
 
 def build_vae(config: VAEConfig, info: DataInfo) -> VAE:
     if len(info.input_shape) != 3:
-        raise KeraslabError(f"VAEs here model images (height, width, channels); this dataset's examples have "
-                            f"shape {info.input_shape}.")
+        raise KeraslabError(
+            f"VAEs here model images (height, width, channels); this dataset's examples have shape {info.input_shape}."
+        )
     if config.conditional and not info.num_classes:
-        raise KeraslabError("A conditional VAE needs labelled images (digits-binary, or a file whose last column "
-                            "holds labels 0–9).")
+        raise KeraslabError(
+            "A conditional VAE needs labelled images (digits-binary, or a file whose last column holds labels 0–9)."
+        )
     names = {(False, False): "vae", (True, False): "cvae", (False, True): "vae_flow", (True, True): "cvae_flow"}
-    model = VAE(config, info.input_shape, info.num_classes or 0,
-                name=names[(config.conditional, config.flow_layers > 0)])
+    model = VAE(
+        config, info.input_shape, info.num_classes or 0, name=names[(config.conditional, config.flow_layers > 0)]
+    )
     model.log_prob(tf.zeros([1, *info.input_shape]), tf.zeros([1], tf.int64) if config.conditional else None)
     return model
 
@@ -224,8 +244,12 @@ def export_vae(model: VAE, context) -> dict:
 
     def outputs(images, labels=None):
         mean, log_sigma, _ = model.encode(images, labels)
-        return {"latent_mean": mean, "latent_stddev": tf.exp(log_sigma),
-                "reconstruction": model.decode(mean, labels), "elbo": model.log_prob(images, labels)}
+        return {
+            "latent_mean": mean,
+            "latent_stddev": tf.exp(log_sigma),
+            "reconstruction": model.decode(mean, labels),
+            "elbo": model.log_prob(images, labels),
+        }
 
     def elbo_by_label(images):
         bounds = model.elbo_by_label(images)
@@ -236,10 +260,12 @@ def export_vae(model: VAE, context) -> dict:
     if model.conditional:
         signatures["serving_default"] = tf.function(elbo_by_label, input_signature=[image_spec(context)])
         signatures["encode"] = tf.function(outputs, input_signature=[image_spec(context), LABELS])
-        signatures["decode"] = tf.function(lambda z, labels: {"images": model.decode(z, labels)},
-                                           input_signature=[latent, LABELS])
+        signatures["decode"] = tf.function(
+            lambda z, labels: {"images": model.decode(z, labels)}, input_signature=[latent, LABELS]
+        )
     else:
-        signatures["serving_default"] = tf.function(lambda images: outputs(images),
-                                                    input_signature=[image_spec(context)])
+        signatures["serving_default"] = tf.function(
+            lambda images: outputs(images), input_signature=[image_spec(context)]
+        )
         signatures["decode"] = tf.function(lambda z: {"images": model.decode(z)}, input_signature=[latent])
     return signatures

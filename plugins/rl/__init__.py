@@ -4,6 +4,7 @@ Deep agents are tf-agents agents (DQN, double DQN, REINFORCE, PPO, DDPG); tabula
 methods (value and policy iteration, TD(0), Q-learning) are NumPy from the
 equations. The shared trainer drives all of them in environment steps.
 Declares the plugin; agents are imported on first use."""
+
 from keraslab.core.api import ModelSpec, Plugin, __version__
 from keraslab.plugins.rl import config
 
@@ -14,8 +15,16 @@ _DDPG = "keraslab.plugins.rl.ddpg"
 
 
 def _agent(name, description, build, model_config, preset):
-    return ModelSpec(name=name, description=description, build=build, config=model_config, training="agent",
-                     task="control", input_name="observation", preset=preset)
+    return ModelSpec(
+        name=name,
+        description=description,
+        build=build,
+        config=model_config,
+        training="agent",
+        task="control",
+        input_name="observation",
+        preset=preset,
+    )
 
 
 plugin = Plugin(
@@ -24,31 +33,70 @@ plugin = Plugin(
     version=__version__,
     description="DQN, policy-gradient, DDPG and tabular agents on gym's environments: returns, policies, exports.",
     models=(
-        _agent("dqn", "tf-agents DqnAgent: replay, target network, annealed ε-greedy, Huber loss.",
-               f"{_DQN}:build_dqn", config.DqnConfig(), config.budget_preset(50_000, 5_000, 20)),
-        _agent("ddqn", "Double DQN: the online network picks the next action, the target values it.",
-               f"{_DQN}:build_dqn", config.DqnConfig(double=True), config.budget_preset(50_000, 5_000, 20)),
-        _agent("reinforce", "tf-agents ReinforceAgent: Monte-Carlo policy gradient with a value baseline.",
-               f"{_PG}:build_reinforce", config.ReinforceConfig(),
-               # An iteration collects whole episodes (≤ 4 × 500 steps): stop by 200,000.
-               config.budget_preset(198_000, 10_000, 20)),
-        _agent("ppo", "tf-agents PPOClipAgent: clipped surrogate, GAE advantages from a value network.",
-               f"{_PG}:build_ppo", config.PpoConfig(),
-               config.budget_preset(99_000, 10_000, 20)),  # iterations of 1,000 steps: stop by 100,000
-        _agent("ddpg", "tf-agents DdpgAgent: deterministic actor, critic, soft targets, OU exploration.",
-               f"{_DDPG}:build_ddpg", config.DdpgConfig(), config.budget_preset(30_000, 5_000, 10)),
-        _agent("value-iteration", "Dynamic programming: Bellman optimality backups until converged.",
-               f"{_TABULAR}:build_value_iteration", config.PlannerConfig(),
-               config.budget_preset(1_000_000, 1_600, 1_000)),
-        _agent("policy-iteration", "Dynamic programming: exact policy evaluation, greedy improvement.",
-               f"{_TABULAR}:build_policy_iteration", config.PolicyIterationConfig(),
-               config.budget_preset(1_000_000, 16, 1_000)),
-        _agent("td0", "TD(0) evaluation of a fixed policy, against its exact values.",
-               f"{_TABULAR}:build_td0", config.TemporalDifferenceConfig(),
-               config.budget_preset(200_000, 20_000, 1_000)),
-        _agent("q-learning", "Tabular Q-learning with annealed ε-greedy exploration.",
-               f"{_TABULAR}:build_q_learning", config.QLearningConfig(),
-               config.budget_preset(300_000, 25_000, 1_000)),
+        _agent(
+            "dqn",
+            "tf-agents DqnAgent: replay, target network, annealed ε-greedy, Huber loss.",
+            f"{_DQN}:build_dqn",
+            config.DqnConfig(),
+            config.budget_preset(50_000, 5_000, 20),
+        ),
+        _agent(
+            "ddqn",
+            "Double DQN: the online network picks the next action, the target values it.",
+            f"{_DQN}:build_dqn",
+            config.DqnConfig(double=True),
+            config.budget_preset(50_000, 5_000, 20),
+        ),
+        _agent(
+            "reinforce",
+            "tf-agents ReinforceAgent: Monte-Carlo policy gradient with a value baseline.",
+            f"{_PG}:build_reinforce",
+            config.ReinforceConfig(),
+            # An iteration collects whole episodes (≤ 4 × 500 steps): stop by 200,000.
+            config.budget_preset(198_000, 10_000, 20),
+        ),
+        _agent(
+            "ppo",
+            "tf-agents PPOClipAgent: clipped surrogate, GAE advantages from a value network.",
+            f"{_PG}:build_ppo",
+            config.PpoConfig(),
+            config.budget_preset(99_000, 10_000, 20),
+        ),  # iterations of 1,000 steps: stop by 100,000
+        _agent(
+            "ddpg",
+            "tf-agents DdpgAgent: deterministic actor, critic, soft targets, OU exploration.",
+            f"{_DDPG}:build_ddpg",
+            config.DdpgConfig(),
+            config.budget_preset(30_000, 5_000, 10),
+        ),
+        _agent(
+            "value-iteration",
+            "Dynamic programming: Bellman optimality backups until converged.",
+            f"{_TABULAR}:build_value_iteration",
+            config.PlannerConfig(),
+            config.budget_preset(1_000_000, 1_600, 1_000),
+        ),
+        _agent(
+            "policy-iteration",
+            "Dynamic programming: exact policy evaluation, greedy improvement.",
+            f"{_TABULAR}:build_policy_iteration",
+            config.PolicyIterationConfig(),
+            config.budget_preset(1_000_000, 16, 1_000),
+        ),
+        _agent(
+            "td0",
+            "TD(0) evaluation of a fixed policy, against its exact values.",
+            f"{_TABULAR}:build_td0",
+            config.TemporalDifferenceConfig(),
+            config.budget_preset(200_000, 20_000, 1_000),
+        ),
+        _agent(
+            "q-learning",
+            "Tabular Q-learning with annealed ε-greedy exploration.",
+            f"{_TABULAR}:build_q_learning",
+            config.QLearningConfig(),
+            config.budget_preset(300_000, 25_000, 1_000),
+        ),
     ),
     commands="keraslab.plugins.rl.cli:commands",
 )

@@ -1,4 +1,5 @@
 """Commands of `keraslab rl` beyond train/evaluate/export."""
+
 from __future__ import annotations
 
 import click
@@ -36,8 +37,10 @@ def play(ctx, run, out, episodes, seed, fps, max_frames):
     program, config, spec = finished.model, finished.config, finished.spec
     frames, returns = play_episodes(program, config.model.env, episodes, seed, max_frames)
     path = write_gif(frames, out, fps)
-    click.echo(f"{len(returns)} episode(s) of {spec.name} on {config.model.env}: returns "
-               f"{', '.join(f'{r:g}' for r in returns)}; {len(frames)} frames in {path}")
+    click.echo(
+        f"{len(returns)} episode(s) of {spec.name} on {config.model.env}: returns "
+        f"{', '.join(f'{r:g}' for r in returns)}; {len(frames)} frames in {path}"
+    )
 
 
 def commands():

@@ -2,6 +2,7 @@
 `keraslab rl train AGENT --env ID`) and is checked when it is made: an
 unknown environment, or one whose action space the agent cannot act in,
 stops with the list of environments it can use, before anything is written."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -169,8 +170,14 @@ class DqnConfig(DeepAgentConfig):
             picks the next action, the target network values it.
     """
 
-    POSITIVE: ClassVar[Tuple[str, ...]] = ("batch_size", "replay_capacity", "target_update_period", "n_step",
-                                           "update_every", "updates_per_round")
+    POSITIVE: ClassVar[Tuple[str, ...]] = (
+        "batch_size",
+        "replay_capacity",
+        "target_update_period",
+        "n_step",
+        "update_every",
+        "updates_per_round",
+    )
     hidden_units: Tuple[int, ...] = (256, 256)
     learning_rate: float = 2.3e-3
     gamma: float = 0.99
@@ -306,7 +313,11 @@ def budget_preset(env_steps: int, eval_every_steps: int, eval_episodes: int):
     """A preset setting the training budget in environment steps."""
 
     def preset(config: RunConfig) -> RunConfig:
-        return dataclasses.replace(config, train=dataclasses.replace(
-            config.train, env_steps=env_steps, eval_every_steps=eval_every_steps, eval_episodes=eval_episodes))
+        return dataclasses.replace(
+            config,
+            train=dataclasses.replace(
+                config.train, env_steps=env_steps, eval_every_steps=eval_every_steps, eval_episodes=eval_episodes
+            ),
+        )
 
     return preset

@@ -8,6 +8,7 @@ Ornstein–Uhlenbeck noise to μ(s), clipped to the action bounds. The
 replay loop is `off_policy.ReplayProgram`'s; the actor is what acts
 greedily, is selected, played and exported.
 """
+
 from __future__ import annotations
 
 import tensorflow as tf
@@ -21,18 +22,28 @@ class DdpgProgram(ReplayProgram):
         from tf_agents.agents.ddpg import actor_network, critic_network, ddpg_agent
 
         c = self.config
-        actor = actor_network.ActorNetwork(self.env.observation_spec(), self.env.action_spec(),
-                                           fc_layer_params=tuple(c.actor_units))
-        critic = critic_network.CriticNetwork((self.env.observation_spec(), self.env.action_spec()),
-                                              observation_fc_layer_params=tuple(c.critic_observation_units),
-                                              joint_fc_layer_params=tuple(c.critic_joint_units))
+        actor = actor_network.ActorNetwork(
+            self.env.observation_spec(), self.env.action_spec(), fc_layer_params=tuple(c.actor_units)
+        )
+        critic = critic_network.CriticNetwork(
+            (self.env.observation_spec(), self.env.action_spec()),
+            observation_fc_layer_params=tuple(c.critic_observation_units),
+            joint_fc_layer_params=tuple(c.critic_joint_units),
+        )
         agent = ddpg_agent.DdpgAgent(
-            self.env.time_step_spec(), self.env.action_spec(), actor_network=actor, critic_network=critic,
+            self.env.time_step_spec(),
+            self.env.action_spec(),
+            actor_network=actor,
+            critic_network=critic,
             actor_optimizer=tf.keras.optimizers.Adam(c.actor_learning_rate),
             critic_optimizer=tf.keras.optimizers.Adam(c.critic_learning_rate),
-            ou_stddev=c.ou_stddev, ou_damping=c.ou_damping, target_update_tau=c.target_update_tau,
-            target_update_period=1, gamma=c.gamma,
-            train_step_counter=tf.Variable(0, dtype=tf.int64, name="updates"))
+            ou_stddev=c.ou_stddev,
+            ou_damping=c.ou_damping,
+            target_update_tau=c.target_update_tau,
+            target_update_period=1,
+            gamma=c.gamma,
+            train_step_counter=tf.Variable(0, dtype=tf.int64, name="updates"),
+        )
         return agent, actor
 
     def network_action(self, network, observation):
@@ -43,8 +54,9 @@ class DdpgProgram(ReplayProgram):
         """The deterministic actor μ(s), clipped to the action bounds, for PolicySaver."""
         from tf_agents.policies import actor_policy
 
-        return actor_policy.ActorPolicy(self.env.time_step_spec(), self.env.action_spec(),
-                                        actor_network=self.acting_network(), clip=True)
+        return actor_policy.ActorPolicy(
+            self.env.time_step_spec(), self.env.action_spec(), actor_network=self.acting_network(), clip=True
+        )
 
 
 def build_ddpg(config: DdpgConfig, info) -> DdpgProgram:

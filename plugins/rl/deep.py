@@ -9,6 +9,7 @@ export act with the kept network once there is one. The reported
 evaluations use other seeds than the selection, so they measure the kept
 network on episodes it was not chosen on.
 """
+
 from __future__ import annotations
 
 import abc
@@ -66,8 +67,12 @@ class DeepAgentProgram(AgentProgram):
         return int(self.steps.numpy())
 
     def selection_trackables(self):
-        return {"steps": self.steps, "selected_at": self.selected_at, "kept_network": self.kept_network,
-                "kept_return": self.kept_return}
+        return {
+            "steps": self.steps,
+            "selected_at": self.selected_at,
+            "kept_network": self.kept_network,
+            "kept_return": self.kept_return,
+        }
 
     @abc.abstractmethod
     def network_action(self, network, observation: tf.Tensor) -> tf.Tensor:
@@ -84,8 +89,11 @@ class DeepAgentProgram(AgentProgram):
             return {}
         self.selected_at.assign(self.env_steps - self.env_steps % self.config.select_every)
         selection = environments.evaluate_policy(
-            self.config.env, lambda o: self._greedy(self.network, o).numpy(), self.config.selection_episodes,
-            seed=50_000 + 1000 * self.seed)["mean_return"]
+            self.config.env,
+            lambda o: self._greedy(self.network, o).numpy(),
+            self.config.selection_episodes,
+            seed=50_000 + 1000 * self.seed,
+        )["mean_return"]
         if selection >= self.kept_return.numpy():
             for kept, online in zip(self.kept_network.variables, self.network.variables):
                 kept.assign(online)
@@ -93,8 +101,9 @@ class DeepAgentProgram(AgentProgram):
         return {"selection_return": selection, "kept_selection_return": float(self.kept_return.numpy())}
 
     def evaluate(self, episodes: int):
-        return environments.evaluate_policy(self.config.env, lambda o: self.greedy_action(o).numpy(), episodes,
-                                            seed=10_000 + 1000 * self.seed)
+        return environments.evaluate_policy(
+            self.config.env, lambda o: self.greedy_action(o).numpy(), episodes, seed=10_000 + 1000 * self.seed
+        )
 
     def observation_spec(self):
         return self.env.observation_spec()

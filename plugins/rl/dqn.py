@@ -11,6 +11,7 @@ updates (by τ). Double DQN (van Hasselt et al., 2016) takes the argmax with
 θ and the value with θ⁻. Actions are ε-greedy, ε annealed linearly. The
 replay loop is `off_policy.ReplayProgram`'s.
 """
+
 from __future__ import annotations
 
 import tensorflow as tf
@@ -21,6 +22,7 @@ from keraslab.plugins.rl.off_policy import ReplayProgram
 
 def linear_schedule(step: tf.Variable, start: float, end: float, steps: int):
     """A callable giving start + (end − start) · min(step / steps, 1)."""
+
     def value():
         fraction = tf.minimum(tf.cast(step, tf.float32) / float(max(steps, 1)), 1.0)
         return start + fraction * (end - start)
@@ -35,17 +37,24 @@ class DqnProgram(ReplayProgram):
         from tf_agents.utils import common
 
         c = self.config
-        network = q_network.QNetwork(self.env.observation_spec(), self.env.action_spec(),
-                                     fc_layer_params=tuple(c.hidden_units))
+        network = q_network.QNetwork(
+            self.env.observation_spec(), self.env.action_spec(), fc_layer_params=tuple(c.hidden_units)
+        )
         agent_class = dqn_agent.DdqnAgent if c.double else dqn_agent.DqnAgent
         agent = agent_class(
-            self.env.time_step_spec(), self.env.action_spec(), q_network=network,
+            self.env.time_step_spec(),
+            self.env.action_spec(),
+            q_network=network,
             optimizer=tf.keras.optimizers.Adam(c.learning_rate),
             epsilon_greedy=linear_schedule(self.steps, c.epsilon_start, c.epsilon_end, c.epsilon_decay_steps),
-            n_step_update=c.n_step, target_update_tau=c.target_update_tau, target_update_period=c.target_update_period,
-            td_errors_loss_fn=common.element_wise_huber_loss, gamma=c.gamma,
+            n_step_update=c.n_step,
+            target_update_tau=c.target_update_tau,
+            target_update_period=c.target_update_period,
+            td_errors_loss_fn=common.element_wise_huber_loss,
+            gamma=c.gamma,
             gradient_clipping=c.gradient_clip or None,
-            train_step_counter=tf.Variable(0, dtype=tf.int64, name="updates"))
+            train_step_counter=tf.Variable(0, dtype=tf.int64, name="updates"),
+        )
         return agent, network
 
     @property
@@ -70,8 +79,9 @@ class DqnProgram(ReplayProgram):
         """The greedy policy of the acting network, for PolicySaver."""
         from tf_agents.policies import greedy_policy, q_policy
 
-        return greedy_policy.GreedyPolicy(q_policy.QPolicy(self.env.time_step_spec(), self.env.action_spec(),
-                                                           q_network=self.acting_network()))
+        return greedy_policy.GreedyPolicy(
+            q_policy.QPolicy(self.env.time_step_spec(), self.env.action_spec(), q_network=self.acting_network())
+        )
 
 
 def build_dqn(config: DqnConfig, info) -> DqnProgram:

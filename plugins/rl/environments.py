@@ -5,6 +5,7 @@ Every agent names the kinds of environment it can act in; an unknown id or
 an agent that cannot act in an environment's action space is refused with
 the list of what is accepted, before a run directory is written.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -55,14 +56,20 @@ def check_environment(agent: str, env_id: str, actions: str, tabular: bool = Fal
     if info is None:
         raise ConfigError(f"Unknown environment '{env_id}'. Supported: {', '.join(ENVIRONMENTS)}.")
     if info.actions != actions:
-        raise ConfigError(f"Agent '{agent}' acts in {actions} action spaces; '{env_id}' has {info.actions} "
-                          f"actions. Environments it can use: {', '.join(usable)}.")
+        raise ConfigError(
+            f"Agent '{agent}' acts in {actions} action spaces; '{env_id}' has {info.actions} "
+            f"actions. Environments it can use: {', '.join(usable)}."
+        )
     if tabular and not info.tabular:
-        raise ConfigError(f"Agent '{agent}' needs a finite state space with a known model; '{env_id}' has "
-                          f"continuous states. Environments it can use: {', '.join(usable)}.")
+        raise ConfigError(
+            f"Agent '{agent}' needs a finite state space with a known model; '{env_id}' has "
+            f"continuous states. Environments it can use: {', '.join(usable)}."
+        )
     if info.tabular and not tabular:
-        raise ConfigError(f"Agent '{agent}' takes vector observations; '{env_id}' numbers its states "
-                          f"(a tabular method suits it). Environments it can use: {', '.join(usable)}.")
+        raise ConfigError(
+            f"Agent '{agent}' takes vector observations; '{env_id}' numbers its states "
+            f"(a tabular method suits it). Environments it can use: {', '.join(usable)}."
+        )
     return info
 
 
@@ -77,8 +84,9 @@ def make(env_id: str, seed: int):
     return env
 
 
-def evaluate_policy(env_id: str, act: Callable[[np.ndarray], np.ndarray], episodes: int,
-                    seed: int, side_by_side: int = 500) -> Dict[str, float]:
+def evaluate_policy(
+    env_id: str, act: Callable[[np.ndarray], np.ndarray], episodes: int, seed: int, side_by_side: int = 500
+) -> Dict[str, float]:
     """Returns of `episodes` episodes of a policy, `side_by_side` at a time.
 
     `act` maps a batch of observations (one per unfinished episode) to their
@@ -113,8 +121,12 @@ def _run_episodes(env_id: str, act, indices, seed: int) -> np.ndarray:
 
 def summarize_returns(returns) -> Dict[str, float]:
     returns = np.asarray(returns, np.float64)
-    return {"mean_return": float(returns.mean()), "std_return": float(returns.std()),
-            "min_return": float(returns.min()), "max_return": float(returns.max())}
+    return {
+        "mean_return": float(returns.mean()),
+        "std_return": float(returns.std()),
+        "min_return": float(returns.min()),
+        "max_return": float(returns.max()),
+    }
 
 
 def gym_action(env, action):

@@ -8,6 +8,7 @@ random policy. The replay buffer, networks, optimizers and counters are all
 in the checkpoint; a resumed run starts a new episode (the gym
 environment's own state is not saved).
 """
+
 from __future__ import annotations
 
 import tensorflow as tf
@@ -32,13 +33,18 @@ class ReplayProgram(DeepAgentProgram):
         self.agent.initialize()
         self.keep_copies_of(acting)
         self.replay = tf_uniform_replay_buffer.TFUniformReplayBuffer(
-            self.agent.collect_data_spec, batch_size=self.env.batch_size, max_length=config.replay_capacity)
+            self.agent.collect_data_spec, batch_size=self.env.batch_size, max_length=config.replay_capacity
+        )
         random_policy = random_tf_policy.RandomTFPolicy(self.env.time_step_spec(), self.env.action_spec())
-        self._warmup_step = common.function(dynamic_step_driver.DynamicStepDriver(
-            self.env, random_policy, observers=[self.replay.add_batch], num_steps=1).run)
+        self._warmup_step = common.function(
+            dynamic_step_driver.DynamicStepDriver(
+                self.env, random_policy, observers=[self.replay.add_batch], num_steps=1
+            ).run
+        )
         # One driver call takes `update_every` steps in order (two calls could overlap in a graph).
         self.driver = dynamic_step_driver.DynamicStepDriver(
-            self.env, self.agent.collect_policy, observers=[self.replay.add_batch], num_steps=config.update_every)
+            self.env, self.agent.collect_policy, observers=[self.replay.add_batch], num_steps=config.update_every
+        )
         self._iterator = None
 
     def make_agent(self):
@@ -55,8 +61,9 @@ class ReplayProgram(DeepAgentProgram):
     def _batches(self):
         if self._iterator is None:
             # Sampled in order (no parallel calls): batches do not depend on thread timing.
-            dataset = self.replay.as_dataset(sample_batch_size=self.config.batch_size,
-                                             num_steps=self.train_sequence_length).prefetch(2)
+            dataset = self.replay.as_dataset(
+                sample_batch_size=self.config.batch_size, num_steps=self.train_sequence_length
+            ).prefetch(2)
             self._iterator = iter(dataset)
         return self._iterator
 

@@ -1,4 +1,5 @@
 """Episodes of a trained policy, rendered off-screen into an animated GIF."""
+
 from __future__ import annotations
 
 import os
@@ -42,7 +43,8 @@ def write_gif(frames, path: Path, fps: int = 30) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
-    images[0].save(partial, format="GIF", save_all=True, append_images=images[1:],
-                   duration=max(int(1000 / fps), 20), loop=0)
+    images[0].save(
+        partial, format="GIF", save_all=True, append_images=images[1:], duration=max(int(1000 / fps), 20), loop=0
+    )
     partial.replace(path)
     return path

@@ -13,6 +13,7 @@ Both are on-policy: each update uses only the experience just collected,
 which is then dropped. The greedy policy (the mode of π) is what is
 evaluated, selected, played and exported.
 """
+
 from __future__ import annotations
 
 import tensorflow as tf
@@ -40,7 +41,8 @@ class OnPolicyProgram(DeepAgentProgram):
         self.agent.initialize()
         self.keep_copies_of(actor)
         self.replay = tf_uniform_replay_buffer.TFUniformReplayBuffer(
-            self.agent.collect_data_spec, batch_size=self.env.batch_size, max_length=self.buffer_length)
+            self.agent.collect_data_spec, batch_size=self.env.batch_size, max_length=self.buffer_length
+        )
         self._collect = common.function(self.make_driver([self.replay.add_batch]).run)
         self._train = common.function(lambda experience: self.agent.train(experience).loss)
 
@@ -70,8 +72,11 @@ class OnPolicyProgram(DeepAgentProgram):
         """The greedy policy (the mode of π) of the acting network, for PolicySaver."""
         from tf_agents.policies import actor_policy, greedy_policy
 
-        return greedy_policy.GreedyPolicy(actor_policy.ActorPolicy(
-            self.env.time_step_spec(), self.env.action_spec(), actor_network=self.acting_network()))
+        return greedy_policy.GreedyPolicy(
+            actor_policy.ActorPolicy(
+                self.env.time_step_spec(), self.env.action_spec(), actor_network=self.acting_network()
+            )
+        )
 
 
 def _networks(env, config):
@@ -79,9 +84,13 @@ def _networks(env, config):
     from tf_agents.networks import actor_distribution_network, value_network
 
     actor = actor_distribution_network.ActorDistributionNetwork(
-        env.observation_spec(), env.action_spec(), fc_layer_params=tuple(config.hidden_units))
-    value = (value_network.ValueNetwork(env.observation_spec(), fc_layer_params=tuple(config.value_units))
-             if config.value_units else None)
+        env.observation_spec(), env.action_spec(), fc_layer_params=tuple(config.hidden_units)
+    )
+    value = (
+        value_network.ValueNetwork(env.observation_spec(), fc_layer_params=tuple(config.value_units))
+        if config.value_units
+        else None
+    )
     return actor, value
 
 
@@ -95,16 +104,24 @@ class ReinforceProgram(OnPolicyProgram):
 
         c = self.config
         return reinforce_agent.ReinforceAgent(
-            self.env.time_step_spec(), self.env.action_spec(), actor_network=actor, value_network=value,
-            value_estimation_loss_coef=c.value_loss_coef, optimizer=tf.keras.optimizers.Adam(c.learning_rate),
-            gamma=c.gamma, normalize_returns=c.normalize_returns, entropy_regularization=c.entropy_coef or None,
-            train_step_counter=tf.Variable(0, dtype=tf.int64, name="updates"))
+            self.env.time_step_spec(),
+            self.env.action_spec(),
+            actor_network=actor,
+            value_network=value,
+            value_estimation_loss_coef=c.value_loss_coef,
+            optimizer=tf.keras.optimizers.Adam(c.learning_rate),
+            gamma=c.gamma,
+            normalize_returns=c.normalize_returns,
+            entropy_regularization=c.entropy_coef or None,
+            train_step_counter=tf.Variable(0, dtype=tf.int64, name="updates"),
+        )
 
     def make_driver(self, observers):
         from tf_agents.drivers import dynamic_episode_driver
 
         return dynamic_episode_driver.DynamicEpisodeDriver(
-            self.env, self.agent.collect_policy, observers=observers, num_episodes=self.config.episodes_per_iteration)
+            self.env, self.agent.collect_policy, observers=observers, num_episodes=self.config.episodes_per_iteration
+        )
 
 
 class PpoProgram(OnPolicyProgram):
@@ -117,17 +134,28 @@ class PpoProgram(OnPolicyProgram):
 
         c = self.config
         return ppo_clip_agent.PPOClipAgent(
-            self.env.time_step_spec(), self.env.action_spec(), optimizer=tf.keras.optimizers.Adam(c.learning_rate),
-            actor_net=actor, value_net=value, importance_ratio_clipping=c.clip_ratio, lambda_value=c.gae_lambda,
-            discount_factor=c.gamma, entropy_regularization=c.entropy_coef, num_epochs=c.epochs, use_gae=True,
-            normalize_observations=False, normalize_rewards=False,
-            train_step_counter=tf.Variable(0, dtype=tf.int64, name="updates"))
+            self.env.time_step_spec(),
+            self.env.action_spec(),
+            optimizer=tf.keras.optimizers.Adam(c.learning_rate),
+            actor_net=actor,
+            value_net=value,
+            importance_ratio_clipping=c.clip_ratio,
+            lambda_value=c.gae_lambda,
+            discount_factor=c.gamma,
+            entropy_regularization=c.entropy_coef,
+            num_epochs=c.epochs,
+            use_gae=True,
+            normalize_observations=False,
+            normalize_rewards=False,
+            train_step_counter=tf.Variable(0, dtype=tf.int64, name="updates"),
+        )
 
     def make_driver(self, observers):
         from tf_agents.drivers import dynamic_step_driver
 
         return dynamic_step_driver.DynamicStepDriver(
-            self.env, self.agent.collect_policy, observers=observers, num_steps=self.config.collect_steps)
+            self.env, self.agent.collect_policy, observers=observers, num_steps=self.config.collect_steps
+        )
 
 
 def build_reinforce(config: ReinforceConfig, info) -> ReinforceProgram:

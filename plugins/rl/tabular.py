@@ -18,6 +18,7 @@ random generator, so a resumed run continues exactly where it stopped.
 Every method is evaluated by running its greedy policy in the gym
 environment itself.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -54,14 +55,26 @@ class TabularModel:
     @classmethod
     def from_gym(cls, env_id: str) -> "TabularModel":
         env = environments.make(env_id, 0)
-        table, initial = env.unwrapped.P, np.asarray(env.unwrapped.initial_state_distrib
-                                                     if hasattr(env.unwrapped, "initial_state_distrib")
-                                                     else env.unwrapped.isd, np.float64)
+        table, initial = (
+            env.unwrapped.P,
+            np.asarray(
+                env.unwrapped.initial_state_distrib
+                if hasattr(env.unwrapped, "initial_state_distrib")
+                else env.unwrapped.isd,
+                np.float64,
+            ),
+        )
         states, actions = env.observation_space.n, env.action_space.n
         outcomes = max(len(table[s][a]) for s in range(states) for a in range(actions))
-        arrays = {name: np.zeros((states, actions, outcomes), dtype)
-                  for name, dtype in (("probability", np.float64), ("next_state", np.int64),
-                                      ("reward", np.float64), ("done", np.float64))}
+        arrays = {
+            name: np.zeros((states, actions, outcomes), dtype)
+            for name, dtype in (
+                ("probability", np.float64),
+                ("next_state", np.int64),
+                ("reward", np.float64),
+                ("done", np.float64),
+            )
+        }
         for s in range(states):
             for a in range(actions):
                 for k, (p, s_next, r, done) in enumerate(table[s][a]):
@@ -105,8 +118,11 @@ class TabularModel:
         """(next state, reward, done) of one transition, by inverting the CDF at `uniform`."""
         k = int(np.searchsorted(np.cumsum(self.probability[state, action]), uniform, side="right"))
         k = min(k, int(np.count_nonzero(self.probability[state, action])) - 1)
-        return int(self.next_state[state, action, k]), float(self.reward[state, action, k]), \
-            bool(self.done[state, action, k])
+        return (
+            int(self.next_state[state, action, k]),
+            float(self.reward[state, action, k]),
+            bool(self.done[state, action, k]),
+        )
 
     def start(self, uniform: float) -> int:
         return int(min(np.searchsorted(np.cumsum(self.initial), uniform, side="right"), self.states - 1))
@@ -136,8 +152,9 @@ class TabularProgram(AgentProgram):
         """Returns of the greedy policy over `episodes` gym episodes, and
         `exact_return`: its expected return computed from the model."""
         policy = self.greedy_policy()
-        measured = environments.evaluate_policy(self.env_id, lambda states: policy[states.astype(np.int64)],
-                                                episodes, seed=10_000 + self.seed)
+        measured = environments.evaluate_policy(
+            self.env_id, lambda states: policy[states.astype(np.int64)], episodes, seed=10_000 + self.seed
+        )
         return {**measured, "exact_return": self.model.expected_return(policy)}
 
     def observation_spec(self):
@@ -272,8 +289,7 @@ class QLearning(SampledProgram):
     def train_iteration(self):
         c, q = self.config, self.q.numpy()
         epsilon = self.epsilon()
-        random_actions = self.choice_rng.uniform([c.steps_per_iteration], 0, self.model.actions,
-                                                 dtype=tf.int64).numpy()
+        random_actions = self.choice_rng.uniform([c.steps_per_iteration], 0, self.model.actions, dtype=tf.int64).numpy()
         draws = iter(random_actions)
 
         def choose(state, explore):
@@ -313,8 +329,9 @@ class TemporalDifference(SampledProgram):
 
     def train_iteration(self):
         c, values = self.config, self.values.numpy()
-        random_actions = iter(self.choice_rng.uniform([c.steps_per_iteration], 0, self.model.actions,
-                                                      dtype=tf.int64).numpy())
+        random_actions = iter(
+            self.choice_rng.uniform([c.steps_per_iteration], 0, self.model.actions, dtype=tf.int64).numpy()
+        )
 
         def choose(state, explore):
             action = next(random_actions)
@@ -327,14 +344,17 @@ class TemporalDifference(SampledProgram):
         self.run_steps(choose, learn)
         self.values.assign(values)
         reachable = self.model.initial > 0
-        return {"value_rmse": float(np.sqrt(np.mean((values - self.exact) ** 2))),
-                "value_start_error": float(abs(self.model.initial[reachable] @ (values - self.exact)[reachable]))}
+        return {
+            "value_rmse": float(np.sqrt(np.mean((values - self.exact) ** 2))),
+            "value_start_error": float(abs(self.model.initial[reachable] @ (values - self.exact)[reachable])),
+        }
 
     def evaluate(self, episodes: int):
         if self.policy is None:
             rng = np.random.default_rng(self.seed)
-            return environments.evaluate_policy(self.env_id, lambda s: rng.integers(self.model.actions, size=len(s)),
-                                                episodes, seed=10_000 + self.seed)
+            return environments.evaluate_policy(
+                self.env_id, lambda s: rng.integers(self.model.actions, size=len(s)), episodes, seed=10_000 + self.seed
+            )
         return super().evaluate(episodes)
 
     def greedy_action(self, observation):
@@ -348,8 +368,11 @@ def random_policy_values(model: TabularModel, gamma: float) -> np.ndarray:
     expected_reward = np.zeros(model.states)
     for action in range(model.actions):
         probability = model.probability[:, action] * (1.0 - model.done[:, action]) / model.actions
-        np.add.at(transition, (np.repeat(rows, probability.shape[1]), model.next_state[:, action].ravel()),
-                  probability.ravel())
+        np.add.at(
+            transition,
+            (np.repeat(rows, probability.shape[1]), model.next_state[:, action].ravel()),
+            probability.ravel(),
+        )
         expected_reward += np.sum(model.probability[:, action] * model.reward[:, action], axis=-1) / model.actions
     return np.linalg.solve(np.eye(model.states) - gamma * transition, expected_reward)
 

@@ -1,4 +1,5 @@
 """Commands of `keraslab sequence` beyond train/evaluate/export."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,13 @@ _LANGUAGE_REPORT = "keraslab.plugins.sequence.report:write_language_model_report
 @click.argument("run")
 @click.option("--prompt", default="", help="Text to continue (default: as after a line break).")
 @click.option("--length", type=int, default=300, show_default=True, help="Tokens to generate.")
-@click.option("--temperature", type=float, default=0.8, show_default=True,
-              help="Sampling temperature T: logits / T; 0 takes the most likely token each step.")
+@click.option(
+    "--temperature",
+    type=float,
+    default=0.8,
+    show_default=True,
+    help="Sampling temperature T: logits / T; 0 takes the most likely token each step.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sampling.")
 @click.pass_context
 def generate(ctx, run, prompt, length, temperature, seed):
@@ -82,25 +88,36 @@ def ngram_command(data_path, orders, validation_fraction, test_fraction, as_json
     if as_json:
         click.echo(json.dumps({"best": best, "rows": rows}, indent=2))
         return
-    click.echo(f"{len(encoded.train):,} training, {len(encoded.validation):,} validation, "
-               f"{len(encoded.test):,} test characters; vocabulary {len(encoded.vocabulary)}")
+    click.echo(
+        f"{len(encoded.train):,} training, {len(encoded.validation):,} validation, "
+        f"{len(encoded.test):,} test characters; vocabulary {len(encoded.vocabulary)}"
+    )
     click.echo("order  method          validation  test   [bits per character]  setting")
     for row in rows:
         mark = "  <- best on validation" if row is best else ""
-        click.echo(f"{row['order']:>5}  {row['method']:<15} {row['validation_bits']:>10.3f}  "
-                   f"{row['test_bits']:.3f}  {row['setting']}{mark}")
+        click.echo(
+            f"{row['order']:>5}  {row['method']:<15} {row['validation_bits']:>10.3f}  "
+            f"{row['test_bits']:.3f}  {row['setting']}{mark}"
+        )
 
 
 @click.command("compare-cells")
-@click.option("--cells", default="irnn,simple,lstm", show_default=True,
-              help="Comma-separated cells of the same size: simple, lstm, gru, irnn.")
+@click.option(
+    "--cells",
+    default="irnn,simple,lstm",
+    show_default=True,
+    help="Comma-separated cells of the same size: simple, lstm, gru, irnn.",
+)
 @click.option("--dataset", default="digits-pixels", show_default=True, help="digits-pixels (64 steps) or digits-rows.")
 @click.option("--units", type=int, default=64, show_default=True, help="Units of every cell's one layer.")
 @click.option("--epochs", type=int, default=60, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Training seed of every run.")
 @click.option("--synthetic", is_flag=True, help="The dataset's tiny synthetic variant (a smoke run).")
-@click.option("--out", type=click.Path(file_okay=False),
-              help="Directory of the runs and the plot (default runs/sequence/compare-cells/<time>).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Directory of the runs and the plot (default runs/sequence/compare-cells/<time>).",
+)
 @click.pass_context
 def compare_cells(ctx, cells, dataset, units, epochs, seed, synthetic, out):
     """Train one rnn-classifier per cell on the same data (one
@@ -117,23 +134,45 @@ def compare_cells(ctx, cells, dataset, units, epochs, seed, synthetic, out):
     unknown = [c for c in names if c not in CELLS]
     if not names or unknown:
         raise KeraslabError(f"--cells must name cells among {', '.join(CELLS)}, received {cells!r}.")
-    folder = Path(out) if out else Path("runs", "sequence", "compare-cells", _dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    folder = (
+        Path(out) if out else Path("runs", "sequence", "compare-cells", _dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    )
     if folder.exists() and any(folder.iterdir()):
         raise KeraslabError(f"Output directory '{folder}' is not empty; name a new one with --out.")
     registry = registry_of(ctx)
     rows = {}
     for cell in names:
         run, summary = start_training(
-            registry, "sequence", "rnn-classifier", run_dir=str(folder / cell),
-            overrides=[f"data.name={dataset}", f"data.synthetic={str(synthetic).lower()}", f"train.epochs={epochs}",
-                       f"train.seed={seed}", f"model.cell={cell}", f"model.units=[{units}]", "model.dropout=0.0",
-                       "model.bidirectional=false"])
+            registry,
+            "sequence",
+            "rnn-classifier",
+            run_dir=str(folder / cell),
+            overrides=[
+                f"data.name={dataset}",
+                f"data.synthetic={str(synthetic).lower()}",
+                f"train.epochs={epochs}",
+                f"train.seed={seed}",
+                f"model.cell={cell}",
+                f"model.units=[{units}]",
+                "model.dropout=0.0",
+                "model.bidirectional=false",
+            ],
+        )
         rows[cell] = {"records": run.metrics(), "test_accuracy": summary["metrics"]["test"]["accuracy"]}
         click.echo(f"{cell:<7} test accuracy {rows[cell]['test_accuracy']:.4f}")
-    (folder / "comparison.json").write_text(json.dumps(
-        {cell: {"test_accuracy": r["test_accuracy"],
-                "val_accuracy": [m.get("val_accuracy") for m in r["records"]]} for cell, r in rows.items()},
-        indent=2) + "\n")
+    (folder / "comparison.json").write_text(
+        json.dumps(
+            {
+                cell: {
+                    "test_accuracy": r["test_accuracy"],
+                    "val_accuracy": [m.get("val_accuracy") for m in r["records"]],
+                }
+                for cell, r in rows.items()
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     plot_cell_curves(rows, folder / "cells.png", f"{dataset}, {units} units, seed {seed}")
     click.echo(f"Wrote {folder / 'cells.png'} and {folder / 'comparison.json'}")
 
@@ -141,8 +180,9 @@ def compare_cells(ctx, cells, dataset, units, epochs, seed, synthetic, out):
 @click.command("gradients")
 @click.argument("runs", nargs=-1, required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The PNG to write (a JSON beside it).")
-@click.option("--clip-norm", type=float, default=1.0, show_default=True,
-              help="Global norm the right-hand panel clips ∂L/∂θ to.")
+@click.option(
+    "--clip-norm", type=float, default=1.0, show_default=True, help="Global norm the right-hand panel clips ∂L/∂θ to."
+)
 @click.option("--examples", type=int, default=128, show_default=True, help="Test sequences averaged over.")
 @click.pass_context
 def gradients(ctx, runs, out, clip_norm, examples):
@@ -154,7 +194,9 @@ def gradients(ctx, runs, out, clip_norm, examples):
     from keraslab.plugins.sequence import gradients as g
 
     if clip_norm <= 0 or examples < 1:
-        raise KeraslabError(f"--clip-norm must be positive and --examples at least 1, received {clip_norm}, {examples}.")
+        raise KeraslabError(
+            f"--clip-norm must be positive and --examples at least 1, received {clip_norm}, {examples}."
+        )
     results = {}
     for run in runs:
         built = _trained(ctx, run, "gradients", ["rnn-classifier"])
@@ -162,22 +204,30 @@ def gradients(ctx, runs, out, clip_norm, examples):
         test = built.splits.test
         name = f"{config.model.cell} ({Path(run).name})"
         results[name] = g.hidden_state_gradients(built.model, test.features[:examples], test.targets[:examples])
-        click.echo(f"{name:<24} ‖∂L/∂h_1‖ {results[name]['step_norms'][0]:.3g}  "
-                   f"‖∂L/∂h_T‖ {results[name]['step_norms'][-1]:.3g}  ‖∂L/∂θ‖ {results[name]['parameter_norm']:.3g}")
+        click.echo(
+            f"{name:<24} ‖∂L/∂h_1‖ {results[name]['step_norms'][0]:.3g}  "
+            f"‖∂L/∂h_T‖ {results[name]['step_norms'][-1]:.3g}  ‖∂L/∂θ‖ {results[name]['parameter_norm']:.3g}"
+        )
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     g.plot_gradients(results, clip_norm, path, f"gradients through time, {examples} test sequences")
-    path.with_suffix(".json").write_text(json.dumps(
-        {name: {"step_norms": r["step_norms"].tolist(), "parameter_norm": r["parameter_norm"], "loss": r["loss"]}
-         for name, r in results.items()}, indent=1) + "\n")
+    path.with_suffix(".json").write_text(
+        json.dumps(
+            {
+                name: {"step_norms": r["step_norms"].tolist(), "parameter_norm": r["parameter_norm"], "loss": r["loss"]}
+                for name, r in results.items()
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     click.echo(f"Wrote {path} and {path.with_suffix('.json')}")
 
 
 @click.command("translate")
 @click.argument("run")
 @click.argument("texts", nargs=-1, required=True)
-@click.option("--beam", type=int, default=0, show_default=True,
-              help="Beams of a beam search; 0 decodes greedily.")
+@click.option("--beam", type=int, default=0, show_default=True, help="Beams of a beam search; 0 decodes greedily.")
 @click.pass_context
 def translate(ctx, run, texts, beam):
     """Decode TEXTS with a trained seq2seq RUN, one output a line
@@ -220,8 +270,9 @@ def neighbours(ctx, run, word, count):
     vocabulary = list(model.vocabulary)
     if word.lower() not in vocabulary[1:]:
         shown = ", ".join(w for w in vocabulary[1:13] if w.strip())
-        raise KeraslabError(f"'{word}' is not in the run's vocabulary of {len(vocabulary) - 1} words "
-                            f"(lower-cased; e.g. {shown}).")
+        raise KeraslabError(
+            f"'{word}' is not in the run's vocabulary of {len(vocabulary) - 1} words (lower-cased; e.g. {shown})."
+        )
     for other, similarity in nearest(model.vectors(), vocabulary, word.lower(), count):
         click.echo(f"{similarity:7.4f}  {other}")
 

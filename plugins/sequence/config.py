@@ -1,4 +1,5 @@
 """Configurations of the sequence models; each is checked when it is made."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,8 +21,9 @@ def check_sizes(config, *keys: str) -> None:
     for key in keys:
         value = getattr(config, key)
         if isinstance(value, tuple) and (not value or min(value) < 1):
-            raise ConfigError(f"Config key 'model.{key}' must list at least one value, each at least 1, "
-                              f"received {list(value)}.")
+            raise ConfigError(
+                f"Config key 'model.{key}' must list at least one value, each at least 1, received {list(value)}."
+            )
         if not isinstance(value, tuple) and value < 1:
             raise ConfigError(f"Config key 'model.{key}' must be at least 1, received {value}.")
 
@@ -160,15 +162,19 @@ def forecaster_preset(config: RunConfig) -> RunConfig:
     """Adam 3e-3, batches of 16, up to 400 epochs stopped 40 epochs after
     the best validation loss (a few hundred examples)."""
     return dataclasses.replace(
-        config, optimizer=dataclasses.replace(config.optimizer, learning_rate=3e-3, clipnorm=1.0),
-        train=dataclasses.replace(config.train, epochs=400, batch_size=16, early_stopping_patience=40))
+        config,
+        optimizer=dataclasses.replace(config.optimizer, learning_rate=3e-3, clipnorm=1.0),
+        train=dataclasses.replace(config.train, epochs=400, batch_size=16, early_stopping_patience=40),
+    )
 
 
 def classifier_preset(config: RunConfig) -> RunConfig:
     """Adam 1e-3, gradients clipped to norm 1, 60 epochs of 32."""
     return dataclasses.replace(
-        config, optimizer=dataclasses.replace(config.optimizer, learning_rate=1e-3, clipnorm=1.0),
-        train=dataclasses.replace(config.train, epochs=60, batch_size=32))
+        config,
+        optimizer=dataclasses.replace(config.optimizer, learning_rate=1e-3, clipnorm=1.0),
+        train=dataclasses.replace(config.train, epochs=60, batch_size=32),
+    )
 
 
 def language_model_preset(config: RunConfig) -> RunConfig:
@@ -179,8 +185,10 @@ def language_model_preset(config: RunConfig) -> RunConfig:
     return dataclasses.replace(
         config,
         optimizer=dataclasses.replace(config.optimizer, learning_rate=2e-3, clipnorm=1.0),
-        train=dataclasses.replace(config.train, epochs=30, batch_size=32, steps_per_execution=1,
-                                  early_stopping_patience=3))
+        train=dataclasses.replace(
+            config.train, epochs=30, batch_size=32, steps_per_execution=1, early_stopping_patience=3
+        ),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -223,8 +231,10 @@ def seq2seq_preset(config: RunConfig) -> RunConfig:
         config,
         optimizer=dataclasses.replace(config.optimizer, learning_rate=3e-3, clipnorm=1.0),
         schedule=dataclasses.replace(config.schedule, name="cosine", decay_steps=10_000),
-        train=dataclasses.replace(config.train, epochs=30, batch_size=128, early_stopping_patience=4,
-                                  monitor="val_sequence_accuracy"))
+        train=dataclasses.replace(
+            config.train, epochs=30, batch_size=128, early_stopping_patience=4, monitor="val_sequence_accuracy"
+        ),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -260,19 +270,24 @@ class GloVeConfig:
     def __post_init__(self):
         check_sizes(self, "dimensions")
         if self.x_max <= 0 or not 0 < self.alpha <= 1:
-            raise ConfigError(f"model.x_max must be positive and model.alpha in (0, 1], "
-                              f"received {self.x_max}, {self.alpha}.")
+            raise ConfigError(
+                f"model.x_max must be positive and model.alpha in (0, 1], received {self.x_max}, {self.alpha}."
+            )
 
 
 def word2vec_preset(config: RunConfig) -> RunConfig:
     """Adam 1e-2, 5 epochs of 1,024 pairs."""
     return dataclasses.replace(
-        config, optimizer=dataclasses.replace(config.optimizer, learning_rate=1e-2),
-        train=dataclasses.replace(config.train, epochs=5, batch_size=1024))
+        config,
+        optimizer=dataclasses.replace(config.optimizer, learning_rate=1e-2),
+        train=dataclasses.replace(config.train, epochs=5, batch_size=1024),
+    )
 
 
 def glove_preset(config: RunConfig) -> RunConfig:
     """Adam 1e-2, 100 epochs of 512 cells (a small matrix: each epoch is a few steps)."""
     return dataclasses.replace(
-        config, optimizer=dataclasses.replace(config.optimizer, learning_rate=1e-2),
-        train=dataclasses.replace(config.train, epochs=100, batch_size=512))
+        config,
+        optimizer=dataclasses.replace(config.optimizer, learning_rate=1e-2),
+        train=dataclasses.replace(config.train, epochs=100, batch_size=512),
+    )

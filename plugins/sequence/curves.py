@@ -1,4 +1,5 @@
 """Training curves of several runs on one figure."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,8 +15,11 @@ def plot_cell_curves(rows: Dict[str, dict], path: Path, title: str) -> Path:
     for cell, row in rows.items():
         epochs = [m["epoch"] for m in row["records"]]
         loss.plot(epochs, [m["loss"] for m in row["records"]], label=cell)
-        accuracy.plot(epochs, [m.get("val_accuracy", float("nan")) for m in row["records"]],
-                      label=f"{cell} (test {row['test_accuracy']:.3f})")
+        accuracy.plot(
+            epochs,
+            [m.get("val_accuracy", float("nan")) for m in row["records"]],
+            label=f"{cell} (test {row['test_accuracy']:.3f})",
+        )
     loss.set_yscale("log")
     loss.set_title("training loss")
     accuracy.set_title("validation accuracy")

@@ -10,6 +10,7 @@
 Text is cut by position (`text.encode_text`): the windows of each part are
 made from that part alone, so no window straddles two parts.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,9 +26,13 @@ def language_examples(encoded: text.EncodedText, window: int) -> Examples:
     """Windows of every part, in order, with the split positions recorded."""
     parts = [text.windows(ids, window) for ids in (encoded.train, encoded.validation, encoded.test)]
     counts = np.cumsum([len(inputs) for inputs, _ in parts])
-    return Examples(np.concatenate([inputs for inputs, _ in parts]), np.concatenate([t for _, t in parts]),
-                    num_classes=len(encoded.vocabulary), class_names=encoded.vocabulary.tokens,
-                    split_at=(int(counts[0]), int(counts[1])))
+    return Examples(
+        np.concatenate([inputs for inputs, _ in parts]),
+        np.concatenate([t for _, t in parts]),
+        num_classes=len(encoded.vocabulary),
+        class_names=encoded.vocabulary.tokens,
+        split_at=(int(counts[0]), int(counts[1])),
+    )
 
 
 def encode_config_text(config: DataConfig, level: text.Level, corpus: str = "") -> text.EncodedText:
@@ -39,16 +44,16 @@ def language_window(config: DataConfig, default: int, encoded: text.EncodedText)
     window = config.window or default
     shortest = min(len(encoded.train), len(encoded.validation), len(encoded.test)) - 1
     if window > shortest:
-        raise KeraslabError(f"data.window={window} is longer than the shortest part of the text ({shortest} "
-                            f"tokens after the split); accepted: 1..{shortest}.")
+        raise KeraslabError(
+            f"data.window={window} is longer than the shortest part of the text ({shortest} "
+            f"tokens after the split); accepted: 1..{shortest}."
+        )
     return window
 
 
 def load_characters(config: DataConfig) -> Examples:
     encoded = encode_config_text(config, "char")
     return language_examples(encoded, language_window(config, WINDOW, encoded))
-
-
 
 
 def tiny_corpus(seed: int, length: int = 6_000) -> str:

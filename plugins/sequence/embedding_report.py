@@ -7,6 +7,7 @@
 * embedding.png: the vectors projected on their first two principal
   components, coloured by group.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,11 @@ def is_grouped_corpus(vocabulary: Sequence[str]) -> bool:
 
 def content_words(vocabulary: Sequence[str]) -> List[int]:
     """Ids of real words: with a letter or digit, not a filler, not the unknown word."""
-    return [i for i, w in enumerate(vocabulary)
-            if w != UNKNOWN and any(c.isalnum() for c in w) and w not in word_data.FILLERS]
+    return [
+        i
+        for i, w in enumerate(vocabulary)
+        if w != UNKNOWN and any(c.isalnum() for c in w) and w not in word_data.FILLERS
+    ]
 
 
 def write_embedding_report(model, splits, run_path) -> None:
@@ -45,11 +49,14 @@ def write_embedding_report(model, splits, run_path) -> None:
     result: Dict = {"vocabulary": len(vocabulary)}
     if grouped:
         result["groups"] = group_separation(vectors, vocabulary, word_data.group_of)
-    result["neighbours"] = {w: [[n, round(s, 4)] for n, s in nearest(vectors, vocabulary, w, NEIGHBOURS)]
-                            for w in probes}
+    result["neighbours"] = {
+        w: [[n, round(s, 4)] for n, s in nearest(vectors, vocabulary, w, NEIGHBOURS)] for w in probes
+    }
     run_path = Path(run_path)
     (run_path / "embeddings.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    title = f"{model.name}: " + (f"group ROC AUC {result['groups']['roc_auc']:.3f}" if grouped else "most frequent words")
+    title = f"{model.name}: " + (
+        f"group ROC AUC {result['groups']['roc_auc']:.3f}" if grouped else "most frequent words"
+    )
     plot_projection(vectors, vocabulary, run_path / "embedding.png", title)
 
 

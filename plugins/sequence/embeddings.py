@@ -4,6 +4,7 @@ Both learn a vector per word of the vocabulary (`WordEmbedding.vectors`);
 words used in the same contexts end up with a high cosine similarity,
 which `nearest` ranks and `group_separation` measures against known groups.
 """
+
 from __future__ import annotations
 
 from typing import Dict, List, Sequence, Tuple
@@ -51,10 +52,12 @@ class SkipGram(WordEmbedding):
         super().__init__(name="word2vec")
         self.vocabulary = tuple(vocabulary)
         self.negatives = config.negatives
-        self.word_vectors = layers.Embedding(len(vocabulary), config.dimensions, name="word_vectors",
-                                             embeddings_initializer=small_uniform(config))
-        self.context_vectors = layers.Embedding(len(vocabulary), config.dimensions, name="context_vectors",
-                                                embeddings_initializer="zeros")
+        self.word_vectors = layers.Embedding(
+            len(vocabulary), config.dimensions, name="word_vectors", embeddings_initializer=small_uniform(config)
+        )
+        self.context_vectors = layers.Embedding(
+            len(vocabulary), config.dimensions, name="context_vectors", embeddings_initializer="zeros"
+        )
         noise = np.asarray(context_counts, np.float64) ** 0.75
         self.noise_logits = tf.constant(np.log(np.maximum(noise / noise.sum(), 1e-30)), tf.float32)
 
@@ -66,8 +69,8 @@ class SkipGram(WordEmbedding):
 
     def own_loss(self, data, training):
         pairs = data[0] if isinstance(data, tuple) else data
-        words = self.word_vectors(pairs[:, 0])                                        # [B, D]
-        contexts = self.context_vectors(pairs[:, 1])                                  # [B, D]
+        words = self.word_vectors(pairs[:, 0])  # [B, D]
+        contexts = self.context_vectors(pairs[:, 1])  # [B, D]
         noise_ids = tf.random.categorical(self.noise_logits[None], tf.shape(pairs)[0] * self.negatives)
         noise = tf.reshape(self.context_vectors(noise_ids[0]), [-1, self.negatives, words.shape[-1]])
         positive = tf.math.log_sigmoid(tf.reduce_sum(words * contexts, axis=-1))
@@ -89,10 +92,12 @@ class GloVe(WordEmbedding):
         self.vocabulary = tuple(vocabulary)
         self.x_max, self.alpha = config.x_max, config.alpha
         size = len(vocabulary)
-        self.word_vectors = layers.Embedding(size, config.dimensions, embeddings_initializer=small_uniform(config),
-                                             name="w")
-        self.context_vectors = layers.Embedding(size, config.dimensions, embeddings_initializer=small_uniform(config),
-                                                name="w_tilde")
+        self.word_vectors = layers.Embedding(
+            size, config.dimensions, embeddings_initializer=small_uniform(config), name="w"
+        )
+        self.context_vectors = layers.Embedding(
+            size, config.dimensions, embeddings_initializer=small_uniform(config), name="w_tilde"
+        )
         self.word_bias = layers.Embedding(size, 1, embeddings_initializer="zeros", name="b")
         self.context_bias = layers.Embedding(size, 1, embeddings_initializer="zeros", name="b_tilde")
 
@@ -109,8 +114,11 @@ class GloVe(WordEmbedding):
     def own_loss(self, data, training):
         cells, counts = data
         i, j, x = cells[:, 0], cells[:, 1], counts[:, 0]
-        fit = (tf.reduce_sum(self.word_vectors(i) * self.context_vectors(j), axis=-1)
-               + self.word_bias(i)[:, 0] + self.context_bias(j)[:, 0])
+        fit = (
+            tf.reduce_sum(self.word_vectors(i) * self.context_vectors(j), axis=-1)
+            + self.word_bias(i)[:, 0]
+            + self.context_bias(j)[:, 0]
+        )
         return tf.reduce_mean(self.weight(x) * tf.square(fit - tf.math.log(x)))
 
 
@@ -154,8 +162,12 @@ def group_separation(vectors: np.ndarray, vocabulary: Sequence[str], group_of) -
     upper = np.triu_indices(len(ids), k=1)
     similarity = (unit @ unit.T)[upper]
     same = (groups[:, None] == groups[None, :])[upper]
-    return {"roc_auc": float(roc_auc_score(same, similarity)), "same_group_cosine": float(similarity[same].mean()),
-            "cross_group_cosine": float(similarity[~same].mean()), "words": len(ids)}
+    return {
+        "roc_auc": float(roc_auc_score(same, similarity)),
+        "same_group_cosine": float(similarity[same].mean()),
+        "cross_group_cosine": float(similarity[~same].mean()),
+        "words": len(ids),
+    }
 
 
 def export_embedding(model: WordEmbedding, context) -> dict:
@@ -165,7 +177,8 @@ def export_embedding(model: WordEmbedding, context) -> dict:
     vectors = tf.constant(model.vectors())
     words = tf.constant(list(model.vocabulary))
     model.word_table = tf.lookup.StaticHashTable(
-        tf.lookup.KeyValueTensorInitializer(words, tf.range(len(model.vocabulary), dtype=tf.int64)), default_value=-1)
+        tf.lookup.KeyValueTensorInitializer(words, tf.range(len(model.vocabulary), dtype=tf.int64)), default_value=-1
+    )
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="word")])
     def embed(word):

@@ -2,6 +2,7 @@
 (test RMSE beside persistence and AR(p) on the same targets) and
 forecast.png (the series, one-step forecasts of the test part, and
 multi-step forecasts that feed each forecast back as the next input)."""
+
 from __future__ import annotations
 
 import json
@@ -23,15 +24,20 @@ def series_of_splits(splits) -> s.Series:
     values = np.concatenate([splits.train.features[0], targets]).astype(np.float64)
     window = splits.train.features.shape[1]
     validation_start = window + len(splits.train)
-    return s.Series(values, np.arange(len(values), dtype=np.float64), validation_start,
-                    validation_start + len(splits.validation), "run")
+    return s.Series(
+        values,
+        np.arange(len(values), dtype=np.float64),
+        validation_start,
+        validation_start + len(splits.validation),
+        "run",
+    )
 
 
 def recursive_forecast(predict: Callable[[np.ndarray], np.ndarray], history: np.ndarray, horizon: int) -> np.ndarray:
     """ŷ_{t+1}, …, ŷ_{t+h}, each forecast appended to the window that makes the next."""
     window, forecasts = list(history), []
     for _ in range(horizon):
-        forecasts.append(float(predict(np.array(window[-len(history):], np.float32)[None])[0]))
+        forecasts.append(float(predict(np.array(window[-len(history) :], np.float32)[None])[0]))
         window.append(forecasts[-1])
     return np.array(forecasts)
 
@@ -41,14 +47,18 @@ def write_forecast_report(model, splits, run_path) -> None:
     order = int(getattr(model, "ar_order", 9))
     predictions = model.predict(splits.test.features, verbose=0)[:, 0]
     measures, coefficients = s.baselines(series, order)
-    result = {"test_rmse": s.rmse(predictions, splits.test.targets[:, 0]), **measures,
-              "test_targets": int(len(splits.test))}
+    result = {
+        "test_rmse": s.rmse(predictions, splits.test.targets[:, 0]),
+        **measures,
+        "test_targets": int(len(splits.test)),
+    }
     Path(run_path, "forecast.json").write_text(json.dumps(result, indent=2) + "\n")
     plot_forecasts(model, series, predictions, coefficients, result, Path(run_path) / "forecast.png")
 
 
-def plot_forecasts(model, series: s.Series, predictions: np.ndarray, coefficients: np.ndarray, result: Dict,
-                   path: Path) -> Path:
+def plot_forecasts(
+    model, series: s.Series, predictions: np.ndarray, coefficients: np.ndarray, result: Dict, path: Path
+) -> Path:
     """The series with the test part's one-step forecasts (the model's and
     AR's, `coefficients` [c, φ_1..φ_p]), and multi-step forecasts below."""
     plt = pyplot()
@@ -58,21 +68,36 @@ def plot_forecasts(model, series: s.Series, predictions: np.ndarray, coefficient
     fig, (ax, zoom) = plt.subplots(2, 1, figsize=(10, 6.5))
     ax.plot(series.values, color="gray", label="data")
     ax.axvspan(series.test_start, len(series.values), color="orange", alpha=0.1, label="test part")
-    ax.plot(steps, predictions, color="tab:blue",
-            label=f"one-step forecast (RMSE {result['test_rmse']:.2f})")
-    ax.plot(steps, s.autoregression_predictions(series.values, coefficients, steps), color="tab:green",
-            linestyle=":", label=f"AR({order}) (RMSE {result[f'ar{order}']:.2f})")
+    ax.plot(steps, predictions, color="tab:blue", label=f"one-step forecast (RMSE {result['test_rmse']:.2f})")
+    ax.plot(
+        steps,
+        s.autoregression_predictions(series.values, coefficients, steps),
+        color="tab:green",
+        linestyle=":",
+        label=f"AR({order}) (RMSE {result[f'ar{order}']:.2f})",
+    )
     ax.set_title("one-step forecasts of the test part")
     ax.legend(fontsize=8)
-    zoom.plot(np.arange(series.test_start - 2 * window, len(series.values)),
-              series.values[series.test_start - 2 * window:], color="gray", label="data")
-    for i, origin in enumerate(np.linspace(series.test_start, len(series.values) - 1, MULTI_STEP_ORIGINS,
-                                           endpoint=False).astype(int)):
+    zoom.plot(
+        np.arange(series.test_start - 2 * window, len(series.values)),
+        series.values[series.test_start - 2 * window :],
+        color="gray",
+        label="data",
+    )
+    for i, origin in enumerate(
+        np.linspace(series.test_start, len(series.values) - 1, MULTI_STEP_ORIGINS, endpoint=False).astype(int)
+    ):
         horizon = min(MULTI_STEP_HORIZON, len(series.values) - origin)
-        forecast = recursive_forecast(lambda w: model.predict(w, verbose=0)[:, 0], series.values[origin - window:origin],
-                                      horizon)
-        zoom.plot(np.arange(origin, origin + horizon), forecast, color="tab:blue", marker=".",
-                  label="multi-step forecast" if i == 0 else None)
+        forecast = recursive_forecast(
+            lambda w: model.predict(w, verbose=0)[:, 0], series.values[origin - window : origin], horizon
+        )
+        zoom.plot(
+            np.arange(origin, origin + horizon),
+            forecast,
+            color="tab:blue",
+            marker=".",
+            label="multi-step forecast" if i == 0 else None,
+        )
     zoom.set_title(f"forecasts {MULTI_STEP_HORIZON} steps ahead, each fed back as input")
     zoom.set_xlabel("time step")
     zoom.legend(fontsize=8)

@@ -4,6 +4,7 @@ Each step runs the model on the last `context` tokens and draws the next
 token from softmax(logits / T): T → 0 is greedy decoding (T = 0 takes the
 argmax), T = 1 samples the model's own distribution, T > 1 flattens it.
 """
+
 from __future__ import annotations
 
 import tensorflow as tf
@@ -16,8 +17,14 @@ def next_token_logits(model: tf.keras.Model, ids: tf.Tensor, context: int = CONT
     return model(ids[-context:][None], training=False)[0, -1]
 
 
-def sample_continuation(model: tf.keras.Model, prompt: tf.Tensor, length: tf.Tensor, temperature: tf.Tensor,
-                        seed: int | None = None, context: int = CONTEXT) -> tf.Tensor:
+def sample_continuation(
+    model: tf.keras.Model,
+    prompt: tf.Tensor,
+    length: tf.Tensor,
+    temperature: tf.Tensor,
+    seed: int | None = None,
+    context: int = CONTEXT,
+) -> tf.Tensor:
     """`length` token ids drawn one at a time after `prompt` (ids, at least one).
 
     Args:
@@ -40,14 +47,19 @@ def sample_continuation(model: tf.keras.Model, prompt: tf.Tensor, length: tf.Ten
         return i + 1, tf.concat([sequence, draw(logits)[None]], axis=0)
 
     prompt = tf.cast(prompt, tf.int32)
-    _, sequence = tf.while_loop(lambda i, _: i < length, step, (tf.constant(0), prompt),
-                                shape_invariants=(tf.TensorShape([]), tf.TensorShape([None])))
-    return sequence[tf.size(prompt):]
+    _, sequence = tf.while_loop(
+        lambda i, _: i < length,
+        step,
+        (tf.constant(0), prompt),
+        shape_invariants=(tf.TensorShape([]), tf.TensorShape([None])),
+    )
+    return sequence[tf.size(prompt) :]
 
 
 def sample_ids(model: tf.keras.Model, prompt, length: int, temperature: float, seed: int | None = None):
-    """`sample_continuation` compiled into one graph (its loop run eagerly is
-    about a hundred times slower); NumPy ids in, NumPy ids out."""
+    """`sample_continuation` compiled into one graph (run eagerly, its loop
+    dispatches every op from Python); NumPy ids in, NumPy ids out."""
     compiled = tf.function(lambda p, n, t: sample_continuation(model, p, n, t, seed=seed))
-    return compiled(tf.constant(prompt, tf.int32), tf.constant(length, tf.int32),
-                    tf.constant(temperature, tf.float32)).numpy()
+    return compiled(
+        tf.constant(prompt, tf.int32), tf.constant(length, tf.int32), tf.constant(temperature, tf.float32)
+    ).numpy()

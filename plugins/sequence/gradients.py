@@ -14,6 +14,7 @@ through its forget gates. Clipping the gradient's global norm to c
 multiplies every ∂L/∂θ by min(1, c / ‖∂L/∂θ‖): it bounds an exploding
 step, and leaves a vanishing one as small as it was.
 """
+
 from __future__ import annotations
 
 from typing import Dict
@@ -26,11 +27,15 @@ from keraslab.core.api import KeraslabError
 
 def recurrent_layer_of(model: tf.keras.Model) -> tf.keras.layers.RNN:
     """The model's one recurrent layer; refuses stacked or bidirectional models."""
-    recurrent = [layer for layer in model.layers if isinstance(layer, (tf.keras.layers.RNN, tf.keras.layers.Bidirectional))]
+    recurrent = [
+        layer for layer in model.layers if isinstance(layer, (tf.keras.layers.RNN, tf.keras.layers.Bidirectional))
+    ]
     if len(recurrent) != 1 or not isinstance(recurrent[0], tf.keras.layers.RNN):
-        raise KeraslabError(f"Gradients through time need a run with one unidirectional recurrent layer; "
-                            f"'{model.name}' has {len(recurrent)} recurrent layer(s)"
-                            f"{' (bidirectional)' if any(isinstance(r, tf.keras.layers.Bidirectional) for r in recurrent) else ''}.")
+        raise KeraslabError(
+            f"Gradients through time need a run with one unidirectional recurrent layer; "
+            f"'{model.name}' has {len(recurrent)} recurrent layer(s)"
+            f"{' (bidirectional)' if any(isinstance(r, tf.keras.layers.Bidirectional) for r in recurrent) else ''}."
+        )
     return recurrent[0]
 
 
@@ -54,15 +59,17 @@ def hidden_state_gradients(model: tf.keras.Model, features: np.ndarray, targets:
             states = tf.nest.flatten(states)
             hidden.append(output)
         y = hidden[-1]
-        for layer in model.layers[position + 1:]:
+        for layer in model.layers[position + 1 :]:
             y = layer(y, training=False)
         loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(targets, y, from_logits=True))
     per_step = tape.gradient(loss, hidden)
     parameters = tape.gradient(loss, model.trainable_variables)
     del tape
-    return {"step_norms": np.array([float(tf.reduce_mean(tf.norm(g, axis=-1))) for g in per_step]),
-            "parameter_norm": float(tf.linalg.global_norm([g for g in parameters if g is not None])),
-            "loss": float(loss)}
+    return {
+        "step_norms": np.array([float(tf.reduce_mean(tf.norm(g, axis=-1))) for g in per_step]),
+        "parameter_norm": float(tf.linalg.global_norm([g for g in parameters if g is not None])),
+        "loss": float(loss),
+    }
 
 
 def clipped(result: Dict[str, np.ndarray], clip_norm: float) -> np.ndarray:

@@ -6,6 +6,7 @@ training is teacher forcing on a whole window at once and the loss is the
 mean cross-entropy of every next token. Generation feeds the model its own
 samples (`generation.py`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,8 +39,13 @@ def recurrent_layer(cell: str, units: int, name: str, return_sequences: bool = T
     if cell == "gru":
         return layers.GRU(units, return_sequences=return_sequences, name=name)
     if cell == "irnn":
-        return layers.SimpleRNN(units, activation="relu", return_sequences=return_sequences, name=name,
-                                recurrent_initializer=tf.keras.initializers.Identity())
+        return layers.SimpleRNN(
+            units,
+            activation="relu",
+            return_sequences=return_sequences,
+            name=name,
+            recurrent_initializer=tf.keras.initializers.Identity(),
+        )
     return layers.SimpleRNN(units, activation="tanh", return_sequences=return_sequences, name=name)
 
 
@@ -94,15 +100,23 @@ def export_language_model(model: tf.keras.Model, context) -> dict:
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
     def next_token(text):
-        logits = tf.map_fn(lambda t: tf.cast(next_token_logits(model, encode(t)), tf.float32), text,
-                           fn_output_signature=tf.float32)
+        logits = tf.map_fn(
+            lambda t: tf.cast(next_token_logits(model, encode(t)), tf.float32), text, fn_output_signature=tf.float32
+        )
         token_id = tf.argmax(logits, axis=-1, output_type=tf.int32)
-        return {"probabilities": tf.nn.softmax(logits), "token_id": token_id,
-                "next_token": tf.gather(table.characters, token_id)}
+        return {
+            "probabilities": tf.nn.softmax(logits),
+            "token_id": token_id,
+            "next_token": tf.gather(table.characters, token_id),
+        }
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="prompt"),
-                                  tf.TensorSpec([], tf.int32, name="length"),
-                                  tf.TensorSpec([], tf.float32, name="temperature")])
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None], tf.string, name="prompt"),
+            tf.TensorSpec([], tf.int32, name="length"),
+            tf.TensorSpec([], tf.float32, name="temperature"),
+        ]
+    )
     def generate(prompt, length, temperature):
         def one(text):
             return table.decode(sample_continuation(model, encode(text), length, temperature))
@@ -115,8 +129,9 @@ def export_language_model(model: tf.keras.Model, context) -> dict:
 def text_of_windows(examples) -> np.ndarray:
     """The windows as the strings a language model's export takes."""
     vocabulary = examples.class_names
-    return np.array(["".join(vocabulary[i] for i in window).encode("utf-8") for window in examples.features],
-                    dtype=object)
+    return np.array(
+        ["".join(vocabulary[i] for i in window).encode("utf-8") for window in examples.features], dtype=object
+    )
 
 
 def build_neural_language_model(config: NeuralLanguageModelConfig, info: DataInfo) -> tf.keras.Model:
@@ -161,8 +176,9 @@ def build_wavenet(config: WaveNetConfig, info: DataInfo) -> tf.keras.Model:
     for i, dilation in enumerate(config.dilations):
         gate = layers.Conv1D(2 * config.channels, 2, padding="causal", dilation_rate=dilation, name=f"dilated_{i}")(x)
         filtered, gated = tf.split(gate, 2, axis=-1)
-        z = layers.Multiply(name=f"gated_unit_{i}")([layers.Activation("tanh")(filtered),
-                                                       layers.Activation("sigmoid")(gated)])
+        z = layers.Multiply(name=f"gated_unit_{i}")(
+            [layers.Activation("tanh")(filtered), layers.Activation("sigmoid")(gated)]
+        )
         if config.block_dropout:
             z = layers.Dropout(config.block_dropout, name=f"block_dropout_{i}")(z)
         x = layers.Add(name=f"residual_{i}")([x, layers.Conv1D(config.channels, 1, name=f"residual_proj_{i}")(z)])
@@ -206,7 +222,9 @@ def build_forecaster(config: ForecasterConfig, info: DataInfo) -> tf.keras.Model
     x = layers.Rescaling(1.0 / std, offset=-mean / std, name="standardise")(inputs)
     x = layers.Reshape((window, 1), name="steps")(x)
     for i, units in enumerate(config.units):
-        x = recurrent_layer(config.cell, units, name=f"{config.cell}_{i}", return_sequences=i < len(config.units) - 1)(x)
+        x = recurrent_layer(config.cell, units, name=f"{config.cell}_{i}", return_sequences=i < len(config.units) - 1)(
+            x
+        )
     if config.dropout:
         x = layers.Dropout(config.dropout, name="dropout")(x)
     z = layers.Dense(1, name="standardised_forecast")(x)

@@ -18,6 +18,7 @@ distinct tokens seen after h (V tokens in the vocabulary):
 Cross-entropy is measured in bits per token, −(1/N) Σ_t log₂ P(c_t | h_t),
 over every position of a part that has n − 1 tokens before it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,7 +36,7 @@ def context_keys(ids: np.ndarray, length: int, vocabulary_size: int, positions: 
     """One integer per position t naming the `length` tokens before it: Σ_j ids[t−1−j] V^j."""
     keys = np.zeros(len(positions), np.int64)
     for j in range(length):
-        keys += ids[positions - 1 - j].astype(np.int64) * vocabulary_size ** j
+        keys += ids[positions - 1 - j].astype(np.int64) * vocabulary_size**j
     return keys
 
 
@@ -84,9 +85,11 @@ class NGramModel:
     def __post_init__(self):
         if self.order < 1:
             raise KeraslabError(f"An n-gram model's order must be at least 1, received {self.order}.")
-        if self.vocabulary_size ** self.order >= 2 ** 62:
-            raise KeraslabError(f"Order {self.order} over {self.vocabulary_size} tokens overflows the count keys; "
-                                "use a lower order or a smaller vocabulary.")
+        if self.vocabulary_size**self.order >= 2**62:
+            raise KeraslabError(
+                f"Order {self.order} over {self.vocabulary_size} tokens overflows the count keys; "
+                "use a lower order or a smaller vocabulary."
+            )
         self.tables = [CountTable(self.train, n, self.vocabulary_size) for n in range(1, self.order + 1)]
 
     def positions(self, ids: np.ndarray) -> np.ndarray:
@@ -129,25 +132,43 @@ def bits(probabilities: np.ndarray) -> float:
     return float(-np.mean(np.log2(probabilities)))
 
 
-def evaluate_orders(train: np.ndarray, validation: np.ndarray, test: np.ndarray, vocabulary_size: int,
-                    max_order: int) -> List[Dict]:
+def evaluate_orders(
+    train: np.ndarray, validation: np.ndarray, test: np.ndarray, vocabulary_size: int, max_order: int
+) -> List[Dict]:
     """Every method at every order 1..max_order: its setting (chosen on
     validation) and its bits per token on validation and test."""
     rows = []
     for order in range(1, max_order + 1):
         model = NGramModel(train, order, vocabulary_size)
         best_k = min(ADD_K_GRID, key=lambda k: bits(model.add_k(validation, k)))
-        rows.append({"order": order, "method": "add-k", "setting": f"k={best_k}",
-                     "validation_bits": bits(model.add_k(validation, best_k)),
-                     "test_bits": bits(model.add_k(test, best_k))})
+        rows.append(
+            {
+                "order": order,
+                "method": "add-k",
+                "setting": f"k={best_k}",
+                "validation_bits": bits(model.add_k(validation, best_k)),
+                "test_bits": bits(model.add_k(test, best_k)),
+            }
+        )
         weights = fit_interpolation_weights(model.estimates(validation))
-        rows.append({"order": order, "method": "jelinek-mercer",
-                     "setting": "λ=" + ",".join(f"{w:.3f}" for w in weights),
-                     "validation_bits": bits(weights @ model.estimates(validation)),
-                     "test_bits": bits(weights @ model.estimates(test))})
-        rows.append({"order": order, "method": "witten-bell", "setting": "",
-                     "validation_bits": bits(model.witten_bell(validation)),
-                     "test_bits": bits(model.witten_bell(test))})
+        rows.append(
+            {
+                "order": order,
+                "method": "jelinek-mercer",
+                "setting": "λ=" + ",".join(f"{w:.3f}" for w in weights),
+                "validation_bits": bits(weights @ model.estimates(validation)),
+                "test_bits": bits(weights @ model.estimates(test)),
+            }
+        )
+        rows.append(
+            {
+                "order": order,
+                "method": "witten-bell",
+                "setting": "",
+                "validation_bits": bits(model.witten_bell(validation)),
+                "test_bits": bits(model.witten_bell(test)),
+            }
+        )
     return rows
 
 

@@ -15,6 +15,7 @@ Sources and targets share one character vocabulary: id 0 is padding (and
 what a character outside the vocabulary becomes: it is dropped), 1 starts
 decoding, 2 ends it. A target is its characters, then END, then padding.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -41,14 +42,14 @@ def _ordinal(day: int) -> str:
 
 
 DATE_FORMATS: Tuple[Callable[[datetime.date], str], ...] = (
-    lambda d: f"{d:%B} {d.day}, {d.year}",                      # March 5, 2024
-    lambda d: f"{d.day} {d:%B} {d.year}",                       # 5 March 2024
-    lambda d: f"{d:%A}, {d:%B} {d.day}, {d.year}",              # Tuesday, March 5, 2024
-    lambda d: f"{d:%a} {d:%b} {d.day} {d.year}",                # Tue Mar 5 2024
+    lambda d: f"{d:%B} {d.day}, {d.year}",  # March 5, 2024
+    lambda d: f"{d.day} {d:%B} {d.year}",  # 5 March 2024
+    lambda d: f"{d:%A}, {d:%B} {d.day}, {d.year}",  # Tuesday, March 5, 2024
+    lambda d: f"{d:%a} {d:%b} {d.day} {d.year}",  # Tue Mar 5 2024
     lambda d: f"{_ordinal(d.day)} of {d:%B} {d.year}".lower(),  # 5th of march 2024
-    lambda d: f"{d:%m/%d/%Y}",                                  # 03/05/2024
-    lambda d: f"{d.day:02d}.{d.month:02d}.{d.year}",            # 05.03.2024
-    lambda d: f"{d.year} {d:%b} {d.day:02d}".upper(),           # 2024 MAR 05
+    lambda d: f"{d:%m/%d/%Y}",  # 03/05/2024
+    lambda d: f"{d.day:02d}.{d.month:02d}.{d.year}",  # 05.03.2024
+    lambda d: f"{d.year} {d:%b} {d.day:02d}".upper(),  # 2024 MAR 05
 )
 
 
@@ -57,7 +58,7 @@ def addition_pairs(count: int, digits: int, seed: int) -> Pairs:
     rng = np.random.default_rng(seed)
     seen, pairs = set(), []
     while len(pairs) < count:
-        a, b = (int(rng.integers(10 ** (n - 1) if n > 1 else 0, 10 ** n)) for n in rng.integers(1, digits + 1, 2))
+        a, b = (int(rng.integers(10 ** (n - 1) if n > 1 else 0, 10**n)) for n in rng.integers(1, digits + 1, 2))
         source = f"{a}+{b}"
         if source not in seen:
             seen.add(source)
@@ -87,8 +88,10 @@ def read_pairs(path: str) -> Pairs:
             continue
         fields = line.split("\t")
         if len(fields) != 2 or not fields[0] or not fields[1]:
-            raise KeraslabError(f"Line {number} of '{path}' is not 'source<TAB>target' (received {line[:60]!r}); "
-                                "data.path takes one non-empty source and target per line, separated by a tab.")
+            raise KeraslabError(
+                f"Line {number} of '{path}' is not 'source<TAB>target' (received {line[:60]!r}); "
+                "data.path takes one non-empty source and target per line, separated by a tab."
+            )
         pairs.append((fields[0], fields[1]))
     if len(pairs) < 10:
         raise KeraslabError(f"'{path}' holds {len(pairs)} source<TAB>target lines; at least 10 are needed to split.")
@@ -107,7 +110,7 @@ def encode_strings(texts: Sequence[str], vocabulary: Sequence[str], length: int,
     ids = np.full((len(texts), length), PAD, np.int32)
     for row, text in enumerate(texts):
         tokens = [index[c] for c in text if c in index] + ([END] if end else [])
-        ids[row, :len(tokens)] = tokens[:length]
+        ids[row, : len(tokens)] = tokens[:length]
     return ids
 
 

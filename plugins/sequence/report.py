@@ -9,6 +9,7 @@ history. `test_bits_per_token_windows` is the same measure on windows cut
 end to end (fewer tokens of history at each window's start), which is
 what the trainer's test loss reports.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,8 @@ def bits_per_token(model: tf.keras.Model, part: Examples, batch_size: int = 64) 
     """−mean log₂ p(x_{t+1} | x_≤t) over every target of the part's windows."""
     total, count = 0.0, 0
     for start in range(0, len(part), batch_size):
-        logits = model(part.features[start:start + batch_size], training=False)
-        targets = part.targets[start:start + batch_size]
+        logits = model(part.features[start : start + batch_size], training=False)
+        targets = part.targets[start : start + batch_size]
         nats = tf.keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True)
         total += float(tf.reduce_sum(nats))
         count += targets.size
@@ -58,12 +59,12 @@ def bits_in_context(model: tf.keras.Model, ids: np.ndarray, window: int, batch_s
     n = len(inputs)
     starts = [s for s in range(0, n, window) if s == 0 or s + window < n]
     full = [s for s in starts if s + 2 * window <= n]
-    groups = [full[i:i + batch_size] for i in range(0, len(full), batch_size)]
+    groups = [full[i : i + batch_size] for i in range(0, len(full), batch_size)]
     groups += [[s] for s in starts if s + 2 * window > n]  # shorter windows at the end, one by one
     total, count = 0.0, 0
     for group in groups:
-        x = np.stack([inputs[s:s + 2 * window] for s in group])
-        y = np.stack([targets[s:s + 2 * window] for s in group])
+        x = np.stack([inputs[s : s + 2 * window] for s in group])
+        y = np.stack([targets[s : s + 2 * window] for s in group])
         nats = tf.keras.losses.sparse_categorical_crossentropy(y, model(x, training=False), from_logits=True)
         scored = np.ones(y.shape, bool)
         scored[np.array(group) > 0, :window] = False
@@ -80,10 +81,14 @@ def ngram_baselines(splits) -> List[Dict]:
 def write_language_model_report(model, splits, run_path) -> None:
     vocabulary = Vocabulary(splits.train.class_names, getattr(model, "token_level", "char"))
     window = splits.test.features.shape[1]
-    result = {"test_bits_per_token": bits_in_context(model, contiguous_ids(splits.test), window),
-              "validation_bits_per_token": bits_in_context(model, contiguous_ids(splits.validation), window),
-              "test_bits_per_token_windows": bits_per_token(model, splits.test),
-              "context": window, "test_tokens": int(splits.test.targets.size), "vocabulary_size": len(vocabulary)}
+    result = {
+        "test_bits_per_token": bits_in_context(model, contiguous_ids(splits.test), window),
+        "validation_bits_per_token": bits_in_context(model, contiguous_ids(splits.validation), window),
+        "test_bits_per_token_windows": bits_per_token(model, splits.test),
+        "context": window,
+        "test_tokens": int(splits.test.targets.size),
+        "vocabulary_size": len(vocabulary),
+    }
     rows = ngram_baselines(splits)
     best = ngram.best_row(rows)
     result["best_ngram"] = best
@@ -95,7 +100,8 @@ def write_language_model_report(model, splits, run_path) -> None:
     sample = sample_ids(model, prompt, 400, 0.8, seed=0)
     Path(run_path, "sample.txt").write_text(
         f"prompt (the test text's first tokens):\n{vocabulary.decode(prompt)}\n\n"
-        f"continuation (temperature 0.8):\n{vocabulary.decode(sample)}\n")
+        f"continuation (temperature 0.8):\n{vocabulary.decode(sample)}\n"
+    )
 
 
 def plot_bits(rows: List[Dict], result: Dict, path: Path) -> Path:
@@ -105,8 +111,12 @@ def plot_bits(rows: List[Dict], result: Dict, path: Path) -> Path:
     for method in ngram.METHODS:
         mine = [r for r in rows if r["method"] == method]
         ax.plot([r["order"] for r in mine], [r["test_bits"] for r in mine], marker="o", label=f"{method} n-gram")
-    ax.axhline(result["test_bits_per_token"], color="black", linestyle="--",
-               label=f"this model: {result['test_bits_per_token']:.3f}")
+    ax.axhline(
+        result["test_bits_per_token"],
+        color="black",
+        linestyle="--",
+        label=f"this model: {result['test_bits_per_token']:.3f}",
+    )
     best = result["best_ngram"]["test_bits"]
     ax.set_ylim(min(result["test_bits_per_token"], best) * 0.9, best * 2.0)
     ax.set_xlabel("n-gram order")

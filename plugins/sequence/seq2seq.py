@@ -13,6 +13,7 @@ s_i = cell([E y_{i−1}; c_i], s_{i−1}) and p(y_i | y_<i, x) = softmax(W_o tan
 Training is teacher forcing (the true y_{i−1} is fed); decoding feeds the
 model's own outputs, greedily or by beam search (`beam_search`).
 """
+
 from __future__ import annotations
 
 from typing import Dict, List, NamedTuple, Sequence
@@ -50,10 +51,10 @@ class AdditiveAttention(layers.Layer):
 class Encoded(NamedTuple):
     """What the decoder reads of one batch of sources."""
 
-    memory: tf.Tensor      # h_j [batch, S, H]
-    keys: tf.Tensor        # W_h h_j [batch, S, A] (empty without attention)
-    mask: tf.Tensor        # [batch, S], False at padding
-    summary: tf.Tensor     # h_S [batch, H]
+    memory: tf.Tensor  # h_j [batch, S, H]
+    keys: tf.Tensor  # W_h h_j [batch, S, A] (empty without attention)
+    mask: tf.Tensor  # [batch, S], False at padding
+    summary: tf.Tensor  # h_S [batch, H]
 
 
 class Seq2Seq(OwnLossModel):
@@ -77,8 +78,10 @@ class Seq2Seq(OwnLossModel):
         self.encoder = layers.Bidirectional(encoder, name="encoder") if config.bidirectional else encoder
         cell = layers.GRUCell if config.cell == "gru" else layers.LSTMCell
         self.decoder_cell = cell(config.units, name=f"decoder_{config.cell}")
-        self.bridges = [layers.Dense(config.units, activation="tanh", name=f"bridge_{i}")
-                        for i in range(1 if config.cell == "gru" else 2)]
+        self.bridges = [
+            layers.Dense(config.units, activation="tanh", name=f"bridge_{i}")
+            for i in range(1 if config.cell == "gru" else 2)
+        ]
         self.attention = AdditiveAttention(config.units, name="attention") if config.attention else None
         self.readout = layers.Dense(config.units, activation="tanh", name="readout")
         self.logits = layers.Dense(size, name="logits")
@@ -215,7 +218,7 @@ def beam_search(model: Seq2Seq, source: tf.Tensor, width: int) -> Dict[str, tf.T
         scores, flat = tf.math.top_k(tf.reshape(scores[..., None] + log_probs, [batch, width * size]), width)
         beams, tokens = flat // size, tf.cast(flat % size, tf.int32)
 
-        def follow(tensor):
+        def follow(tensor, beams=beams):
             return tf.gather(tensor, beams, batch_dims=1)
 
         sequences = tf.concat([follow(sequences), tokens[..., None]], axis=2)

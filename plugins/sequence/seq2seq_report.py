@@ -6,6 +6,7 @@
 * attention.png: the attention weights α_ij of the longest test problems
   (output character i against source character j), where the model attends.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,18 +29,23 @@ def decode_all(model, sources: np.ndarray, beam_width: int = 0) -> Dict[str, np.
     """Greedy (`beam_width` 0) or beam-search ids [n, T], and greedy attention [n, T, S]."""
     if beam_width:
         search = tf.function(lambda x: beam_search(model, x, beam_width))
-        return {"ids": np.concatenate([search(tf.constant(sources[i:i + BATCH]))["ids"].numpy()
-                                       for i in range(0, len(sources), BATCH)])}
+        return {
+            "ids": np.concatenate(
+                [search(tf.constant(sources[i : i + BATCH]))["ids"].numpy() for i in range(0, len(sources), BATCH)]
+            )
+        }
     greedy = tf.function(model.greedy)
-    parts = [greedy(tf.constant(sources[i:i + BATCH])) for i in range(0, len(sources), BATCH)]
+    parts = [greedy(tf.constant(sources[i : i + BATCH])) for i in range(0, len(sources), BATCH)]
     return {key: np.concatenate([p[key].numpy() for p in parts]) for key in ("ids", "attention")}
 
 
 def exact_match_by_length(decoded: List[str], truth: List[str], lengths: np.ndarray) -> Dict[str, Dict[str, float]]:
     """{length: {"problems": n, "exact_match": rate}} for every source length."""
     correct = np.array([d == t for d, t in zip(decoded, truth)])
-    return {str(n): {"problems": int(np.sum(lengths == n)), "exact_match": float(np.mean(correct[lengths == n]))}
-            for n in np.unique(lengths)}
+    return {
+        str(n): {"problems": int(np.sum(lengths == n)), "exact_match": float(np.mean(correct[lengths == n]))}
+        for n in np.unique(lengths)
+    }
 
 
 def write_seq2seq_report(model, splits, run_path) -> None:
@@ -53,23 +59,32 @@ def write_seq2seq_report(model, splits, run_path) -> None:
     decodings[f"beam_{width}"] = [decode_ids(row, vocabulary) for row in decode_all(model, sources, width)["ids"]]
     result = {"test_problems": len(truth)}
     for name, decoded in decodings.items():
-        result[name] = {"exact_match": float(np.mean([d == t for d, t in zip(decoded, truth)])),
-                        "by_input_length": exact_match_by_length(decoded, truth, lengths)}
-    result["errors"] = [{"source": decode_ids(sources[i], vocabulary), "target": truth[i], "greedy": decoded}
-                        for i, decoded in enumerate(decodings["greedy"]) if decoded != truth[i]][:ERRORS_SHOWN]
+        result[name] = {
+            "exact_match": float(np.mean([d == t for d, t in zip(decoded, truth)])),
+            "by_input_length": exact_match_by_length(decoded, truth, lengths),
+        }
+    result["errors"] = [
+        {"source": decode_ids(sources[i], vocabulary), "target": truth[i], "greedy": decoded}
+        for i, decoded in enumerate(decodings["greedy"])
+        if decoded != truth[i]
+    ][:ERRORS_SHOWN]
     run_path = Path(run_path)
     (run_path / "seq2seq.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     plot_accuracy_by_length(result, decodings, run_path / "accuracy_by_length.png", model_label(model))
     if model.settings.attention:
         longest = np.argsort(-lengths, kind="stable")[:HEAT_MAPS]
-        plot_attention(model, sources[longest], greedy["ids"][longest], greedy["attention"][longest],
-                       run_path / "attention.png")
+        plot_attention(
+            model, sources[longest], greedy["ids"][longest], greedy["attention"][longest], run_path / "attention.png"
+        )
 
 
 def model_label(model) -> str:
     settings = model.settings
-    parts = [settings.cell, "bidirectional" if settings.bidirectional else "one-way",
-             "attention" if settings.attention else "no attention"]
+    parts = [
+        settings.cell,
+        "bidirectional" if settings.bidirectional else "one-way",
+        "attention" if settings.attention else "no attention",
+    ]
     return ", ".join(parts + (["reversed input"] if settings.reverse_input else []))
 
 
@@ -79,8 +94,12 @@ def plot_accuracy_by_length(result: Dict, decodings: Dict, path: Path, title: st
     for name in decodings:
         table = result[name]["by_input_length"]
         lengths = sorted(table, key=int)
-        ax.plot([int(n) for n in lengths], [table[n]["exact_match"] for n in lengths], marker="o",
-                label=f"{name.replace('_', ' ')} ({result[name]['exact_match']:.2%} overall)")
+        ax.plot(
+            [int(n) for n in lengths],
+            [table[n]["exact_match"] for n in lengths],
+            marker="o",
+            label=f"{name.replace('_', ' ')} ({result[name]['exact_match']:.2%} overall)",
+        )
     ax.set_xlabel("source length (characters)")
     ax.set_ylabel("exact match on test problems")
     ax.set_title(title)
@@ -101,7 +120,7 @@ def plot_attention(model, sources: np.ndarray, outputs: np.ndarray, weights: np.
     for ax, source, output, alpha in zip(axes[0], sources, outputs, weights):
         source_chars = [vocabulary[i] for i in source if i != PAD]
         output_chars = [vocabulary[i] for i in output if i != PAD]
-        alpha = alpha[:len(output_chars), :len(source_chars)]
+        alpha = alpha[: len(output_chars), : len(source_chars)]
         if model.settings.reverse_input:  # the encoder read the source backwards
             alpha = alpha[:, ::-1]
         ax.imshow(alpha, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")

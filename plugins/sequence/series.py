@@ -12,6 +12,7 @@ value at that step. Baselines, on the same targets: persistence
 (ŷ_t = y_{t−1}) and an AR(p) model, ŷ_t = c + Σ_{k=1}^{p} φ_k y_{t−k},
 fitted by least squares (conditional maximum likelihood; Box & Jenkins).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -43,9 +44,13 @@ def sunspots() -> Series:
 
     data = sm.datasets.sunspots.load_pandas().data
     years = data["YEAR"].to_numpy().astype(int)
-    return Series(data["SUNACTIVITY"].to_numpy(np.float64), years.astype(np.float64),
-                  int(np.searchsorted(years, VALIDATION_FROM)), int(np.searchsorted(years, TEST_FROM)),
-                  "yearly sunspot number")
+    return Series(
+        data["SUNACTIVITY"].to_numpy(np.float64),
+        years.astype(np.float64),
+        int(np.searchsorted(years, VALIDATION_FROM)),
+        int(np.searchsorted(years, TEST_FROM)),
+        "yearly sunspot number",
+    )
 
 
 def co2(validation_fraction: float, test_fraction: float) -> Series:
@@ -57,18 +62,25 @@ def co2(validation_fraction: float, test_fraction: float) -> Series:
     times = monthly.index.year + (monthly.index.month - 1) / 12.0
     n = len(values)
     test_start = n - int(round(n * test_fraction))
-    return Series(values, np.asarray(times, np.float64), test_start - int(round(n * validation_fraction)),
-                  test_start, "monthly CO2 at Mauna Loa (ppm)")
+    return Series(
+        values,
+        np.asarray(times, np.float64),
+        test_start - int(round(n * validation_fraction)),
+        test_start,
+        "monthly CO2 at Mauna Loa (ppm)",
+    )
 
 
 def window_examples(series: Series, window: int) -> Examples:
     """Every time step with `window` values before it; split where the targets' parts begin."""
     if window < 1 or window >= series.validation_start:
-        raise KeraslabError(f"data.window={window} does not fit the {series.name} series: {len(series.values)} "
-                            f"values, {series.validation_start} before the validation part; accepted: "
-                            f"1..{series.validation_start - 2}.")
+        raise KeraslabError(
+            f"data.window={window} does not fit the {series.name} series: {len(series.values)} "
+            f"values, {series.validation_start} before the validation part; accepted: "
+            f"1..{series.validation_start - 2}."
+        )
     steps = np.arange(window, len(series.values))
-    features = np.stack([series.values[t - window:t] for t in steps]).astype(np.float32)
+    features = np.stack([series.values[t - window : t] for t in steps]).astype(np.float32)
     targets = series.values[steps, None].astype(np.float32)
     return Examples(features, targets, split_at=(series.validation_start - window, series.test_start - window))
 
@@ -91,8 +103,9 @@ def synthetic_series(config: DataConfig) -> Examples:
 
 def fit_autoregression(values: np.ndarray, order: int) -> np.ndarray:
     """[c, φ_1, …, φ_p] minimising Σ_t (y_t − c − Σ_k φ_k y_{t−k})² over the given values."""
-    design = np.column_stack([np.ones(len(values) - order)] +
-                             [values[order - k:len(values) - k] for k in range(1, order + 1)])
+    design = np.column_stack(
+        [np.ones(len(values) - order)] + [values[order - k : len(values) - k] for k in range(1, order + 1)]
+    )
     coefficients, *_ = np.linalg.lstsq(design, values[order:], rcond=None)
     return coefficients
 
@@ -100,7 +113,7 @@ def fit_autoregression(values: np.ndarray, order: int) -> np.ndarray:
 def autoregression_predictions(values: np.ndarray, coefficients: np.ndarray, steps: np.ndarray) -> np.ndarray:
     """One-step predictions at `steps`, each from the true values before it."""
     order = len(coefficients) - 1
-    return np.array([coefficients[0] + coefficients[1:] @ values[t - order:t][::-1] for t in steps])
+    return np.array([coefficients[0] + coefficients[1:] @ values[t - order : t][::-1] for t in steps])
 
 
 def rmse(predictions: np.ndarray, truth: np.ndarray) -> float:
@@ -111,7 +124,9 @@ def baselines(series: Series, order: int = 9) -> Tuple[dict, np.ndarray]:
     """Test RMSE of persistence and of AR(order) fitted to every value before the test part."""
     steps = np.arange(series.test_start, len(series.values))
     truth = series.values[steps]
-    coefficients = fit_autoregression(series.values[:series.test_start], order)
+    coefficients = fit_autoregression(series.values[: series.test_start], order)
     autoregressive = autoregression_predictions(series.values, coefficients, steps)
-    return ({"persistence": rmse(series.values[steps - 1], truth), f"ar{order}": rmse(autoregressive, truth)},
-            coefficients)
+    return (
+        {"persistence": rmse(series.values[steps - 1], truth), f"ar{order}": rmse(autoregressive, truth)},
+        coefficients,
+    )

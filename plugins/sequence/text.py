@@ -13,6 +13,7 @@ other non-space character). The vocabulary is the training part's tokens:
 id 0 is `UNKNOWN`, which stands for every token the training part never
 shows (in held-out text and in prompts).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -48,8 +49,9 @@ def read_text_file(path: str) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise KeraslabError(f"'{path}' is not UTF-8 text (byte {error.start} cannot be decoded); "
-                            "data.path takes a UTF-8 text file.") from None
+        raise KeraslabError(
+            f"'{path}' is not UTF-8 text (byte {error.start} cannot be decoded); data.path takes a UTF-8 text file."
+        ) from None
     if not text.strip():
         raise KeraslabError(f"Text file '{path}' is empty; data.path takes a UTF-8 text file with some text.")
     return text
@@ -91,7 +93,7 @@ class Vocabulary:
         counts.pop(UNKNOWN, None)
         ranked = sorted(counts, key=lambda token: (-counts[token], token))
         if max_size:
-            ranked = ranked[:max_size - 1]
+            ranked = ranked[: max_size - 1]
         return cls((UNKNOWN, *ranked), level)
 
     def __len__(self) -> int:
@@ -124,8 +126,9 @@ class EncodedText:
     test: np.ndarray
 
 
-def encode_text(text: str, level: Level, validation_fraction: float, test_fraction: float,
-                max_vocabulary: int = 0) -> EncodedText:
+def encode_text(
+    text: str, level: Level, validation_fraction: float, test_fraction: float, max_vocabulary: int = 0
+) -> EncodedText:
     """Tokenizes `text`, cuts it by position and encodes every part with the
     training part's vocabulary.
 
@@ -141,19 +144,24 @@ def encode_text(text: str, level: Level, validation_fraction: float, test_fracti
     n_test, n_validation = int(round(n * test_fraction)), int(round(n * validation_fraction))
     n_train = n - n_test - n_validation
     if min(n_train, n_validation, n_test) < 2:
-        raise KeraslabError(f"The text has {n} {level} tokens: too few to split into train, validation and test "
-                            f"parts of at least 2 (fractions {validation_fraction}, {test_fraction}); "
-                            "give a longer text.")
+        raise KeraslabError(
+            f"The text has {n} {level} tokens: too few to split into train, validation and test "
+            f"parts of at least 2 (fractions {validation_fraction}, {test_fraction}); "
+            "give a longer text."
+        )
     vocabulary = Vocabulary.from_tokens(tokens[:n_train], level, max_vocabulary)
-    return EncodedText(vocabulary, vocabulary.encode(tokens[:n_train]),
-                       vocabulary.encode(tokens[n_train:n_train + n_validation]),
-                       vocabulary.encode(tokens[n_train + n_validation:]))
+    return EncodedText(
+        vocabulary,
+        vocabulary.encode(tokens[:n_train]),
+        vocabulary.encode(tokens[n_train : n_train + n_validation]),
+        vocabulary.encode(tokens[n_train + n_validation :]),
+    )
 
 
 def windows(ids: np.ndarray, length: int) -> Tuple[np.ndarray, np.ndarray]:
     """Non-overlapping windows of `length` tokens and their next tokens:
     inputs ids[i·L : (i+1)·L], targets ids[i·L + 1 : (i+1)·L + 1]."""
     count = (len(ids) - 1) // length
-    inputs = ids[:count * length].reshape(count, length)
-    targets = ids[1:count * length + 1].reshape(count, length)
+    inputs = ids[: count * length].reshape(count, length)
+    targets = ids[1 : count * length + 1].reshape(count, length)
     return inputs, targets

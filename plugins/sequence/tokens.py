@@ -2,6 +2,7 @@
 strings. Characters only: the export splits UTF-8 text into characters and
 looks each up in the vocabulary the model was trained with; a character
 outside it becomes id 0 (`text.UNKNOWN`), as in training."""
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -21,7 +22,8 @@ class CharacterTable(tf.Module):
         self.characters = tf.constant(list(vocabulary))
         self.table = tf.lookup.StaticHashTable(
             tf.lookup.KeyValueTensorInitializer(self.characters, tf.range(len(vocabulary), dtype=tf.int32)),
-            default_value=0)
+            default_value=0,
+        )
 
     def encode(self, text: tf.Tensor) -> tf.Tensor:
         """A scalar string to its ids [length]."""

@@ -17,6 +17,7 @@ The corpus is cut by position into train, validation and test parts
 * cooccurrences: the cells (i, j, X_ij) of the co-occurrence matrix, each
   pair weighted 1/distance as in GloVe, for glove.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -89,14 +90,18 @@ def cooccurrence_cells(ids: np.ndarray, window: int) -> np.ndarray:
 
 def encoded_words(config: DataConfig, corpus: str = "") -> text.EncodedText:
     corpus = corpus or (text.read_text_file(config.path) if config.path else grouped_corpus(SENTENCES, CORPUS_SEED))
-    encoded = text.encode_text(corpus.lower(), "word", config.validation_fraction, config.test_fraction,
-                               MAX_VOCABULARY)
+    encoded = text.encode_text(corpus.lower(), "word", config.validation_fraction, config.test_fraction, MAX_VOCABULARY)
     newline = encoded.vocabulary.index.get("\n")
     if newline is None:
         return encoded
     # A line break is no word: contexts skip it as they skip unknown words.
-    return dataclasses.replace(encoded, **{name: np.where(getattr(encoded, name) == newline, 0, getattr(encoded, name))
-                                           for name in ("train", "validation", "test")})
+    return dataclasses.replace(
+        encoded,
+        **{
+            name: np.where(getattr(encoded, name) == newline, 0, getattr(encoded, name))
+            for name in ("train", "validation", "test")
+        },
+    )
 
 
 def _parts_as_examples(encoded: text.EncodedText, make, with_counts: bool) -> Examples:
@@ -105,21 +110,25 @@ def _parts_as_examples(encoded: text.EncodedText, make, with_counts: bool) -> Ex
     parts = [make(part) for part in (encoded.train, encoded.validation, encoded.test)]
     counts = np.cumsum([len(p) for p in parts])
     rows = np.concatenate(parts)
-    return Examples(rows[:, :2].astype(np.int32), rows[:, 2:3].astype(np.float32) if with_counts else None,
-                    num_classes=len(encoded.vocabulary), class_names=encoded.vocabulary.tokens,
-                    split_at=(int(counts[0]), int(counts[1])))
+    return Examples(
+        rows[:, :2].astype(np.int32),
+        rows[:, 2:3].astype(np.float32) if with_counts else None,
+        num_classes=len(encoded.vocabulary),
+        class_names=encoded.vocabulary.tokens,
+        split_at=(int(counts[0]), int(counts[1])),
+    )
 
 
 def load_skipgrams(config: DataConfig, corpus: str = "") -> Examples:
     window = config.window or WINDOW
-    return _parts_as_examples(encoded_words(config, corpus), lambda ids: skipgram_pairs(ids, window),
-                              with_counts=False)
+    return _parts_as_examples(encoded_words(config, corpus), lambda ids: skipgram_pairs(ids, window), with_counts=False)
 
 
 def load_cooccurrences(config: DataConfig, corpus: str = "") -> Examples:
     window = config.window or WINDOW
-    return _parts_as_examples(encoded_words(config, corpus), lambda ids: cooccurrence_cells(ids, window),
-                              with_counts=True)
+    return _parts_as_examples(
+        encoded_words(config, corpus), lambda ids: cooccurrence_cells(ids, window), with_counts=True
+    )
 
 
 def synthetic_skipgrams(config: DataConfig) -> Examples:

@@ -1,4 +1,5 @@
 """Commands of `keraslab vision` beyond train/evaluate/export."""
+
 from __future__ import annotations
 
 import click
@@ -24,13 +25,17 @@ def saliency(ctx, run, index, out):
     gradient, probabilities = saliency_map(built.model, image)
     names = list(test.class_names) or [str(i) for i in range(test.num_classes)]
     predicted = int(probabilities.argmax())
-    plot_saliency(image, gradient, f"true {names[test.targets[index]]}, predicted {names[predicted]} "
-                                   f"(p = {probabilities[predicted]:.3f})", out)
+    plot_saliency(
+        image,
+        gradient,
+        f"true {names[test.targets[index]]}, predicted {names[predicted]} (p = {probabilities[predicted]:.3f})",
+        out,
+    )
     click.echo(f"Wrote {out}: test image {index}, true {names[test.targets[index]]}, predicted {names[predicted]}")
 
 
 def _classes(text: str, option: str):
-    """"0,1,2" → (0, 1, 2)."""
+    """ "0,1,2" → (0, 1, 2)."""
     try:
         return tuple(int(c) for c in text.split(",") if c.strip())
     except ValueError:
@@ -46,15 +51,38 @@ def _classes(text: str, option: str):
 @click.option("--pretrain-epochs", type=int, default=30, show_default=True)
 @click.option("--head-epochs", type=int, default=40, show_default=True, help="Epochs with the pretrained base frozen.")
 @click.option("--finetune-epochs", type=int, default=40, show_default=True, help="Epochs with every layer trained.")
-@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-              help="Config override for every stage, e.g. model.filters=[64,128] (repeatable).")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Config override for every stage, e.g. model.filters=[64,128] (repeatable).",
+)
 @click.option("--synthetic", is_flag=True, help="Use the tiny synthetic digits (smoke runs).")
 @click.option("--out", type=click.Path(file_okay=False), help="Study directory (default runs/vision/transfer/<time>).")
-@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="Continue a stopped study with its recorded settings.")
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Continue a stopped study with its recorded settings.",
+)
 @click.pass_context
-def transfer(ctx, model, source_classes, target_classes, shots, seeds, pretrain_epochs, head_epochs,
-             finetune_epochs, settings, synthetic, out, resume_dir):
+def transfer(
+    ctx,
+    model,
+    source_classes,
+    target_classes,
+    shots,
+    seeds,
+    pretrain_epochs,
+    head_epochs,
+    finetune_epochs,
+    settings,
+    synthetic,
+    out,
+    resume_dir,
+):
     """Pretrain on some digits, fine-tune on others from a few examples, compare with training from scratch."""
     import datetime as _dt
     from pathlib import Path
@@ -68,10 +96,17 @@ def transfer(ctx, model, source_classes, target_classes, shots, seeds, pretrain_
         study = study_module.load_study(folder)
     else:
         study = study_module.TransferStudy(
-            model=model, source_classes=_classes(source_classes, "--source-classes"),
-            target_classes=_classes(target_classes, "--target-classes"), shots=shots,
-            seeds=_classes(seeds, "--seeds"), pretrain_epochs=pretrain_epochs, head_epochs=head_epochs,
-            finetune_epochs=finetune_epochs, settings=tuple(settings), synthetic=synthetic)
+            model=model,
+            source_classes=_classes(source_classes, "--source-classes"),
+            target_classes=_classes(target_classes, "--target-classes"),
+            shots=shots,
+            seeds=_classes(seeds, "--seeds"),
+            pretrain_epochs=pretrain_epochs,
+            head_epochs=head_epochs,
+            finetune_epochs=finetune_epochs,
+            settings=tuple(settings),
+            synthetic=synthetic,
+        )
         study.check(registry)
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         folder = Path(out) if out else Path("runs") / "vision" / "transfer" / stamp
@@ -79,20 +114,30 @@ def transfer(ctx, model, source_classes, target_classes, shots, seeds, pretrain_
     report = study_module.run_study(registry, study, folder, echo=click.echo)
     click.echo("seed  pretrained (source)  head (frozen)  fine-tuned  scratch  gain")
     for r in report["seeds"] + [dict(report["mean"], seed="mean")]:
-        click.echo(f"{r['seed']!s:<5} {r['pretrain_accuracy']:19.4f}  {r['head_accuracy']:13.4f}  "
-                   f"{r['finetune_accuracy']:10.4f}  {r['scratch_accuracy']:7.4f}  {r['gain']:+.4f}")
+        click.echo(
+            f"{r['seed']!s:<5} {r['pretrain_accuracy']:19.4f}  {r['head_accuracy']:13.4f}  "
+            f"{r['finetune_accuracy']:10.4f}  {r['scratch_accuracy']:7.4f}  {r['gain']:+.4f}"
+        )
     click.echo(f"Results: {folder / study_module.STUDY_FILE}, plot: {folder / 'transfer.png'}")
 
 
 @click.command("compare-shortcuts")
 @click.option("--filters", default="16,32,64", show_default=True, help="Channels per stage (comma-separated).")
-@click.option("--blocks-per-stage", type=int, default=3, show_default=True,
-              help="Residual blocks per stage; depth = 2 x stages x blocks + 2 (default 20 layers).")
+@click.option(
+    "--blocks-per-stage",
+    type=int,
+    default=3,
+    show_default=True,
+    help="Residual blocks per stage; depth = 2 x stages x blocks + 2 (default 20 layers).",
+)
 @click.option("--epochs", type=int, default=30, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--synthetic", is_flag=True, help="Use the tiny synthetic digits (smoke runs).")
-@click.option("--out", type=click.Path(file_okay=False),
-              help="Study directory (default runs/vision/shortcuts/<time>); an unfinished study there continues.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Study directory (default runs/vision/shortcuts/<time>); an unfinished study there continues.",
+)
 @click.pass_context
 def compare_shortcuts(ctx, filters, blocks_per_stage, epochs, seed, synthetic, out):
     """Train the same deep network with and without residual shortcuts; plot both learning curves."""
@@ -104,13 +149,24 @@ def compare_shortcuts(ctx, filters, blocks_per_stage, epochs, seed, synthetic, o
 
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = Path(out) if out else Path("runs") / "vision" / "shortcuts" / stamp
-    report = depth.run_study(registry_of(ctx), _classes(filters, "--filters"), blocks_per_stage, epochs, seed,
-                             folder, synthetic=synthetic, echo=click.echo)
-    click.echo(f"{report['layers']} layers    train loss (last {depth.LATE_EPOCHS} epochs)  final train accuracy  "
-               "test accuracy")
+    report = depth.run_study(
+        registry_of(ctx),
+        _classes(filters, "--filters"),
+        blocks_per_stage,
+        epochs,
+        seed,
+        folder,
+        synthetic=synthetic,
+        echo=click.echo,
+    )
+    click.echo(
+        f"{report['layers']} layers    train loss (last {depth.LATE_EPOCHS} epochs)  final train accuracy  "
+        "test accuracy"
+    )
     for variant, r in report["results"].items():
-        click.echo(f"{variant:<12} {r['late_train_loss']:28.4f}  {r['final_train_accuracy']:20.4f}  "
-                   f"{r['test_accuracy']:13.4f}")
+        click.echo(
+            f"{variant:<12} {r['late_train_loss']:28.4f}  {r['final_train_accuracy']:20.4f}  {r['test_accuracy']:13.4f}"
+        )
     click.echo(f"Results: {folder / depth.STUDY_FILE}, plot: {folder / 'shortcuts.png'}")
 
 

@@ -1,4 +1,5 @@
 """Configurations of the vision models and their presets."""
+
 from __future__ import annotations
 
 import dataclasses

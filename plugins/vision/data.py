@@ -7,6 +7,7 @@
 * any folder of images with one sub-folder per class (`--data PATH`), read
   with `tf.keras.utils.image_dataset_from_directory`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,7 +39,7 @@ def draw_shape(kind: int, rng: np.random.Generator, size: int = SHAPE_SIZE):
     radius = rng.uniform(0.18, 0.32) * size
     cy, cx = rng.uniform(radius + 1, size - radius - 1, size=2)
     if kind == 0:  # circle
-        mask = (ys - cy) ** 2 + (xs - cx) ** 2 <= radius ** 2
+        mask = (ys - cy) ** 2 + (xs - cx) ** 2 <= radius**2
     elif kind == 1:  # axis-aligned square
         mask = (np.abs(ys - cy) <= radius * 0.85) & (np.abs(xs - cx) <= radius * 0.85)
     else:  # upward triangle: inside three half-planes
@@ -112,8 +113,15 @@ def read_image_folder(path: str, image_size=None) -> Examples:
             raise KeraslabError(f"'{first}' is not a readable image (accepted: PNG, JPEG, GIF, BMP).") from None
     try:
         dataset = tf.keras.utils.image_dataset_from_directory(
-            str(root), labels="inferred", label_mode="int", class_names=classes, image_size=image_size, batch_size=None,
-            shuffle=False, color_mode="rgb")
+            str(root),
+            labels="inferred",
+            label_mode="int",
+            class_names=classes,
+            image_size=image_size,
+            batch_size=None,
+            shuffle=False,
+            color_mode="rgb",
+        )
         images, labels = zip(*[(x.numpy(), y.numpy()) for x, y in dataset])
     except (tf.errors.InvalidArgumentError, ValueError) as error:
         raise KeraslabError(f"Image folder '{path}' has an unreadable file: {str(error).splitlines()[0]}.") from None

@@ -8,6 +8,7 @@ F = 0, easy to reach. This study trains `resnet` twice at the same depth
 (2 × stages × blocks + 2 weighted layers) through the shared trainer, once
 with shortcuts and once without, and draws both learning curves.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,12 +30,25 @@ def depth(stages: int, blocks_per_stage: int) -> int:
 
 
 def overrides(filters: Sequence[int], blocks_per_stage: int, epochs: int, seed: int, synthetic: bool) -> List[str]:
-    return [f"model.filters={list(filters)}", f"model.blocks_per_stage={blocks_per_stage}", f"train.epochs={epochs}",
-            f"train.seed={seed}", f"data.synthetic={str(synthetic).lower()}"]
+    return [
+        f"model.filters={list(filters)}",
+        f"model.blocks_per_stage={blocks_per_stage}",
+        f"train.epochs={epochs}",
+        f"train.seed={seed}",
+        f"data.synthetic={str(synthetic).lower()}",
+    ]
 
 
-def run_study(registry, filters: Sequence[int], blocks_per_stage: int, epochs: int, seed: int, out: Path,
-              synthetic: bool = False, echo=print) -> Dict:
+def run_study(
+    registry,
+    filters: Sequence[int],
+    blocks_per_stage: int,
+    epochs: int,
+    seed: int,
+    out: Path,
+    synthetic: bool = False,
+    echo=print,
+) -> Dict:
     """Trains both variants under `out/<variant>` (a complete run there is
     reused, an unfinished one resumed); writes the comparison and its plot."""
     from keraslab.core.api import ensure_trained
@@ -46,17 +60,32 @@ def run_study(registry, filters: Sequence[int], blocks_per_stage: int, epochs: i
     for variant, switch in VARIANTS.items():
         path = out / variant
         echo(f"{variant} network, {layers} layers")
-        summary = ensure_trained(registry, "vision", "resnet", str(path),
-                                 overrides(filters, blocks_per_stage, epochs, seed, synthetic) + [switch], echo=echo)
+        summary = ensure_trained(
+            registry,
+            "vision",
+            "resnet",
+            str(path),
+            overrides(filters, blocks_per_stage, epochs, seed, synthetic) + [switch],
+            echo=echo,
+        )
         records = RunDir.open(str(path)).metrics()
         curves[variant] = records
         late = records[-LATE_EPOCHS:]
-        results[variant] = {"final_train_loss": records[-1]["loss"], "final_train_accuracy": records[-1]["accuracy"],
-                            "late_train_loss": sum(r["loss"] for r in late) / len(late),
-                            "test_accuracy": summary["metrics"]["test"]["accuracy"],
-                            "test_loss": summary["metrics"]["test"]["loss"]}
-    report = {"layers": layers, "filters": list(filters), "blocks_per_stage": blocks_per_stage, "epochs": epochs,
-              "seed": seed, "results": results}
+        results[variant] = {
+            "final_train_loss": records[-1]["loss"],
+            "final_train_accuracy": records[-1]["accuracy"],
+            "late_train_loss": sum(r["loss"] for r in late) / len(late),
+            "test_accuracy": summary["metrics"]["test"]["accuracy"],
+            "test_loss": summary["metrics"]["test"]["loss"],
+        }
+    report = {
+        "layers": layers,
+        "filters": list(filters),
+        "blocks_per_stage": blocks_per_stage,
+        "epochs": epochs,
+        "seed": seed,
+        "results": results,
+    }
     (out / STUDY_FILE).write_text(json.dumps(report, indent=2) + "\n")
     plot_curves(curves, out / "shortcuts.png", layers)
     return report
@@ -71,8 +100,9 @@ def plot_curves(curves: Dict[str, list], path: Path, layers: int) -> Path:
     for index, (variant, records) in enumerate(curves.items()):
         epochs = [r["epoch"] for r in records]
         loss_ax.plot(epochs, [r["loss"] for r in records], color=f"C{index}", label=f"{variant} (train)")
-        loss_ax.plot(epochs, [r["val_loss"] for r in records], color=f"C{index}", linestyle="--",
-                     label=f"{variant} (validation)")
+        loss_ax.plot(
+            epochs, [r["val_loss"] for r in records], color=f"C{index}", linestyle="--", label=f"{variant} (validation)"
+        )
         accuracy_ax.plot(epochs, [r["val_accuracy"] for r in records], color=f"C{index}", label=variant)
     loss_ax.set_yscale("log")
     loss_ax.set_title(f"{layers}-layer network: loss")

@@ -1,6 +1,7 @@
 """Vision models. Every model takes raw pixels: scaling to [0, 1] (by the
 training images' maximum) and training-time augmentation are layers of the
 model, so an export needs no preprocessing by its client."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -79,9 +80,15 @@ def build_cnn(config: CNNConfig, info: DataInfo) -> tf.keras.Model:
     x = scale_and_augment(inputs, info, config.augmentation)
     for b, filters in enumerate(config.filters):
         for c in range(config.convs_per_block):
-            x = layers.Conv2D(filters, config.kernel_size, strides=config.stride if c == 0 else 1,
-                              padding=config.padding, dilation_rate=config.dilation,
-                              use_bias=not config.batch_norm, name=f"conv{b}_{c}")(x)
+            x = layers.Conv2D(
+                filters,
+                config.kernel_size,
+                strides=config.stride if c == 0 else 1,
+                padding=config.padding,
+                dilation_rate=config.dilation,
+                use_bias=not config.batch_norm,
+                name=f"conv{b}_{c}",
+            )(x)
             if config.batch_norm:
                 x = batch_norm(f"bn{b}_{c}")(x)
             x = layers.ReLU()(x)
@@ -147,8 +154,9 @@ def residual_block(x, filters: int, stride: int, config: ResNetConfig, name: str
             shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False, name=f"{name}_project")(x)
             shortcut = batch_norm(f"{name}_project_bn")(shortcut)
         else:  # option A of He et al.: subsample and pad channels with zeros
-            shortcut = layers.Lambda(lambda t: tf.pad(t[:, ::stride, ::stride, :],
-                                                      [[0, 0], [0, 0], [0, 0], [0, filters - t.shape[-1]]]))(x)
+            shortcut = layers.Lambda(
+                lambda t: tf.pad(t[:, ::stride, ::stride, :], [[0, 0], [0, 0], [0, 0], [0, filters - t.shape[-1]]])
+            )(x)
     return layers.ReLU()(layers.Add(name=f"{name}_add")([f, shortcut]))
 
 
@@ -197,6 +205,7 @@ def build_segmentation(config, info: DataInfo) -> tf.keras.Model:
 
 def export_segmentation(model, context):
     """serving_default: per-pixel `probabilities` and the `mask` of class ids."""
+
     def outputs(image):
         probabilities = tf.nn.softmax(model(image, training=False), axis=-1)
         return {"probabilities": probabilities, "mask": tf.argmax(probabilities, axis=-1)}
@@ -229,8 +238,10 @@ class Detector(OwnLossModel):
             x = layers.MaxPooling2D(2)(x)
         x = layers.Flatten()(x)
         x = layers.Dense(config.dense_units, activation="relu")(x)
-        outputs = {"logits": layers.Dense(classes, name="class_logits")(x),
-                   "box": layers.Dense(4, activation="sigmoid", name="box")(x)}
+        outputs = {
+            "logits": layers.Dense(classes, name="class_logits")(x),
+            "box": layers.Dense(4, activation="sigmoid", name="box")(x),
+        }
         self.network = tf.keras.Model(inputs, outputs)
         self.box_weight = config.box_weight
         self.accuracy_tracker = tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")
@@ -247,8 +258,9 @@ class Detector(OwnLossModel):
         x, target = data
         classes, boxes = tf.cast(target[:, 0], tf.int64), target[:, 1:]
         out = self(x, training=training)
-        class_loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(classes, out["logits"],
-                                                                                    from_logits=True))
+        class_loss = tf.reduce_mean(
+            tf.keras.losses.sparse_categorical_crossentropy(classes, out["logits"], from_logits=True)
+        )
         box_loss = tf.reduce_mean(tf.keras.losses.huber(boxes, out["box"], delta=0.1))
         self.accuracy_tracker.update_state(classes, out["logits"])
         self.iou_tracker.update_state(box_iou(boxes, out["box"]))
@@ -265,6 +277,7 @@ def build_detection(config, info: DataInfo) -> tf.keras.Model:
 
 def export_detection(model, context):
     """serving_default: `box` (y0, x0, y1, x1 in [0, 1]), `class_id`, `probabilities`."""
+
     def outputs(image):
         out = model(image, training=False)
         probabilities = tf.nn.softmax(out["logits"], axis=-1)
@@ -305,11 +318,12 @@ class Siamese(OwnLossModel):
             keep = tf.reduce_all(tf.not_equal(labels[:, None], self.held_out[None, :]), axis=1)
             x, labels = tf.boolean_mask(x, keep), tf.boolean_mask(labels, keep)
         embeddings = self(x, training=training)
-        distances = tf.sqrt(tf.maximum(
-            2.0 - 2.0 * tf.matmul(embeddings, embeddings, transpose_b=True), 1e-12))  # unit vectors
+        distances = tf.sqrt(
+            tf.maximum(2.0 - 2.0 * tf.matmul(embeddings, embeddings, transpose_b=True), 1e-12)
+        )  # unit vectors
         same = tf.cast(tf.equal(labels[:, None], labels[None, :]), tf.float32)
         off_diagonal = 1.0 - tf.eye(tf.shape(labels)[0])
-        pair_loss = same * distances ** 2 + (1.0 - same) * tf.nn.relu(self.margin - distances) ** 2
+        pair_loss = same * distances**2 + (1.0 - same) * tf.nn.relu(self.margin - distances) ** 2
         return tf.reduce_sum(pair_loss * off_diagonal) / tf.maximum(tf.reduce_sum(off_diagonal), 1.0)
 
 

@@ -1,6 +1,7 @@
 """What vision runs write into their run directory about the test split:
 classifiers `confusion_matrix.png` and `misclassified.png`; segmentation,
 detection and siamese models their own measures (JSON) and pictures."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,8 +25,9 @@ def write_classifier_report(model, splits, run_path) -> None:
         return
     predicted = np.argmax(model.predict(test.features, verbose=0), axis=-1)
     names = list(test.class_names) or [str(i) for i in range(test.num_classes)]
-    plot_confusion_matrix(confusion_matrix(test.targets, predicted, test.num_classes), names,
-                          Path(run_path) / "confusion_matrix.png")
+    plot_confusion_matrix(
+        confusion_matrix(test.targets, predicted, test.num_classes), names, Path(run_path) / "confusion_matrix.png"
+    )
     plot_misclassified(test.features, test.targets, predicted, names, Path(run_path) / "misclassified.png")
 
 
@@ -35,8 +37,15 @@ def plot_confusion_matrix(matrix: np.ndarray, names, path: Path) -> Path:
     ax.imshow(matrix, cmap="Blues")
     for (i, j), count in np.ndenumerate(matrix):
         if count:
-            ax.text(j, i, str(count), ha="center", va="center",
-                    color="white" if count > matrix.max() / 2 else "black", fontsize=8)
+            ax.text(
+                j,
+                i,
+                str(count),
+                ha="center",
+                va="center",
+                color="white" if count > matrix.max() / 2 else "black",
+                fontsize=8,
+            )
     ax.set_xticks(range(len(names)), names, rotation=45)
     ax.set_yticks(range(len(names)), names)
     ax.set_xlabel("predicted")
@@ -49,8 +58,9 @@ def plot_confusion_matrix(matrix: np.ndarray, names, path: Path) -> Path:
     return path
 
 
-def plot_misclassified(images: np.ndarray, truth: np.ndarray, predicted: np.ndarray, names, path: Path,
-                       limit: int = 32) -> Path:
+def plot_misclassified(
+    images: np.ndarray, truth: np.ndarray, predicted: np.ndarray, names, path: Path, limit: int = 32
+) -> Path:
     plt = pyplot()
     wrong = np.flatnonzero(truth != predicted)[:limit]
     columns = 8
@@ -62,8 +72,7 @@ def plot_misclassified(images: np.ndarray, truth: np.ndarray, predicted: np.ndar
         image = images[index]
         ax.imshow(image[..., 0] if image.shape[-1] == 1 else image / max(image.max(), 1), cmap="gray_r")
         ax.set_title(f"{names[truth[index]]}→{names[predicted[index]]}", fontsize=8, color="red")
-    fig.suptitle(f"misclassified test images ({len(np.flatnonzero(truth != predicted))}), true→predicted",
-                 fontsize=9)
+    fig.suptitle(f"misclassified test images ({len(np.flatnonzero(truth != predicted))}), true→predicted", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -88,17 +97,22 @@ def write_segmentation_report(model, splits, run_path) -> None:
     predicted = np.argmax(model.predict(test.features, verbose=0), axis=-1)
     scores = intersection_over_union(test.targets, predicted, test.num_classes)
     names = list(test.class_names)
-    result = {"iou": dict(zip(names, map(float, scores))), "mean_iou": float(np.nanmean(scores)),
-              "mean_iou_shapes": float(np.nanmean(scores[1:]))}
+    result = {
+        "iou": dict(zip(names, map(float, scores))),
+        "mean_iou": float(np.nanmean(scores)),
+        "mean_iou_shapes": float(np.nanmean(scores[1:])),
+    }
     (Path(run_path) / "segmentation.json").write_text(json.dumps(result, indent=2) + "\n")
     plt = pyplot()
     count = min(6, len(test))
     fig, axes = plt.subplots(3, count, figsize=(1.6 * count, 5), squeeze=False)
     for i in range(count):
-        for row, (picture, title) in enumerate(((test.features[i][..., 0], "image"),
-                                                (test.targets[i], "true"), (predicted[i], "predicted"))):
-            axes[row][i].imshow(picture, cmap="gray" if row == 0 else "viridis", vmin=0,
-                                vmax=None if row == 0 else test.num_classes - 1)
+        for row, (picture, title) in enumerate(
+            ((test.features[i][..., 0], "image"), (test.targets[i], "true"), (predicted[i], "predicted"))
+        ):
+            axes[row][i].imshow(
+                picture, cmap="gray" if row == 0 else "viridis", vmin=0, vmax=None if row == 0 else test.num_classes - 1
+            )
             axes[row][i].axis("off")
             if i == 0:
                 axes[row][i].set_title(title, fontsize=8, loc="left")
@@ -149,8 +163,11 @@ def write_detection_report(model, splits, run_path) -> None:
     truth_class, truth_box = test.targets[:, 0].astype(np.int64), test.targets[:, 1:]
     predicted_class = np.argmax(out["logits"], axis=-1)
     iou = box_iou(truth_box.astype(np.float32), out["box"].astype(np.float32)).numpy()
-    result = {"mean_box_iou": float(iou.mean()), "accuracy": float(np.mean(predicted_class == truth_class)),
-              "scenes": len(test)}
+    result = {
+        "mean_box_iou": float(iou.mean()),
+        "accuracy": float(np.mean(predicted_class == truth_class)),
+        "scenes": len(test),
+    }
     (Path(run_path) / "detection.json").write_text(json.dumps(result, indent=2) + "\n")
     plt = pyplot()
     count = min(8, len(test))
@@ -163,8 +180,11 @@ def write_detection_report(model, splits, run_path) -> None:
             ax.add_patch(plt.Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, color=color, lw=1.5))
         ax.set_title(f"{SHAPES[predicted_class[i]]} (IoU {iou[i]:.2f})", fontsize=7)
         ax.axis("off")
-    fig.suptitle(f"detection: mean IoU {result['mean_box_iou']:.3f}, class accuracy {result['accuracy']:.3f} "
-                 "(green: true, orange: predicted)", fontsize=8)
+    fig.suptitle(
+        f"detection: mean IoU {result['mean_box_iou']:.3f}, class accuracy {result['accuracy']:.3f} "
+        "(green: true, orange: predicted)",
+        fontsize=8,
+    )
     fig.tight_layout()
     fig.savefig(Path(run_path) / "detection.png", dpi=100)
     plt.close(fig)

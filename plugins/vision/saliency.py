@@ -4,6 +4,7 @@ For logits z = f(x), the map is |∂z_c/∂x| at the predicted class c: the
 first-order Taylor weight of each pixel (Simonyan, Vedaldi & Zisserman,
 2014), the network's implicit attention read off its Jacobian.
 """
+
 from __future__ import annotations
 
 import numpy as np

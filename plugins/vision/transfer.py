@@ -17,6 +17,7 @@ All four are tested on the target classes' test split. The gain of 3 over
 4 measures what the pretrained features are worth when labels are scarce
 (Yosinski et al., 2014).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -73,8 +74,10 @@ class TransferStudy:
     def check(self, registry) -> None:
         """Raises KeraslabError for settings no stage could run with (before any run starts)."""
         if set(self.source_classes) & set(self.target_classes):
-            raise KeraslabError(f"Source classes {list(self.source_classes)} and target classes "
-                                f"{list(self.target_classes)} must not overlap.")
+            raise KeraslabError(
+                f"Source classes {list(self.source_classes)} and target classes "
+                f"{list(self.target_classes)} must not overlap."
+            )
         for name in ("shots", "pretrain_epochs", "head_epochs", "finetune_epochs"):
             if getattr(self, name) < 1:
                 raise KeraslabError(f"--{name.replace('_', '-')} must be at least 1, received {getattr(self, name)}.")
@@ -92,21 +95,35 @@ class TransferStudy:
 
     def overrides(self, stage: str, seed: int, folder: Path) -> List[str]:
         """The `--set` overrides of one stage's run; `settings` come last and win."""
-        common = [f"train.seed={seed}", f"data.seed={seed}", f"data.synthetic={str(self.synthetic).lower()}",
-                  f"optimizer.learning_rate={self.learning_rate}"]
-        target = [f"data.classes={list(self.target_classes)}", f"data.train_per_class={self.shots}",
-                  f"data.test_fraction={self.target_test_fraction}"]
+        common = [
+            f"train.seed={seed}",
+            f"data.seed={seed}",
+            f"data.synthetic={str(self.synthetic).lower()}",
+            f"optimizer.learning_rate={self.learning_rate}",
+        ]
+        target = [
+            f"data.classes={list(self.target_classes)}",
+            f"data.train_per_class={self.shots}",
+            f"data.test_fraction={self.target_test_fraction}",
+        ]
         if stage == "pretrain":
             stage_settings = [f"data.classes={list(self.source_classes)}", f"train.epochs={self.pretrain_epochs}"]
         elif stage == "head":
-            stage_settings = target + [f"train.init_from={folder / 'pretrain'}", "train.freeze_init=true",
-                                       f"train.init_exclude={list(self.new_layers)}",
-                                       f"train.epochs={self.head_epochs}",
-                                       f"optimizer.learning_rate={self.head_learning_rate}"]
+            stage_settings = target + [
+                f"train.init_from={folder / 'pretrain'}",
+                "train.freeze_init=true",
+                f"train.init_exclude={list(self.new_layers)}",
+                f"train.epochs={self.head_epochs}",
+                f"optimizer.learning_rate={self.head_learning_rate}",
+            ]
         elif stage == "finetune":
-            stage_settings = target + [f"train.init_from={folder / 'head'}", "train.init_output_layers=true",
-                                       "train.freeze_batch_norm=true", f"train.epochs={self.finetune_epochs}",
-                                       f"optimizer.learning_rate={self.finetune_learning_rate}"]
+            stage_settings = target + [
+                f"train.init_from={folder / 'head'}",
+                "train.init_output_layers=true",
+                "train.freeze_batch_norm=true",
+                f"train.epochs={self.finetune_epochs}",
+                f"optimizer.learning_rate={self.finetune_learning_rate}",
+            ]
         else:
             stage_settings = target + [f"train.epochs={self.head_epochs + self.finetune_epochs}"]
         return common + stage_settings + list(self.settings)
@@ -125,14 +142,24 @@ def run_study(registry, study: TransferStudy, out: Path, echo=print) -> Dict:
         accuracy = {}
         for stage in STAGES:
             echo(f"seed {seed}: {stage}")
-            summary = ensure_trained(registry, "vision", study.model, str(folder / stage),
-                                     study.overrides(stage, seed, folder), echo=echo)
+            summary = ensure_trained(
+                registry, "vision", study.model, str(folder / stage), study.overrides(stage, seed, folder), echo=echo
+            )
             accuracy[stage] = summary["metrics"]["test"]["accuracy"]
-        results.append({"seed": seed, **{f"{s}_accuracy": accuracy[s] for s in STAGES},
-                        "gain": accuracy["finetune"] - accuracy["scratch"]})
-    report = {"study": dataclasses.asdict(study), "seeds": results,
-              "mean": {key: sum(r[key] for r in results) / len(results)
-                       for key in [f"{s}_accuracy" for s in STAGES] + ["gain"]}}
+        results.append(
+            {
+                "seed": seed,
+                **{f"{s}_accuracy": accuracy[s] for s in STAGES},
+                "gain": accuracy["finetune"] - accuracy["scratch"],
+            }
+        )
+    report = {
+        "study": dataclasses.asdict(study),
+        "seeds": results,
+        "mean": {
+            key: sum(r[key] for r in results) / len(results) for key in [f"{s}_accuracy" for s in STAGES] + ["gain"]
+        },
+    }
     (out / STUDY_FILE).write_text(json.dumps(report, indent=2) + "\n")
     plot_study(results, out / "transfer.png", study)
     return report
@@ -149,8 +176,10 @@ def load_study(out: Path) -> TransferStudy:
 
 def record_study(study: TransferStudy, out: Path) -> None:
     if out.exists() and any(out.iterdir()):
-        raise KeraslabError(f"'{out}' already exists and is not empty; choose another --out, "
-                            f"or continue that study with --resume {out}.")
+        raise KeraslabError(
+            f"'{out}' already exists and is not empty; choose another --out, "
+            f"or continue that study with --resume {out}."
+        )
     out.mkdir(parents=True, exist_ok=True)
     (out / "study.json").write_text(json.dumps(dataclasses.asdict(study), indent=2) + "\n")
 
@@ -161,8 +190,12 @@ def plot_study(results: Sequence[Dict], path: Path, study: TransferStudy) -> Pat
     from keraslab.core.api import pyplot
 
     plt = pyplot()
-    labels = {"pretrain": f"pretrained on {_digits(study.source_classes)}",
-              "head": "new head, frozen base", "finetune": "then fine-tuned", "scratch": "from scratch"}
+    labels = {
+        "pretrain": f"pretrained on {_digits(study.source_classes)}",
+        "head": "new head, frozen base",
+        "finetune": "then fine-tuned",
+        "scratch": "from scratch",
+    }
     fig, ax = plt.subplots(figsize=(7, 3.8))
     width = 0.8 / len(STAGES)
     for i, stage in enumerate(STAGES):
@@ -180,5 +213,8 @@ def plot_study(results: Sequence[Dict], path: Path, study: TransferStudy) -> Pat
 
 
 def _digits(classes: Sequence[int]) -> str:
-    return f"digits {min(classes)}–{max(classes)}" if list(classes) == list(range(min(classes), max(classes) + 1)) \
+    return (
+        f"digits {min(classes)}–{max(classes)}"
+        if list(classes) == list(range(min(classes), max(classes) + 1))
         else "digits " + ", ".join(map(str, classes))
+    )

@@ -1,5 +1,6 @@
 """Bayesian models learn on short budgets and report their uncertainty; the
 full targets run in `make test-slow`."""
+
 import json
 
 import numpy as np
@@ -38,8 +39,7 @@ def test_kl_is_divided_by_the_training_set_size(registry, tmp_path, kl_weight):
 
     plugin = registry.get("bayesian")
     spec = plugin.model("bnn-flipout")
-    config = actions.resolve_run_config(plugin, spec, overrides=["data.synthetic=true",
-                                                                 f"model.kl_weight={kl_weight}"])
+    config = actions.resolve_run_config(plugin, spec, overrides=["data.synthetic=true", f"model.kl_weight={kl_weight}"])
     splits = building.load_splits(plugin, spec, config.data)
     model = building.build_model(spec, config, building.data_info(splits))
     model(splits.train.features[:2])
@@ -47,8 +47,9 @@ def test_kl_is_divided_by_the_training_set_size(registry, tmp_path, kl_weight):
 
     layer = model.get_layer("logits")
     total = float(tfp.distributions.kl_divergence(layer.kernel_posterior, layer.kernel_prior).numpy())
-    assert float(sum(l.numpy() for l in layer.losses)) == pytest.approx(kl_weight * total / len(splits.train),
-                                                                        rel=1e-5)
+    assert float(sum(loss.numpy() for loss in layer.losses)) == pytest.approx(
+        kl_weight * total / len(splits.train), rel=1e-5
+    )
 
 
 def test_bayesian_convolutions_learn_digits(registry, tmp_path):
@@ -63,7 +64,7 @@ def test_bayesian_convolutions_learn_digits(registry, tmp_path):
     spec = plugin.model("bnn-flipout-conv")
     config = actions.resolve_run_config(plugin, spec, overrides=["data.synthetic=true"])
     model = building.build_model(spec, config, building.data_info(building.load_splits(plugin, spec, config.data)))
-    convolutions = [l for l in model.layers if isinstance(l, tfp.layers.Convolution2DFlipout)]
+    convolutions = [c for c in model.layers if isinstance(c, tfp.layers.Convolution2DFlipout)]
     assert [c.filters for c in convolutions] == [16, 32]
     assert len(model.losses) == 4  # one KL term per Bayesian layer: two convolutions, two dense
 
@@ -73,8 +74,14 @@ def test_convolutions_refuse_inputs_that_are_not_images():
     from keraslab.core.errors import ConfigError
     from keraslab.plugins.bayesian.models import as_image
 
-    info = DataInfo(input_shape=(10,), input_dtype="float32", num_classes=2, num_train_examples=4,
-                    train_features=np.zeros((4, 10)), train_targets=np.zeros(4))
+    info = DataInfo(
+        input_shape=(10,),
+        input_dtype="float32",
+        num_classes=2,
+        num_train_examples=4,
+        train_features=np.zeros((4, 10)),
+        train_targets=np.zeros(4),
+    )
     with pytest.raises(ConfigError, match="needs images or a square number of features"):
         as_image(None, info)
 
@@ -108,14 +115,18 @@ def test_heteroscedastic_regressor_learns_the_noise_and_plots_both_bands(registr
     assert all(set(r) == {"mean", "stddev"} and r["stddev"][0] > 0 for r in rows)
 
 
-@pytest.mark.parametrize("setting, message", [
-    ("model.prior_scale=0", "'model.prior_scale' must be > 0"),
-    ("model.samples=0", "'model.samples' must be at least 1"),
-    ("model.kl_weight=0", "'model.kl_weight' must be > 0"),
-])
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("model.prior_scale=0", "'model.prior_scale' must be > 0"),
+        ("model.samples=0", "'model.samples' must be at least 1"),
+        ("model.kl_weight=0", "'model.kl_weight' must be > 0"),
+    ],
+)
 def test_impossible_settings_are_refused_before_any_write(cli_runner, tmp_path, setting, message):
-    result = cli_runner("bayesian", "train", "bnn-flipout", "--synthetic", "--set", setting,
-                        "--runs-root", str(tmp_path))
+    result = cli_runner(
+        "bayesian", "train", "bnn-flipout", "--synthetic", "--set", setting, "--runs-root", str(tmp_path)
+    )
     assert result.exit_code == 2 and message in result.output
     assert not any(tmp_path.iterdir())
 
@@ -162,8 +173,20 @@ def test_evidential_regressor_learns_and_serves_both_uncertainties(registry, tmp
 
 def test_ensemble_trains_seeded_members_and_reports_their_disagreement(cli_runner, tmp_path):
     out = tmp_path / "ensemble"
-    result = cli_runner("bayesian", "ensemble", "--members", "2", "--set", "data.synthetic=true",
-                        "--set", "train.epochs=3", "--out", str(out), "--export", str(tmp_path / "exports"))
+    result = cli_runner(
+        "bayesian",
+        "ensemble",
+        "--members",
+        "2",
+        "--set",
+        "data.synthetic=true",
+        "--set",
+        "train.epochs=3",
+        "--out",
+        str(out),
+        "--export",
+        str(tmp_path / "exports"),
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((out / "ensemble.json").read_text())
     assert report["members"] == 2 and len(report["member_accuracy"]) == 2
@@ -172,19 +195,24 @@ def test_ensemble_trains_seeded_members_and_reports_their_disagreement(cli_runne
     assert set(report["out_of_distribution"]["noise"]) == {"auc_entropy", "auc_mutual_information"}
     assert (out / "reliability.png").is_file()
     # One SavedModel over both members, in TF Serving's layout.
-    rows = predict(str(tmp_path / "exports" / "bayesian-ensemble"),
-                   {"instances": np.random.default_rng(0).uniform(0, 16, size=(2, 64)).tolist()})["predictions"]
+    rows = predict(
+        str(tmp_path / "exports" / "bayesian-ensemble"),
+        {"instances": np.random.default_rng(0).uniform(0, 16, size=(2, 64)).tolist()},
+    )["predictions"]
     assert set(rows[0]) == {"probabilities", "stddev", "class_id", "entropy", "mutual_information"}
     assert sum(rows[0]["probabilities"]) == pytest.approx(1.0, abs=1e-5) and rows[0]["mutual_information"] >= -1e-6
     assert "bayesian-ensemble" in (tmp_path / "exports" / "models.config").read_text()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--members", "1"], "at least 2 members, received 1"),
-    (["--model", "unheard-of"], "unheard-of"),
-    (["--set", "model.samples=0"], "'model.samples' must be at least 1"),
-    (["--export", "exports", "--name", "no spaces"], "Export name 'no spaces' must be"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--members", "1"], "at least 2 members, received 1"),
+        (["--model", "unheard-of"], "unheard-of"),
+        (["--set", "model.samples=0"], "'model.samples' must be at least 1"),
+        (["--export", "exports", "--name", "no spaces"], "Export name 'no spaces' must be"),
+    ],
+)
 def test_impossible_ensembles_are_refused_before_any_write(cli_runner, tmp_path, args, message):
     result = cli_runner("bayesian", "ensemble", "--out", str(tmp_path / "ensemble"), *args)
     assert result.exit_code == 2 and message in result.output
@@ -204,8 +232,20 @@ def test_bayesian_regressor_learns_and_serves_both_uncertainties(registry, tmp_p
 
 def test_ensemble_of_regressors_reports_and_serves_the_mixture(cli_runner, tmp_path):
     out = tmp_path / "ensemble"
-    result = cli_runner("bayesian", "ensemble", "--model", "heteroscedastic", "--members", "2",
-                        "--set", "train.epochs=20", "--out", str(out), "--export", str(tmp_path / "exports"))
+    result = cli_runner(
+        "bayesian",
+        "ensemble",
+        "--model",
+        "heteroscedastic",
+        "--members",
+        "2",
+        "--set",
+        "train.epochs=20",
+        "--out",
+        str(out),
+        "--export",
+        str(tmp_path / "exports"),
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((out / "ensemble.json").read_text())
     assert report["task"] == "regression" and report["mae"] < 1.5 and report["epistemic_gap"] > 0

@@ -5,6 +5,7 @@ compared as the mean ECE over the five training seeds: on 269 images one
 seed's ECE moves by about 0.01 between seeds (the deterministic network's
 runs from 0.012 to 0.030), as much as the differences being measured.
 """
+
 import json
 
 import numpy as np
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.slow
 
 
 def uncertainty_report(registry, root, model, seed, *overrides):
-    run, _ = actions.start_training(registry, "bayesian", model, runs_root=str(root),
-                                    overrides=[f"train.seed={seed}", *overrides])
+    run, _ = actions.start_training(
+        registry, "bayesian", model, runs_root=str(root), overrides=[f"train.seed={seed}", *overrides]
+    )
     return json.loads((run.path / "uncertainty.json").read_text())
 
 
@@ -27,8 +29,10 @@ def uncertainty_report(registry, root, model, seed, *overrides):
 def reports(tmp_path_factory):
     """{model: [uncertainty.json of each seed]} for the baseline and the sampling classifiers."""
     registry, root = Registry(), tmp_path_factory.mktemp("bayesian-targets")
-    return {model: [uncertainty_report(registry, root, model, seed) for seed in SEEDS]
-            for model in ("deterministic", "bnn-flipout", "mc-dropout")}
+    return {
+        model: [uncertainty_report(registry, root, model, seed) for seed in SEEDS]
+        for model in ("deterministic", "bnn-flipout", "mc-dropout")
+    }
 
 
 def mean_of(reports, key):
@@ -53,7 +57,9 @@ def test_sampling_classifiers_are_calibrated_at_least_as_well_as_the_baseline(re
 
 def test_bnn_flipout_knows_noise_and_inverted_digits_from_digits(reports):
     for report in reports["bnn-flipout"]:
-        print("bnn-flipout OOD AUC", {k: report["out_of_distribution"][k]["auc_entropy"] for k in ("noise", "inverted")})
+        print(
+            "bnn-flipout OOD AUC", {k: report["out_of_distribution"][k]["auc_entropy"] for k in ("noise", "inverted")}
+        )
         for inputs in ("noise", "inverted"):
             assert report["out_of_distribution"][inputs]["auc_entropy"] >= 0.90
     # The deterministic softmax is more confident on noise than on digits, on every seed.
@@ -65,8 +71,12 @@ def test_deep_ensemble_is_calibrated_and_knows_out_of_distribution_inputs(cli_ru
     result = cli_runner("bayesian", "ensemble", "--members", "10", "--set", "model.dropout=0", "--out", str(out))
     assert result.exit_code == 0, result.output
     report = json.loads((out / "ensemble.json").read_text())
-    print("ensemble ECE", report["ece"], "OOD AUC (mutual information)",
-          {k: report["out_of_distribution"][k]["auc_mutual_information"] for k in ("noise", "inverted")})
+    print(
+        "ensemble ECE",
+        report["ece"],
+        "OOD AUC (mutual information)",
+        {k: report["out_of_distribution"][k]["auc_mutual_information"] for k in ("noise", "inverted")},
+    )
     assert report["ece"] <= mean_of(reports["deterministic"], "ece")
     for inputs in ("noise", "inverted"):  # the members' disagreement
         assert report["out_of_distribution"][inputs]["auc_mutual_information"] >= 0.90
@@ -74,8 +84,9 @@ def test_deep_ensemble_is_calibrated_and_knows_out_of_distribution_inputs(cli_ru
 
 @pytest.mark.parametrize("seed", (0, 1, 2))
 def test_heteroscedastic_regressor_recovers_the_true_noise(tmp_path, seed):
-    run, _ = actions.start_training(Registry(), "bayesian", "heteroscedastic", runs_root=str(tmp_path),
-                                    overrides=[f"train.seed={seed}"])
+    run, _ = actions.start_training(
+        Registry(), "bayesian", "heteroscedastic", runs_root=str(tmp_path), overrides=[f"train.seed={seed}"]
+    )
     report = json.loads((run.path / "regression.json").read_text())
     print("heteroscedastic seed", seed, "noise relative RMSE", report["noise_relative_rmse"])
     assert report["noise_relative_rmse"] <= 0.15

@@ -1,4 +1,5 @@
 """Uncertainty measures checked against hand computations."""
+
 import numpy as np
 import pytest
 

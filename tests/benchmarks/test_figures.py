@@ -1,4 +1,5 @@
 """Figures 5 to 8 once on a tiny budget, and `python -m bench`'s checks."""
+
 import subprocess
 import sys
 
@@ -28,8 +29,11 @@ def test_rl_figure_measures_both_loops():
 def test_scaling_figure_runs_devices_workers_and_data():
     results = scaling.run(TINY, **QUIET)
     assert [r.name for r in results] == [
-        "mlp: mirrored over 2 logical CPUs vs 1", "mlp: multi-worker, 2 local workers vs 1",
-        "cnn: epoch time at 2x the training set", "cnn: epoch time at 4x the training set"]
+        "mlp: mirrored over 2 logical CPUs vs 1",
+        "mlp: multi-worker, 2 local workers vs 1",
+        "cnn: epoch time at 2x the training set",
+        "cnn: epoch time at 4x the training set",
+    ]
     assert all(r.keraslab.median > 0 and r.baseline.median > 0 for r in results)
     # The synthetic digits' training split (138 images) and its shifted copies.
     assert results[3].note.endswith("552 examples")

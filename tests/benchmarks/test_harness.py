@@ -1,5 +1,6 @@
 """The benchmark harness's own parts: statistics, ratios, the table, FLOP
 counts, the network description for PyTorch, and the CLI start-up figure."""
+
 import json
 
 import numpy as np
@@ -31,9 +32,12 @@ def test_save_writes_the_json_and_the_table(tmp_path, monkeypatch):
     doc = tmp_path / "benchmarks.md"
     doc.write_text(f"# Benchmarks\n\nbefore\n{harness.TABLE_START}\nold\n{harness.TABLE_END}\nafter\n")
     monkeypatch.setattr(harness, "DOC", doc)
-    results = [Comparison("1. A figure", "fast thing", Stats([1.0, 2.0, 3.0], "ms"), Stats([40.0], "ms"),
-                          "slow thing", "<= 0.1"),
-               Comparison("2. Another", "memory", Stats([500.0], "MiB"), Stats([250.0], "MiB"), "bare")]
+    results = [
+        Comparison(
+            "1. A figure", "fast thing", Stats([1.0, 2.0, 3.0], "ms"), Stats([40.0], "ms"), "slow thing", "<= 0.1"
+        ),
+        Comparison("2. Another", "memory", Stats([500.0], "MiB"), Stats([250.0], "MiB"), "bare"),
+    ]
     path = harness.save(results, extra={"wall_seconds": 90.0})
     saved = json.loads(path.read_text())
     assert saved["machine"]["cores"] >= 1 and saved["wall_seconds"] == 90.0
@@ -75,8 +79,15 @@ def test_architecture_describes_a_chain_and_refuses_other_models():
     x = tf.keras.layers.Dropout(0.5)(x)
     model = tf.keras.Model(inputs, tf.keras.layers.Dense(10)(x))
     layers = architecture.describe(model)
-    assert [l["type"] for l in layers] == ["rescale", "conv2d", "batch_norm", "activation", "flatten", "dropout",
-                                          "dense"]
+    assert [row["type"] for row in layers] == [
+        "rescale",
+        "conv2d",
+        "batch_norm",
+        "activation",
+        "flatten",
+        "dropout",
+        "dense",
+    ]
     assert layers[2] == {"type": "batch_norm", "momentum": pytest.approx(0.9), "epsilon": pytest.approx(1e-3)}
     # 3·3·1·4 conv weights + 2·4 batch-norm scale and offset + 256·10 + 10 dense.
     assert architecture.trainable_parameters(model) == 36 + 8 + 2570

@@ -1,4 +1,5 @@
 """Figures 2, 3 and 4 once on a tiny budget: the harness runs end to end."""
+
 import pytest
 
 from bench import roofline, training
@@ -15,8 +16,11 @@ def tiny():
 def test_trainer_figure_compares_three_sides_of_the_same_model(tiny):
     results = training.run_trainer(tiny, **QUIET)
     names = [r.name for r in results]
-    assert names == [f"{m}: {what}" for m in ("mlp", "cnn") for what in (
-        "trainer vs the same fit without the trainer", "trainer vs a tutorial's fit", "trainer process")]
+    assert names == [
+        f"{m}: {what}"
+        for m in ("mlp", "cnn")
+        for what in ("trainer vs the same fit without the trainer", "trainer vs a tutorial's fit", "trainer process")
+    ]
     for result in results:
         assert result.keraslab.median > 0 and result.baseline.median > 0 and result.met in (True, False, None)
     memory = [r for r in results if r.keraslab.unit == "MiB"]
@@ -27,8 +31,12 @@ def test_pytorch_figure_trains_a_network_of_the_same_size(tiny):
     if not training.TORCH_VENV.joinpath("bin", "python").exists():
         pytest.skip("no .venv-torch: `make test` and `make bench-env` create it")
     results = training.run_pytorch(tiny, **QUIET)
-    assert [r.name for r in results] == ["mlp: trainer vs PyTorch", "mlp: trainer process vs PyTorch's",
-                                         "cnn: trainer vs PyTorch", "cnn: trainer process vs PyTorch's"]
+    assert [r.name for r in results] == [
+        "mlp: trainer vs PyTorch",
+        "mlp: trainer process vs PyTorch's",
+        "cnn: trainer vs PyTorch",
+        "cnn: trainer process vs PyTorch's",
+    ]
     # run_pytorch refuses networks whose trainable parameter counts differ; here they matched.
     assert all(r.baseline.median > 0 for r in results)
     assert "PyTorch 2.13.0" in results[0].baseline_name

@@ -1,4 +1,5 @@
 """The optimizer lab: second-order methods and the compare-optimizers command."""
+
 import json
 
 import numpy as np
@@ -17,8 +18,9 @@ def test_newton_solves_a_quadratic_in_one_step():
 
 def test_gauss_newton_is_exact_on_linear_residuals():
     problem = lab.quadratic()  # r(w) = L(w − w*): Gauss–Newton's JᵀJ is the Hessian
-    np.testing.assert_allclose(second_order.gauss_newton_step(problem.residuals, problem.start),
-                               problem.minimiser, atol=1e-12)
+    np.testing.assert_allclose(
+        second_order.gauss_newton_step(problem.residuals, problem.start), problem.minimiser, atol=1e-12
+    )
 
 
 def test_damping_interpolates_between_newton_and_gradient_descent():
@@ -43,8 +45,18 @@ def test_lbfgs_reaches_rosenbrocks_minimum():
 
 
 def test_compare_optimizers_command(cli_runner, tmp_path):
-    result = cli_runner("foundations", "compare-optimizers", "--problem", "quadratic", "--optimizers",
-                        "sgd,momentum,newton", "--steps", "300", "--out", str(tmp_path / "lab"))
+    result = cli_runner(
+        "foundations",
+        "compare-optimizers",
+        "--problem",
+        "quadratic",
+        "--optimizers",
+        "sgd,momentum,newton",
+        "--steps",
+        "300",
+        "--out",
+        str(tmp_path / "lab"),
+    )
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line.split() for line in result.output.splitlines()[1:4]}
     assert rows["newton"][1] == "1"
@@ -53,13 +65,16 @@ def test_compare_optimizers_command(cli_runner, tmp_path):
     assert (tmp_path / "lab" / "trajectories.png").stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--problem", "himmelblau"], "Unknown problem 'himmelblau'. Available: quadratic, rosenbrock, logistic."),
-    (["--optimizers", "sgd,adamw"], "Unknown optimizer 'adamw'. Available: "),
-    (["--tolerance", "nan"], "--tolerance must be a finite number > 0"),
-    (["--steps", "0"], "--steps must be at least 1"),
-    (["--problem", "logistic", "--optimizers", "gauss-newton"], "Gauss-Newton needs a least-squares problem"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--problem", "himmelblau"], "Unknown problem 'himmelblau'. Available: quadratic, rosenbrock, logistic."),
+        (["--optimizers", "sgd,adamw"], "Unknown optimizer 'adamw'. Available: "),
+        (["--tolerance", "nan"], "--tolerance must be a finite number > 0"),
+        (["--steps", "0"], "--steps must be at least 1"),
+        (["--problem", "logistic", "--optimizers", "gauss-newton"], "Gauss-Newton needs a least-squares problem"),
+    ],
+)
 def test_bad_lab_input(cli_runner, tmp_path, args, message):
     result = cli_runner("foundations", "compare-optimizers", *args, "--out", str(tmp_path / "x"))
     assert result.exit_code == 2

@@ -1,4 +1,5 @@
 """Linear regression: normal equations, gradient descent, polynomial degree."""
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes
@@ -33,10 +34,13 @@ def test_full_batch_descent_reaches_the_closed_form(diabetes):
     assert linear.relative_error(result.weights, w) < 1e-4
 
 
-@pytest.mark.parametrize("mode, learning_rate, epochs, decay, bound", [
-    ("minibatch", 0.2, 300, 2000, 0.01),   # measured 0.0016 above the optimal loss
-    ("sgd", 0.02, 50, 20000, 0.05),        # measured 0.032
-])
+@pytest.mark.parametrize(
+    "mode, learning_rate, epochs, decay, bound",
+    [
+        ("minibatch", 0.2, 300, 2000, 0.01),  # measured 0.0016 above the optimal loss
+        ("sgd", 0.02, 50, 20000, 0.05),  # measured 0.032
+    ],
+)
 def test_stochastic_descent_approaches_the_optimal_loss(diabetes, mode, learning_rate, epochs, decay, bound):
     x, y, w = diabetes
     result = linear.gradient_descent(x, y, mode, learning_rate, epochs, decay_steps=decay)

@@ -1,4 +1,5 @@
 """Optimizers from their update equations agree with Keras step for step."""
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -45,21 +46,36 @@ def test_the_shared_trainer_takes_them_by_reference(registry, tmp_path):
     from keraslab.core import actions
 
     _, summary = actions.start_training(
-        registry, "foundations", "softmax-regression", runs_root=str(tmp_path),
-        overrides=["optimizer.name=keraslab.plugins.foundations.optimizers:Nesterov",
-                   "optimizer.learning_rate=0.05", "train.epochs=20"])
+        registry,
+        "foundations",
+        "softmax-regression",
+        runs_root=str(tmp_path),
+        overrides=[
+            "optimizer.name=keraslab.plugins.foundations.optimizers:Nesterov",
+            "optimizer.learning_rate=0.05",
+            "train.epochs=20",
+        ],
+    )
     assert summary["metrics"]["test"]["accuracy"] > 0.9  # digits, 10 classes
 
 
-@pytest.mark.parametrize("name, message", [
-    ("adamw", "Accepted: adam, sgd, rmsprop, adagrad, or 'package.module:Class'"),
-    ("keraslab.plugins.foundations.optimizers:Nope", "cannot load .* has no attribute 'Nope'"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("adamw", "Accepted: adam, sgd, rmsprop, adagrad, or 'package.module:Class'"),
+        ("keraslab.plugins.foundations.optimizers:Nope", "cannot load .* has no attribute 'Nope'"),
+    ],
+)
 def test_bad_optimizer_names(registry, tmp_path, name, message):
     from keraslab.core import actions
     from keraslab.core.errors import KeraslabError
 
     with pytest.raises(KeraslabError, match=message):
-        actions.start_training(registry, "foundations", "mlp", runs_root=str(tmp_path),
-                               overrides=[f"optimizer.name={name}", "data.synthetic=true", "train.epochs=1"])
+        actions.start_training(
+            registry,
+            "foundations",
+            "mlp",
+            runs_root=str(tmp_path),
+            overrides=[f"optimizer.name={name}", "data.synthetic=true", "train.epochs=1"],
+        )
     assert not any(tmp_path.iterdir())  # refused before any run directory was made

@@ -1,4 +1,5 @@
 """Training practice, measured: each study changes what it should."""
+
 import pytest
 
 from keraslab.plugins.foundations import practice

@@ -1,4 +1,5 @@
 """Every zoo module's hand-written backward pass passes the gradient check."""
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -17,7 +18,9 @@ def test_backward_pass_passes_the_gradient_check(name):
 @pytest.mark.parametrize("name", sorted(zoo.MODULES))
 def test_forward_pass_matches_the_reference(name):
     inputs = [tf.constant(x) for x in example_inputs(name, np.random.default_rng(1))]
-    np.testing.assert_allclose(zoo.MODULES[name][0](*inputs), REFERENCES[name](*inputs), rtol=1e-7, atol=1e-12)  # leaky_relu: TF keeps alpha in float32
+    np.testing.assert_allclose(
+        zoo.MODULES[name][0](*inputs), REFERENCES[name](*inputs), rtol=1e-7, atol=1e-12
+    )  # leaky_relu: TF keeps alpha in float32
 
 
 def test_checker_catches_a_wrong_backward_pass():

@@ -1,4 +1,5 @@
 """A network of zoo modules trains on digits exactly as the same Keras network."""
+
 import numpy as np
 import tensorflow as tf
 from sklearn.datasets import load_digits
@@ -12,8 +13,9 @@ def test_zoo_network_matches_keras_layers_on_digits():
     y = digits.target
     order = np.random.default_rng(1).permutation(len(x))
     train, test = order[:1400], order[1400:]
-    keras = tf.keras.Sequential([tf.keras.Input((64,)), tf.keras.layers.Dense(32, activation="relu"),
-                                 tf.keras.layers.Dense(10)])
+    keras = tf.keras.Sequential(
+        [tf.keras.Input((64,)), tf.keras.layers.Dense(32, activation="relu"), tf.keras.layers.Dense(10)]
+    )
     tf.keras.utils.set_random_seed(0)
     keras.build((None, 64))
     zoo = ZooMLP([w.numpy() for w in keras.weights])

@@ -1,5 +1,6 @@
 """Generative models: the maths each relies on, learning on short budgets,
 exports, the commands and their errors. Full targets: test_targets.py (slow)."""
+
 import json
 
 import numpy as np
@@ -54,8 +55,9 @@ def test_flow_density_integrates_to_one_and_every_conditioner_trains(builder):
     assert all(not np.allclose(a, b.numpy()) for a, b in zip(before, flow.trainable_variables))
 
 
-@pytest.mark.parametrize("builder", [autoregressive.build_nade, autoregressive.build_made,
-                                     autoregressive.build_pixelcnn])
+@pytest.mark.parametrize(
+    "builder", [autoregressive.build_nade, autoregressive.build_made, autoregressive.build_pixelcnn]
+)
 def test_each_pixel_logit_depends_only_on_earlier_pixels(builder):
     model = builder(AutoregressiveConfig(hidden_units=(32,), filters=8, conv_layers=2), IMAGES)
     _randomise(model)
@@ -108,9 +110,11 @@ def runs(tmp_path_factory):
 
     registry, root = Registry(), str(tmp_path_factory.mktemp("runs"))
     trained = {}
-    for model, overrides in (("realnvp", ["train.epochs=40"]),
-                             ("nade", ["train.epochs=15", "optimizer.learning_rate=0.005"]),
-                             ("vae", ["train.epochs=15"])):
+    for model, overrides in (
+        ("realnvp", ["train.epochs=40"]),
+        ("nade", ["train.epochs=15", "optimizer.learning_rate=0.005"]),
+        ("vae", ["train.epochs=15"]),
+    ):
         run, summary = actions.start_training(registry, "generative", model, runs_root=root, overrides=overrides)
         assert summary.get("status", "complete") == "complete", summary
         trained[model] = run
@@ -162,26 +166,31 @@ def test_exports_serve_log_prob_and_seeded_samples(runs, tmp_path):
 def test_sample_interpolate_and_score_commands(runs, cli_runner, tmp_path):
     registry, trained = runs
     vae_run, flow_run = str(trained["vae"].path), str(trained["realnvp"].path)
-    result = cli_runner("generative", "sample", vae_run, "--n", "16", "--out", str(tmp_path / "grid.png"),
-                        registry=registry)
+    result = cli_runner(
+        "generative", "sample", vae_run, "--n", "16", "--out", str(tmp_path / "grid.png"), registry=registry
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "grid.png").is_file()
     result = cli_runner("generative", "interpolate", vae_run, "--out", str(tmp_path / "walk.png"), registry=registry)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "walk_traversals.png").is_file()
     np.savetxt(tmp_path / "points.csv", [[0.0, 0.5], [3.0, 3.0]], delimiter=",")
-    result = cli_runner("generative", "score", flow_run, "--input", str(tmp_path / "points.csv"), "--json",
-                        registry=registry)
+    result = cli_runner(
+        "generative", "score", flow_run, "--input", str(tmp_path / "points.csv"), "--json", registry=registry
+    )
     assert result.exit_code == 0, result.output
     on_moon, far_away = json.loads(result.output)["log_prob"]
     assert far_away < on_moon
 
 
-@pytest.mark.parametrize("args, message", [
-    (["sample", "{vae}", "--n", "0"], "--n must be at least 1"),
-    (["score", "{vae}", "--input", "{wrong}"], "shape (7, 7)"),
-    (["sample", "{vae}", "--label", "3"], "--label applies to conditional models"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["sample", "{vae}", "--n", "0"], "--n must be at least 1"),
+        (["score", "{vae}", "--input", "{wrong}"], "shape (7, 7)"),
+        (["sample", "{vae}", "--label", "3"], "--label applies to conditional models"),
+    ],
+)
 def test_bad_input_to_the_commands_is_one_line_and_exit_2(runs, cli_runner, tmp_path, args, message):
     registry, trained = runs
     np.save(tmp_path / "wrong.npy", np.zeros((2, 7, 7), np.float32))
@@ -191,10 +200,13 @@ def test_bad_input_to_the_commands_is_one_line_and_exit_2(runs, cli_runner, tmp_
     assert message in result.output and "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("model, setting, message", [
-    ("beta-vae", "model.beta=-1", "must be at least 0"),
-    ("rbm", "model.hidden_units=0", "at least one hidden unit"),
-])
+@pytest.mark.parametrize(
+    "model, setting, message",
+    [
+        ("beta-vae", "model.beta=-1", "must be at least 0"),
+        ("rbm", "model.hidden_units=0", "at least one hidden unit"),
+    ],
+)
 def test_bad_configs_are_refused_before_training(cli_runner, tmp_path, model, setting, message):
     result = cli_runner("generative", "train", model, "--set", setting, "--runs-root", str(tmp_path))
     assert result.exit_code == 2
@@ -205,30 +217,50 @@ def test_bad_configs_are_refused_before_training(cli_runner, tmp_path, model, se
 def test_linear_autoencoders_of_two_seeds_span_pcas_subspace_in_different_bases(registry, tmp_path):
     bases = []
     for seed in (0, 1):
-        run, _ = actions.start_training(registry, "generative", "linear-autoencoder", runs_root=str(tmp_path),
-                                        overrides=[f"train.seed={seed}"])
+        run, _ = actions.start_training(
+            registry, "generative", "linear-autoencoder", runs_root=str(tmp_path), overrides=[f"train.seed={seed}"]
+        )
         result = json.loads((run.path / "generative.json").read_text())
         assert result["largest_principal_angle_degrees"] < 5.0
         assert result["test_mse"] < result["pca_test_mse"] * 1.01
         bases.append(np.load(run.path / "decoder_basis.npy"))
     # The same subspace, not the same vectors: the two decoders' directions differ.
-    cosines = np.abs(np.sum(bases[0] * bases[1], axis=1)) / np.linalg.norm(bases[0], axis=1) / np.linalg.norm(
-        bases[1], axis=1)
+    cosines = (
+        np.abs(np.sum(bases[0] * bases[1], axis=1))
+        / np.linalg.norm(bases[0], axis=1)
+        / np.linalg.norm(bases[1], axis=1)
+    )
     assert cosines.min() < 0.9
 
 
-@pytest.mark.parametrize("model, extra", [("gan", []), ("wgan-gp", []), ("cgan", []), ("rbm", []), ("cvae", []),
-                                          ("vae-flow", ["model.flow_layers=1"]), ("pixelcnn", []), ("made", []),
-                                          ("autoencoder", ["model.noise_stddev=0.2"]), ("maf", ["model.layers=2"])])
+@pytest.mark.parametrize(
+    "model, extra",
+    [
+        ("gan", []),
+        ("wgan-gp", []),
+        ("cgan", []),
+        ("rbm", []),
+        ("cvae", []),
+        ("vae-flow", ["model.flow_layers=1"]),
+        ("pixelcnn", []),
+        ("made", []),
+        ("autoencoder", ["model.noise_stddev=0.2"]),
+        ("maf", ["model.layers=2"]),
+    ],
+)
 def test_every_model_trains_reports_and_exports_on_synthetic_data(registry, tiny, tmp_path, model, extra):
-    run, summary = actions.start_training(registry, "generative", model, runs_root=str(tmp_path / "runs"),
-                                          overrides=tiny(2) + extra)
+    run, summary = actions.start_training(
+        registry, "generative", model, runs_root=str(tmp_path / "runs"), overrides=tiny(2) + extra
+    )
     assert summary.get("status", "complete") == "complete", summary
     result_file = "density.json" if model == "maf" else "generative.json"
     assert json.loads((run.path / result_file).read_text())
     version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
     loaded = tf.saved_model.load(str(version))
     if model != "autoencoder":
-        inputs = ({"seed": tf.constant(0, tf.int64), "labels": tf.constant([3, 5], tf.int64)}
-                  if model in ("cgan", "cvae") else {"seed": tf.constant(0, tf.int64), "count": tf.constant(2)})
+        inputs = (
+            {"seed": tf.constant(0, tf.int64), "labels": tf.constant([3, 5], tf.int64)}
+            if model in ("cgan", "cvae")
+            else {"seed": tf.constant(0, tf.int64), "count": tf.constant(2)}
+        )
         assert loaded.signatures["sample"](**inputs)["samples"].shape[0] == 2

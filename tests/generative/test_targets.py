@@ -1,5 +1,6 @@
 """The generative topic's full targets, on each model's default budget
 (`make test-slow`). Every number is measured on the held-out test split."""
+
 import json
 
 import numpy as np
@@ -20,8 +21,9 @@ def trained(tmp_path_factory):
 
     def run(model, seed=0):
         if (model, seed) not in runs:
-            made, summary = actions.start_training(registry, "generative", model, runs_root=root,
-                                                   overrides=[f"train.seed={seed}"])
+            made, summary = actions.start_training(
+                registry, "generative", model, runs_root=root, overrides=[f"train.seed={seed}"]
+            )
             assert summary.get("status", "complete") == "complete", summary
             runs[model, seed] = made
         return runs[model, seed]
@@ -54,15 +56,25 @@ def test_autoregressive_models_beat_independent_pixels_by_a_quarter(trained, mod
 @pytest.mark.parametrize("model", ["made", "pixelcnn"])
 def test_made_and_pixelcnn_beat_the_vaes_bound(trained, model, seed):
     vae = _result(trained("vae", seed))
-    print(model, "seed", seed, "test NLL", _result(trained(model, seed))["test_nll"], "VAE ELBO", -vae["test_elbo"],
-          "IWAE", vae.get("test_iwae"))
+    print(
+        model,
+        "seed",
+        seed,
+        "test NLL",
+        _result(trained(model, seed))["test_nll"],
+        "VAE ELBO",
+        -vae["test_elbo"],
+        "IWAE",
+        vae.get("test_iwae"),
+    )
     assert _result(trained(model, seed))["test_nll"] < -vae["test_elbo"]
 
 
 def test_vae_flow_bound_beats_the_plain_vaes_over_three_seeds(trained):
     # One seed's bound moves by about 0.4 nats with where early stopping lands: compare means.
-    mean = {model: np.mean([_result(trained(model, seed))["test_elbo"] for seed in SEEDS])
-            for model in ("vae", "vae-flow")}
+    mean = {
+        model: np.mean([_result(trained(model, seed))["test_elbo"] for seed in SEEDS]) for model in ("vae", "vae-flow")
+    }
     print("mean test ELBO over seeds 0-2", mean)
     assert mean["vae-flow"] > mean["vae"]
 

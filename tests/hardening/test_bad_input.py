@@ -6,6 +6,7 @@ labels out of range) is refused before training; files that cannot be read
 dropout, sizes) are named with what is accepted; so are places that cannot
 be written.
 """
+
 import errno
 import os
 
@@ -74,22 +75,28 @@ def test_single_class_data_is_refused_for_a_classifier(cli_runner, tmp_path):
     refused(result, tmp_path, "holds one class only (1); a classifier needs examples of at least two classes")
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("latin1.csv", b"1.0,2.0,\xe9\n", "is not UTF-8 text (byte 0xe9 at offset 8)"),
-    ("ragged.csv", b"1,2,0\n1,0\n", "data row 2 has 2 columns, the first has 3"),
-    ("notzip.npz", b"hello, I am not a zip", "is not a .npz archive"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("latin1.csv", b"1.0,2.0,\xe9\n", "is not UTF-8 text (byte 0xe9 at offset 8)"),
+        ("ragged.csv", b"1,2,0\n1,0\n", "data row 2 has 2 columns, the first has 3"),
+        ("notzip.npz", b"hello, I am not a zip", "is not a .npz archive"),
+    ],
+)
 def test_unreadable_data_files_are_one_line(cli_runner, tmp_path, name, content, message):
     (tmp_path / name).write_bytes(content)
     refused(train(cli_runner, tmp_path, "--data", str(tmp_path / name)), tmp_path, message)
 
 
-@pytest.mark.parametrize("arrays, message", [
-    ({"features": np.array([[1, "a"]], dtype=object), "targets": np.array([0])}, "Object arrays cannot be loaded"),
-    ({"features": np.array([["a", "b"]] * 5), "targets": np.zeros(5)}, "'features' has dtype <U1"),
-    ({"features": np.float32(3.0)}, "'features' has dtype float32 and shape ()"),
-    ({"features": np.ones((10, 3)), "targets": np.ones((10, 2))}, "'targets' has dtype float64 and shape (10, 2)"),
-])
+@pytest.mark.parametrize(
+    "arrays, message",
+    [
+        ({"features": np.array([[1, "a"]], dtype=object), "targets": np.array([0])}, "Object arrays cannot be loaded"),
+        ({"features": np.array([["a", "b"]] * 5), "targets": np.zeros(5)}, "'features' has dtype <U1"),
+        ({"features": np.float32(3.0)}, "'features' has dtype float32 and shape ()"),
+        ({"features": np.ones((10, 3)), "targets": np.ones((10, 2))}, "'targets' has dtype float64 and shape (10, 2)"),
+    ],
+)
 def test_npz_arrays_keraslab_cannot_train_on_are_one_line(cli_runner, tmp_path, arrays, message):
     np.savez(tmp_path / "d.npz", **arrays)
     refused(train(cli_runner, tmp_path, "--data", str(tmp_path / "d.npz")), tmp_path, message)
@@ -98,13 +105,18 @@ def test_npz_arrays_keraslab_cannot_train_on_are_one_line(cli_runner, tmp_path, 
 def test_a_class_id_past_the_classes_of_the_model_is_refused(cli_runner, tmp_path):
     x, y = table()
     y[5] = -1
-    refused(train(cli_runner, tmp_path, "--data", str(write_csv(tmp_path / "d.csv", x, y))), tmp_path,
-            "must be class ids 0, 1, 2")
+    refused(
+        train(cli_runner, tmp_path, "--data", str(write_csv(tmp_path / "d.csv", x, y))),
+        tmp_path,
+        "must be class ids 0, 1, 2",
+    )
 
 
 def test_a_strings_npy_is_refused_for_a_generative_model(cli_runner, tmp_path):
     np.save(tmp_path / "s.npy", np.array(["a", "b"]))
-    result = cli_runner("generative", "train", "vae", "--data", str(tmp_path / "s.npy"), "--run-dir", str(tmp_path / "run"))
+    result = cli_runner(
+        "generative", "train", "vae", "--data", str(tmp_path / "s.npy"), "--run-dir", str(tmp_path / "run")
+    )
     refused(result, tmp_path, "holds <U1 values; give numbers")
 
 
@@ -113,15 +125,18 @@ def test_a_config_file_that_is_not_utf8_is_one_line(cli_runner, tmp_path):
     refused(train(cli_runner, tmp_path, "--config", str(tmp_path / "c.yaml")), tmp_path, "is not UTF-8 text (byte 0xff")
 
 
-@pytest.mark.parametrize("override, message", [
-    ("train.seed=-1", "'train.seed' must be from 0 to 4294967295, received -1"),
-    ("train.seed=4294967296", "'train.seed' must be from 0 to 4294967295"),
-    ("data.seed=-3", "'data.seed' must be from 0 to 4294967295"),
-    ("train.logical_cpus=100000", "'train.logical_cpus' must be from 0 to 256"),
-    ("model.dropout=1.5", "'model.dropout' is a dropout rate and must be in [0, 1), received 1.5"),
-    ("model.hidden_units=[-1]", "'model.hidden_units' is a size and every entry must be at least 1, received [-1]"),
-    ("model.hidden_units=[64,0]", "received [64, 0]"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("train.seed=-1", "'train.seed' must be from 0 to 4294967295, received -1"),
+        ("train.seed=4294967296", "'train.seed' must be from 0 to 4294967295"),
+        ("data.seed=-3", "'data.seed' must be from 0 to 4294967295"),
+        ("train.logical_cpus=100000", "'train.logical_cpus' must be from 0 to 256"),
+        ("model.dropout=1.5", "'model.dropout' is a dropout rate and must be in [0, 1), received 1.5"),
+        ("model.hidden_units=[-1]", "'model.hidden_units' is a size and every entry must be at least 1, received [-1]"),
+        ("model.hidden_units=[64,0]", "received [64, 0]"),
+    ],
+)
 def test_values_out_of_range_are_refused_before_building(cli_runner, tmp_path, override, message):
     refused(train(cli_runner, tmp_path, "--synthetic", "--set", override, model="mlp"), tmp_path, message)
 
@@ -153,8 +168,12 @@ def test_a_read_only_folder_is_one_line(cli_runner, tmp_path):
 
 
 def test_an_out_that_is_a_file_is_refused_before_exporting(cli_runner, tmp_path):
-    assert cli_runner("foundations", "train", "mlp", "--synthetic", "--epochs", "1",
-                      "--run-dir", str(tmp_path / "run")).exit_code == 0
+    assert (
+        cli_runner(
+            "foundations", "train", "mlp", "--synthetic", "--epochs", "1", "--run-dir", str(tmp_path / "run")
+        ).exit_code
+        == 0
+    )
     (tmp_path / "exports").write_text("")
     result = cli_runner("foundations", "export", str(tmp_path / "run"), "--out", str(tmp_path / "exports"))
     assert result.exit_code == 2 and "--out" in result.output and "is a file; give a folder" in result.output
@@ -167,8 +186,9 @@ def test_a_full_disk_during_training_is_one_line_and_the_run_is_left_resumable(c
         raise OSError(errno.ENOSPC, "No space left on device", str(self.path / name))
 
     monkeypatch.setattr(RunDir, "write_json", disk_full)
-    result = cli_runner("foundations", "train", "mlp", "--synthetic", "--epochs", "2",
-                        "--run-dir", str(tmp_path / "run"))
+    result = cli_runner(
+        "foundations", "train", "mlp", "--synthetic", "--epochs", "2", "--run-dir", str(tmp_path / "run")
+    )
     assert result.exit_code == 2, result.output
     [line] = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert "No space left on device while writing" in line and "summary.json" in line

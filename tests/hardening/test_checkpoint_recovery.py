@@ -4,6 +4,7 @@ One run is killed inside epoch 9 of 12 (`tests/fault_process.py`), keeping
 the checkpoints of epochs 6, 7 and 8. Each test damages a copy of it as a
 crash, a full disk or a careless hand would, then resumes it.
 """
+
 import json
 import shutil
 
@@ -13,8 +14,19 @@ from tests.cli_process import run
 from tests.test_resilience import faulty_run
 
 EPOCHS = 12
-TRAIN = ["foundations", "train", "mlp", "--epochs", str(EPOCHS), "--set", "model.dropout=0.0",
-         "--set", "train.checkpoint_seconds=0", "--set", "train.keep_checkpoints=3"]
+TRAIN = [
+    "foundations",
+    "train",
+    "mlp",
+    "--epochs",
+    str(EPOCHS),
+    "--set",
+    "model.dropout=0.0",
+    "--set",
+    "train.checkpoint_seconds=0",
+    "--set",
+    "train.keep_checkpoints=3",
+]
 KILLED_IN_EPOCH = 9  # 3 batch callbacks an epoch: the 25th is epoch 9's first
 
 
@@ -24,7 +36,10 @@ def killed_run(tmp_path_factory):
     killed = faulty_run(TRAIN, "kill-at-batch", str(3 * (KILLED_IN_EPOCH - 1) + 1), run_dir=root / "run")
     assert killed.returncode == -9, killed.stdout[-2000:] + killed.stderr[-2000:]
     assert sorted(p.name for p in (root / "run" / "checkpoints").glob("*.index")) == [
-        "ckpt-6.index", "ckpt-7.index", "ckpt-8.index"]
+        "ckpt-6.index",
+        "ckpt-7.index",
+        "ckpt-8.index",
+    ]
     return root / "run"
 
 
@@ -75,6 +90,7 @@ def test_a_damaged_latest_checkpoint_falls_back_to_the_newest_intact_one_and_say
 def test_a_run_whose_every_checkpoint_is_damaged_is_refused_and_left_as_it_was(damaged):
     for data in (damaged / "checkpoints").glob("*.data-*"):
         data.write_bytes(b"")
+
     def files():  # the run's own files; `.lock` only records who last held the run
         return {p.name: p.read_bytes() for p in damaged.iterdir() if p.is_file() and p.name != ".lock"}
 

@@ -5,6 +5,7 @@ if it is keraslab's, an installed plugin's or one the user trusts with
 `--allow-import`, and the class must be an optimizer before it is called.
 The same holds for the config.yaml a run directory carries.
 """
+
 import pytest
 import yaml
 
@@ -14,11 +15,14 @@ TINY = ["foundations", "train", "mlp", "--epochs", "1", "--synthetic", "--set", 
 ZEN = "Beautiful is better than ugly"
 
 
-@pytest.mark.parametrize("reference, module", [
-    ("this:x", "this"),  # imports print a poem
-    ("collections:OrderedDict", "collections"),  # was constructed, then refused
-    ("IPython:start_ipython", "IPython"),  # started a shell
-])
+@pytest.mark.parametrize(
+    "reference, module",
+    [
+        ("this:x", "this"),  # imports print a poem
+        ("collections:OrderedDict", "collections"),  # was constructed, then refused
+        ("IPython:start_ipython", "IPython"),  # started a shell
+    ],
+)
 def test_an_untrusted_module_is_refused_before_it_is_imported(tmp_path, reference, module):
     out = run(*TINY, "--set", f"optimizer.name={reference}", "--run-dir", str(tmp_path / "run"), cwd=tmp_path)
     assert out.returncode == 2, out.stdout + out.stderr
@@ -29,12 +33,17 @@ def test_an_untrusted_module_is_refused_before_it_is_imported(tmp_path, referenc
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.parametrize("reference, message", [
-    ("keraslab.core.config:RunConfig", "is the class RunConfig, not a tf.keras.optimizers.Optimizer subclass"),
-    ("keraslab.core.config:check_ranges", "is a function, not a tf.keras.optimizers.Optimizer subclass"),
-    ("keraslab.no_such_module:Adam", "No module named 'keraslab.no_such_module'"),
-])
-def test_a_trusted_reference_that_is_not_an_optimizer_class_is_refused_uncalled(cli_runner, tmp_path, reference, message):
+@pytest.mark.parametrize(
+    "reference, message",
+    [
+        ("keraslab.core.config:RunConfig", "is the class RunConfig, not a tf.keras.optimizers.Optimizer subclass"),
+        ("keraslab.core.config:check_ranges", "is a function, not a tf.keras.optimizers.Optimizer subclass"),
+        ("keraslab.no_such_module:Adam", "No module named 'keraslab.no_such_module'"),
+    ],
+)
+def test_a_trusted_reference_that_is_not_an_optimizer_class_is_refused_uncalled(
+    cli_runner, tmp_path, reference, message
+):
     result = cli_runner(*TINY, "--set", f"optimizer.name={reference}", "--run-dir", str(tmp_path / "run"))
     assert result.exit_code == 2, result.output
     assert message in result.output
@@ -42,16 +51,29 @@ def test_a_trusted_reference_that_is_not_an_optimizer_class_is_refused_uncalled(
 
 
 def test_allow_import_trusts_a_module_but_still_calls_only_optimizer_classes(tmp_path):
-    out = run("--allow-import", "collections", *TINY, "--set", "optimizer.name=collections:OrderedDict",
-              "--run-dir", str(tmp_path / "run"), cwd=tmp_path)
+    out = run(
+        "--allow-import",
+        "collections",
+        *TINY,
+        "--set",
+        "optimizer.name=collections:OrderedDict",
+        "--run-dir",
+        str(tmp_path / "run"),
+        cwd=tmp_path,
+    )
     assert out.returncode == 2
     assert "is the class OrderedDict, not a tf.keras.optimizers.Optimizer subclass" in out.stderr
     assert not (tmp_path / "run").exists()
 
 
 def test_a_plugin_optimizer_trains(cli_runner, tmp_path):
-    result = cli_runner(*TINY, "--set", "optimizer.name=keraslab.plugins.foundations.optimizers:Nesterov",
-                        "--run-dir", str(tmp_path / "run"))
+    result = cli_runner(
+        *TINY,
+        "--set",
+        "optimizer.name=keraslab.plugins.foundations.optimizers:Nesterov",
+        "--run-dir",
+        str(tmp_path / "run"),
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "run" / "summary.json").exists()
 

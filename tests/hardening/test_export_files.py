@@ -1,4 +1,5 @@
 """Exports others can read, versions TF Serving can parse, no debris from crashed exports."""
+
 import fcntl
 import os
 import stat
@@ -36,8 +37,10 @@ def test_a_version_is_readable_by_other_users(cli_runner, finished_run, tmp_path
         os.umask(previous)
     assert result.exit_code == 0, result.output
     version = tmp_path / "m" / "1"
-    modes = {path.relative_to(version).as_posix(): stat.S_IMODE(path.stat().st_mode)
-             for path in [version, *version.rglob("*")]}
+    modes = {
+        path.relative_to(version).as_posix(): stat.S_IMODE(path.stat().st_mode)
+        for path in [version, *version.rglob("*")]
+    }
     assert modes["."] == 0o755 and modes["variables"] == 0o755
     assert modes["saved_model.pb"] == 0o644 and modes["assets.extra/keraslab.json"] == 0o644
     assert all(mode in (0o755, 0o644) for mode in modes.values()), modes

@@ -1,4 +1,5 @@
 """Item 8 of the hardening review: edits on resume, time after a resume, hidden files, duplicate YAML keys."""
+
 import json
 
 import numpy as np
@@ -8,8 +9,17 @@ import yaml
 from tests.cli_process import run
 from tests.test_resilience import faulty_run
 
-TRAIN = ["foundations", "train", "mlp", "--epochs", "6", "--set", "model.dropout=0.0",
-         "--set", "train.checkpoint_seconds=0"]
+TRAIN = [
+    "foundations",
+    "train",
+    "mlp",
+    "--epochs",
+    "6",
+    "--set",
+    "model.dropout=0.0",
+    "--set",
+    "train.checkpoint_seconds=0",
+]
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +71,17 @@ def test_hidden_files_in_an_image_folder_are_skipped(cli_runner, tmp_path):
             image = rng.integers(0, 255, size=(8, 8, 3), dtype=np.uint8)
             tf.io.write_file(str(folder / f"{i}.png"), tf.io.encode_png(image))
     (tmp_path / "images" / ".git").mkdir()
-    result = cli_runner("vision", "train", "cnn", "--data", str(tmp_path / "images"), "--epochs", "1",
-                        "--run-dir", str(tmp_path / "run"))
+    result = cli_runner(
+        "vision",
+        "train",
+        "cnn",
+        "--data",
+        str(tmp_path / "images"),
+        "--epochs",
+        "1",
+        "--run-dir",
+        str(tmp_path / "run"),
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert sum(summary["examples"].values()) == 24
@@ -70,8 +89,9 @@ def test_hidden_files_in_an_image_folder_are_skipped(cli_runner, tmp_path):
 
 def test_a_key_given_twice_in_a_yaml_file_is_refused(cli_runner, tmp_path):
     (tmp_path / "c.yaml").write_text("train:\n  epochs: 2\n  epochs: 5\n")
-    result = cli_runner("foundations", "train", "mlp", "--config", str(tmp_path / "c.yaml"),
-                        "--run-dir", str(tmp_path / "run"))
+    result = cli_runner(
+        "foundations", "train", "mlp", "--config", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "run")
+    )
     assert result.exit_code == 2
     assert "c.yaml:3: key 'epochs' is given twice; keep one" in result.output
     assert not (tmp_path / "run").exists()

@@ -5,6 +5,7 @@ calls sys.exit(3) at import, one raises KeyboardInterrupt, one prints. Each
 notes its import in a file, so the tests see which of them a command
 imported. A slow plugin is timed with a fake clock, in process.
 """
+
 import json
 import os
 import subprocess
@@ -24,11 +25,16 @@ def rude_site(tmp_path_factory):
 
 def keraslab(site, tmp_path, *args):
     imports = tmp_path / "imports.log"
-    env = {**os.environ, "PYTHONPATH": str(site), "TF_CPP_MIN_LOG_LEVEL": "2",
-           "KERASLAB_RUDE_IMPORTS": str(imports)}
+    env = {**os.environ, "PYTHONPATH": str(site), "TF_CPP_MIN_LOG_LEVEL": "2", "KERASLAB_RUDE_IMPORTS": str(imports)}
     env.pop("KERASLAB_STRICT_PLUGINS", None)
-    out = subprocess.run([sys.executable, "-m", "keraslab.entrypoints.cli", *args],
-                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-m", "keraslab.entrypoints.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=600,
+    )
     imported = imports.read_text().split() if imports.exists() else []
     return out, imported
 
@@ -43,8 +49,18 @@ def test_help_lists_every_plugin_without_importing_third_parties(rude_site, tmp_
 
 
 def test_a_command_of_one_plugin_loads_only_that_plugin(rude_site, tmp_path):
-    out, imported = keraslab(rude_site, tmp_path, "foundations", "train", "mlp", "--epochs", "1", "--synthetic",
-                             "--run-dir", str(tmp_path / "run"))
+    out, imported = keraslab(
+        rude_site,
+        tmp_path,
+        "foundations",
+        "train",
+        "mlp",
+        "--epochs",
+        "1",
+        "--synthetic",
+        "--run-dir",
+        str(tmp_path / "run"),
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert imported == []
     assert "hello from chatty" not in out.stdout + out.stderr
@@ -79,8 +95,10 @@ def test_list_skips_the_broken_and_shows_the_rest(rude_site, tmp_path):
     assert "hello from chatty" not in out.stdout
 
 
-@pytest.mark.parametrize("name, reason", [("exits", "called sys.exit(3) while loading"),
-                                          ("interrupts", "raised KeyboardInterrupt while loading")])
+@pytest.mark.parametrize(
+    "name, reason",
+    [("exits", "called sys.exit(3) while loading"), ("interrupts", "raised KeyboardInterrupt while loading")],
+)
 def test_a_command_of_a_plugin_that_dies_at_import_is_one_line(rude_site, tmp_path, name, reason):
     out, imported = keraslab(rude_site, tmp_path, name, "train", "nothing")
     assert out.returncode == 2, out.stdout + out.stderr
@@ -105,8 +123,11 @@ def test_a_plugin_slow_to_load_is_named_with_its_time(cli_runner, fake_entry_poi
         now[0] += 0.01
         return toy_plugin("brisk")
 
-    registry = Registry([fake_entry_point("slowpoke", import_slowly), fake_entry_point("brisk", import_quickly)],
-                        strict=False, clock=lambda: now[0])
+    registry = Registry(
+        [fake_entry_point("slowpoke", import_slowly), fake_entry_point("brisk", import_quickly)],
+        strict=False,
+        clock=lambda: now[0],
+    )
     result = cli_runner("plugins", registry=registry)
     assert result.exit_code == 0, result.output
     assert "slowpoke: slow to load, 25.0 s (every command of this plugin waits that long)" in result.output

@@ -1,4 +1,5 @@
 """`keraslab predict` takes only values the signature's dtype holds, and always answers valid JSON."""
+
 import json
 
 import pytest
@@ -23,8 +24,9 @@ def export_dir(tmp_path_factory):
 
     probe = Probe()
     path = tmp_path_factory.mktemp("export") / "probe" / "1"
-    tf.saved_model.save(probe, str(path), signatures={
-        "serving_default": probe.halve, "pixels": probe.brightest, "text": probe.length})
+    tf.saved_model.save(
+        probe, str(path), signatures={"serving_default": probe.halve, "pixels": probe.brightest, "text": probe.length}
+    )
     return path
 
 
@@ -44,22 +46,25 @@ def strict_json(text):
     return json.loads(text, parse_constant=refuse)
 
 
-@pytest.mark.parametrize("body, message", [
-    ('{"instances": [[1.0, null]]}', "holds null: a float32 input takes numbers"),
-    ('{"instances": [[1.0, true]]}', "holds true: a float32 input takes numbers"),
-    ('{"instances": [[1.0, "2"]]}', "a float32 input takes numbers"),
-    ('{"instances": [[1.0, NaN]]}', "NaN is not JSON"),
-    ('{"instances": [[1.0, Infinity]]}', "Infinity is not JSON"),
-    ('{"instances": [[1.0, 1e300]]}', "a float32 input takes finite numbers up to"),
-    ('{"instances": [[1.0, %s]]}' % ("9" * 400), "a float32 input takes finite numbers up to"),
-    ('{"signature_name": "pixels", "instances": [[300, 1]]}', "holds 300: uint8 holds 0 to 255"),
-    ('{"signature_name": "pixels", "instances": [[-1, 1]]}', "holds -1: uint8 holds 0 to 255"),
-    ('{"signature_name": "pixels", "instances": [[1.7, 1]]}', "holds 1.7: a uint8 input takes whole numbers"),
-    ('{"signature_name": "pixels", "instances": [[%d, 1]]}' % 2**70, "uint8 holds 0 to 255"),
-    ('{"signature_name": "text", "instances": [{"b64": "not base64!"}]}', "is not valid base64"),
-    ('{"signature_name": ["pixels"], "instances": [[1, 1]]}', '"signature_name" must be a string'),
-    ('{"instances": [[[[1.0, 2.0]]]]}', "nests deeper than its 2 dimensions"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('{"instances": [[1.0, null]]}', "holds null: a float32 input takes numbers"),
+        ('{"instances": [[1.0, true]]}', "holds true: a float32 input takes numbers"),
+        ('{"instances": [[1.0, "2"]]}', "a float32 input takes numbers"),
+        ('{"instances": [[1.0, NaN]]}', "NaN is not JSON"),
+        ('{"instances": [[1.0, Infinity]]}', "Infinity is not JSON"),
+        ('{"instances": [[1.0, 1e300]]}', "a float32 input takes finite numbers up to"),
+        ('{"instances": [[1.0, %s]]}' % ("9" * 400), "a float32 input takes finite numbers up to"),
+        ('{"signature_name": "pixels", "instances": [[300, 1]]}', "holds 300: uint8 holds 0 to 255"),
+        ('{"signature_name": "pixels", "instances": [[-1, 1]]}', "holds -1: uint8 holds 0 to 255"),
+        ('{"signature_name": "pixels", "instances": [[1.7, 1]]}', "holds 1.7: a uint8 input takes whole numbers"),
+        ('{"signature_name": "pixels", "instances": [[%d, 1]]}' % 2**70, "uint8 holds 0 to 255"),
+        ('{"signature_name": "text", "instances": [{"b64": "not base64!"}]}', "is not valid base64"),
+        ('{"signature_name": ["pixels"], "instances": [[1, 1]]}', '"signature_name" must be a string'),
+        ('{"instances": [[[[1.0, 2.0]]]]}', "nests deeper than its 2 dimensions"),
+    ],
+)
 def test_a_value_the_input_cannot_hold_is_one_line(cli_runner, export_dir, tmp_path, body, message):
     result = predict(cli_runner, export_dir, tmp_path, body)
     assert result.exit_code == 2, result.output

@@ -3,6 +3,7 @@
 The first process pauses at the end of an epoch (`tests/fault_process.py`),
 holding its run, while the test starts a second one on it.
 """
+
 import json
 import signal
 import subprocess
@@ -11,16 +12,29 @@ import sys
 from tests.cli_process import environment, run
 from tests.test_resilience import _read_until_paused, _repository
 
-TRAIN = ["foundations", "train", "mlp", "--epochs", "6", "--set", "model.dropout=0.0",
-         "--set", "train.checkpoint_seconds=0"]
+TRAIN = [
+    "foundations",
+    "train",
+    "mlp",
+    "--epochs",
+    "6",
+    "--set",
+    "model.dropout=0.0",
+    "--set",
+    "train.checkpoint_seconds=0",
+]
 
 
 def paused(cli_arguments, cwd, epoch=2):
     """A CLI process stopped at the end of `epoch`, holding its run."""
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.fault_process", "pause-at-epoch", str(epoch), "--", *cli_arguments],
-        cwd=cwd, env=environment(PYTHONPATH=str(_repository())),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=cwd,
+        env=environment(PYTHONPATH=str(_repository())),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     _read_until_paused(process)
     return process
 

@@ -1,5 +1,6 @@
 """tf-agents agents through the shared trainer: learning on short budgets,
 options, export; the full targets run in `make test-slow`."""
+
 import numpy as np
 import pytest
 
@@ -12,8 +13,12 @@ from tests.policy_process import episode_return_without_keraslab
 
 def test_dqn_learns_cartpole_and_its_export_plays_without_keraslab(registry, tmp_path):
     run, summary = actions.start_training(
-        registry, "rl", "dqn", runs_root=str(tmp_path),
-        overrides=["train.env_steps=10000", "train.eval_every_steps=5000", "train.eval_episodes=20"])
+        registry,
+        "rl",
+        "dqn",
+        runs_root=str(tmp_path),
+        overrides=["train.env_steps=10000", "train.eval_every_steps=5000", "train.eval_episodes=20"],
+    )
     records = run.metrics()
     assert [r["env_steps"] for r in records] == [5000, 10000]
     # A random policy's CartPole episodes last 22 steps on average.
@@ -48,9 +53,17 @@ def test_time_limit_ends_an_episode_without_making_its_state_terminal():
 @pytest.mark.parametrize("agent", ["reinforce", "ppo"])
 def test_policy_gradient_agents_learn_cartpole_on_a_short_budget(registry, tmp_path, agent):
     run, summary = actions.start_training(
-        registry, "rl", agent, runs_root=str(tmp_path),
-        overrides=["train.env_steps=8000", "train.eval_every_steps=4000", "train.eval_episodes=20",
-                   "model.select_every=2000"])
+        registry,
+        "rl",
+        agent,
+        runs_root=str(tmp_path),
+        overrides=[
+            "train.env_steps=8000",
+            "train.eval_every_steps=4000",
+            "train.eval_episodes=20",
+            "model.select_every=2000",
+        ],
+    )
     records = run.metrics()
     assert len(records) >= 2 and records[-1]["env_steps"] >= 8000
     assert summary["metrics"]["test"]["mean_return"] > 60  # a random policy: 22
@@ -60,8 +73,12 @@ def test_policy_gradient_agents_learn_cartpole_on_a_short_budget(registry, tmp_p
 
 def test_ddpg_swings_the_pendulum_up_and_exports_continuous_actions(registry, tmp_path):
     run, summary = actions.start_training(
-        registry, "rl", "ddpg", runs_root=str(tmp_path),
-        overrides=["train.env_steps=5000", "train.eval_every_steps=2500", "train.eval_episodes=5"])
+        registry,
+        "rl",
+        "ddpg",
+        runs_root=str(tmp_path),
+        overrides=["train.env_steps=5000", "train.eval_every_steps=2500", "train.eval_episodes=5"],
+    )
     # Random torques score about −1,200 on Pendulum; the optimum is about −150.
     assert summary["metrics"]["test"]["mean_return"] > -600
     version = export_run(registry, str(run.path), out=str(tmp_path / "exports"))
@@ -71,10 +88,23 @@ def test_ddpg_swings_the_pendulum_up_and_exports_continuous_actions(registry, tm
 
 def test_double_dqn_with_n_step_returns_and_reward_clipping_trains(registry, tmp_path):
     run, summary = actions.start_training(
-        registry, "rl", "ddqn", runs_root=str(tmp_path),
-        overrides=["train.env_steps=1000", "train.eval_every_steps=500", "train.eval_episodes=2",
-                   "model.warmup_steps=250", "model.n_step=3", "model.reward_clip=1.0", "model.update_every=5",
-                   "model.updates_per_round=2", "model.target_update_tau=0.05", "model.target_update_period=1"])
+        registry,
+        "rl",
+        "ddqn",
+        runs_root=str(tmp_path),
+        overrides=[
+            "train.env_steps=1000",
+            "train.eval_every_steps=500",
+            "train.eval_episodes=2",
+            "model.warmup_steps=250",
+            "model.n_step=3",
+            "model.reward_clip=1.0",
+            "model.update_every=5",
+            "model.updates_per_round=2",
+            "model.target_update_tau=0.05",
+            "model.target_update_period=1",
+        ],
+    )
     from tf_agents.agents.dqn.dqn_agent import DdqnAgent
 
     from keraslab.core.trainer.agents import load_trained_agent
@@ -98,15 +128,19 @@ def test_dqn_balances_cartpole_on_every_seed(registry, tmp_path, seed):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("agent, env, target", [
-    ("reinforce", "CartPole-v1", 475),  # within 200,000 steps
-    ("ppo", "CartPole-v1", 475),  # within 100,000 steps
-    ("ddpg", "Pendulum-v1", -200),  # within 30,000 steps
-])
+@pytest.mark.parametrize(
+    "agent, env, target",
+    [
+        ("reinforce", "CartPole-v1", 475),  # within 200,000 steps
+        ("ppo", "CartPole-v1", 475),  # within 100,000 steps
+        ("ddpg", "Pendulum-v1", -200),  # within 30,000 steps
+    ],
+)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_policy_gradient_agents_reach_their_targets_on_every_seed(registry, tmp_path, agent, env, target, seed):
-    run, summary = actions.start_training(registry, "rl", agent, runs_root=str(tmp_path),
-                                          overrides=[f"model.env={env}", f"train.seed={seed}"])
+    run, summary = actions.start_training(
+        registry, "rl", agent, runs_root=str(tmp_path), overrides=[f"model.env={env}", f"train.seed={seed}"]
+    )
     assert summary["env_steps"] <= {"reinforce": 200_000, "ppo": 100_000, "ddpg": 30_000}[agent]
     mean_return = actions.evaluate_run(registry, str(run.path), episodes=100)["metrics"]["mean_return"]
     print(agent, env, "seed", seed, "mean return over 100 episodes:", mean_return)

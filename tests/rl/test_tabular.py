@@ -1,4 +1,5 @@
 """Tabular methods from their equations, on gym's FrozenLake and Taxi."""
+
 import json
 
 import numpy as np
@@ -65,8 +66,15 @@ def test_td0_converges_to_the_exact_values_of_its_policy(registry, tmp_path):
 
 
 def test_td0_evaluates_the_random_policy_too(registry, tmp_path):
-    run, summary = train(registry, tmp_path, "td0", "model.policy=random", "train.env_steps=50000",
-                         "train.eval_every_steps=25000", "model.alpha=0.01")
+    run, summary = train(
+        registry,
+        tmp_path,
+        "td0",
+        "model.policy=random",
+        "train.env_steps=50000",
+        "train.eval_every_steps=25000",
+        "model.alpha=0.01",
+    )
     errors = [r["value_rmse"] for r in run.metrics()]
     # The exact values have an RMS of 0.124: the all-zero estimate scores that.
     assert errors[-1] < 0.05 and errors[-1] < errors[0]
@@ -89,14 +97,17 @@ def test_evaluate_and_play_a_trained_policy(cli_runner, registry, tmp_path):
     assert (run.path / "returns.png").is_file()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["dqn", "--env", "MountainCar-v9"], "Unknown environment 'MountainCar-v9'. Supported: CartPole-v1"),
-    (["dqn", "--env", "Pendulum-v1"], "acts in discrete action spaces; 'Pendulum-v1' has continuous"),
-    (["value-iteration", "--env", "CartPole-v1"], "needs a finite state space with a known model"),
-    (["dqn", "--env", "FrozenLake-v1"], "takes vector observations; 'FrozenLake-v1' numbers its states"),
-    (["q-learning", "--steps", "0"], "'train.env_steps' must be at least 1"),
-    (["q-learning", "--set", "model.alpha=0"], "'model.alpha' must be in (0.0, 1.0]"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["dqn", "--env", "MountainCar-v9"], "Unknown environment 'MountainCar-v9'. Supported: CartPole-v1"),
+        (["dqn", "--env", "Pendulum-v1"], "acts in discrete action spaces; 'Pendulum-v1' has continuous"),
+        (["value-iteration", "--env", "CartPole-v1"], "needs a finite state space with a known model"),
+        (["dqn", "--env", "FrozenLake-v1"], "takes vector observations; 'FrozenLake-v1' numbers its states"),
+        (["q-learning", "--steps", "0"], "'train.env_steps' must be at least 1"),
+        (["q-learning", "--set", "model.alpha=0"], "'model.alpha' must be in (0.0, 1.0]"),
+    ],
+)
 def test_impossible_runs_are_refused_before_any_write(cli_runner, tmp_path, args, message):
     result = cli_runner("rl", "train", *args, "--runs-root", str(tmp_path))
     assert result.exit_code == 2 and message in result.output, result.output
@@ -109,6 +120,7 @@ def test_impossible_runs_are_refused_before_any_write(cli_runner, tmp_path, args
 def test_q_learning_reaches_the_targets(registry, tmp_path, seed):
     _, lake = train(registry, tmp_path, "q-learning", "train.eval_episodes=1000", f"train.seed={seed}")
     assert lake["metrics"]["test"]["exact_return"] >= 0.70  # measured 0.740
-    _, taxi = train(registry, tmp_path, "q-learning", "model.env=Taxi-v3", "train.eval_episodes=1000",
-                    f"train.seed={seed}")
+    _, taxi = train(
+        registry, tmp_path, "q-learning", "model.env=Taxi-v3", "train.eval_episodes=1000", f"train.seed={seed}"
+    )
     assert taxi["metrics"]["test"]["mean_return"] >= 7  # measured 7.91 (value iteration's optimum: 7.93)

@@ -1,5 +1,6 @@
 """Every language model is causal: the logits at position t do not depend
 on any token after t (teacher forcing would otherwise let it read its answers)."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """Many-to-one recurrent classifiers on digits read as sequences."""
+
 import numpy as np
 import pytest
 
@@ -8,9 +9,13 @@ from keraslab.core.export.predict import predict
 
 
 def test_lstm_reads_digits_row_by_row_and_exports_raw_pixels(registry, tmp_path):
-    run, summary = actions.start_training(registry, "sequence", "rnn-classifier", runs_root=str(tmp_path),
-                                          overrides=["train.epochs=12", "model.units=[64]", "model.cell=lstm",
-                                                     "model.bidirectional=false"])
+    run, summary = actions.start_training(
+        registry,
+        "sequence",
+        "rnn-classifier",
+        runs_root=str(tmp_path),
+        overrides=["train.epochs=12", "model.units=[64]", "model.cell=lstm", "model.bidirectional=false"],
+    )
     assert summary["metrics"]["test"]["accuracy"] > 0.75  # 10 classes: chance is 0.1; measured 0.86
     from sklearn.datasets import load_digits
 
@@ -23,16 +28,37 @@ def test_lstm_reads_digits_row_by_row_and_exports_raw_pixels(registry, tmp_path)
 @pytest.mark.parametrize("cell", ["gru", "irnn"])  # simple and lstm: test_compare_cells_... and the default
 def test_cells_in_a_bidirectional_stack_train(registry, tmp_path, cell):
     _, summary = actions.start_training(
-        registry, "sequence", "rnn-classifier", runs_root=str(tmp_path),
-        overrides=["data.synthetic=true", "data.name=digits-rows", "train.epochs=12", f"model.cell={cell}",
-                   "model.units=[16,16]", "model.bidirectional=true"])
+        registry,
+        "sequence",
+        "rnn-classifier",
+        runs_root=str(tmp_path),
+        overrides=[
+            "data.synthetic=true",
+            "data.name=digits-rows",
+            "train.epochs=12",
+            f"model.cell={cell}",
+            "model.units=[16,16]",
+            "model.bidirectional=true",
+        ],
+    )
     assert summary["metrics"]["test"]["accuracy"] >= 0.8  # rising against falling ramps: chance is 0.5
 
 
 def test_compare_cells_trains_each_cell_and_plots_them_together(cli_runner, tmp_path):
     out = tmp_path / "cells"
-    result = cli_runner("sequence", "compare-cells", "--cells", "irnn,simple", "--synthetic", "--epochs", "3",
-                        "--units", "8", "--out", str(out))
+    result = cli_runner(
+        "sequence",
+        "compare-cells",
+        "--cells",
+        "irnn,simple",
+        "--synthetic",
+        "--epochs",
+        "3",
+        "--units",
+        "8",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     import json
 

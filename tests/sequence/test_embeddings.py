@@ -1,5 +1,6 @@
 """Word embeddings: the corpus and its counts, the two losses by hand,
 both models separating the word groups, `neighbours` and the export."""
+
 import json
 
 import numpy as np
@@ -59,9 +60,12 @@ def embedding_runs(tmp_path_factory):
 
     registry, root = Registry(), tmp_path_factory.mktemp("runs")
     # Short budgets: word2vec 1 epoch (full preset: 5), glove 15 epochs (full: 100).
-    runs = {name: actions.start_training(registry, "sequence", name, runs_root=str(root),
-                                         overrides=[f"train.epochs={epochs}"])[0]
-            for name, epochs in (("word2vec", 1), ("glove", 15))}
+    runs = {
+        name: actions.start_training(
+            registry, "sequence", name, runs_root=str(root), overrides=[f"train.epochs={epochs}"]
+        )[0]
+        for name, epochs in (("word2vec", 1), ("glove", 15))
+    }
     return registry, runs
 
 
@@ -97,8 +101,13 @@ def test_your_own_text_trains_vectors_without_a_group_measure(tmp_path, cli_runn
 
     text = tmp_path / "notes.txt"
     text.write_text(word_data.grouped_corpus(200, seed=3).replace("\n", ". ").upper())
-    run, _ = actions.start_training(Registry(), "sequence", "word2vec", runs_root=str(tmp_path / "runs"),
-                                    overrides=[f"data.path={text}", "train.epochs=1"])
+    run, _ = actions.start_training(
+        Registry(),
+        "sequence",
+        "word2vec",
+        runs_root=str(tmp_path / "runs"),
+        overrides=[f"data.path={text}", "train.epochs=1"],
+    )
     report = json.loads((run.path / "embeddings.json").read_text())
     assert "groups" not in report  # "." is no group word: a corpus of one's own is not scored
     assert len(report["neighbours"]) == 8 and all(word.isalpha() and word.islower() for word in report["neighbours"])

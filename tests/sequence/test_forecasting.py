@@ -1,4 +1,5 @@
 """Forecasters beside their classical baselines."""
+
 import json
 
 import numpy as np
@@ -29,8 +30,13 @@ def test_autoregression_recovers_known_coefficients():
 
 
 def test_forecaster_learns_a_cycle_and_exports_raw_windows(registry, tmp_path):
-    run, summary = actions.start_training(registry, "sequence", "forecaster", runs_root=str(tmp_path),
-                                          overrides=["data.synthetic=true", "train.epochs=60"])
+    run, summary = actions.start_training(
+        registry,
+        "sequence",
+        "forecaster",
+        runs_root=str(tmp_path),
+        overrides=["data.synthetic=true", "train.epochs=60"],
+    )
     report = json.loads((run.path / "forecast.json").read_text())
     # A sine of amplitude 40 with noise 3: persistence errs by about 22, the sine's shape by about 4.
     assert report["test_rmse"] < 0.5 * report["persistence"]
@@ -43,7 +49,11 @@ def test_forecaster_learns_a_cycle_and_exports_raw_windows(registry, tmp_path):
 
 def test_a_window_longer_than_the_series_is_refused(cli_runner, tmp_path):
     result = cli_runner("sequence", "train", "forecaster", "--set", "data.window=400", "--runs-root", str(tmp_path))
-    assert result.exit_code == 2 and "data.window=400 does not fit" in result.output and "accepted: 1..225" in result.output
+    assert (
+        result.exit_code == 2
+        and "data.window=400 does not fit" in result.output
+        and "accepted: 1..225" in result.output
+    )
     assert not list(tmp_path.iterdir())
 
 

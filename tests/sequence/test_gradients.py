@@ -1,4 +1,5 @@
 """Gradients through time against a case worked out by hand."""
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -11,9 +12,14 @@ def linear_rnn(recurrent_scale: float, steps: int) -> tf.keras.Model:
     """h_t = x_t W + h_{t−1} (a I): then ∂L/∂h_k = a^{T−k} ∂L/∂h_T exactly."""
     inputs = tf.keras.Input((steps, 1))
     x = tf.keras.layers.Rescaling(1.0, name="to_unit_range")(inputs)
-    rnn = tf.keras.layers.SimpleRNN(2, activation=None, use_bias=False, name="simple_0",
-                                    recurrent_initializer=tf.keras.initializers.Identity(recurrent_scale),
-                                    kernel_initializer=tf.keras.initializers.Constant(0.3))
+    rnn = tf.keras.layers.SimpleRNN(
+        2,
+        activation=None,
+        use_bias=False,
+        name="simple_0",
+        recurrent_initializer=tf.keras.initializers.Identity(recurrent_scale),
+        kernel_initializer=tf.keras.initializers.Constant(0.3),
+    )
     logits = tf.keras.layers.Dense(3, name="logits", kernel_initializer="glorot_uniform")(rnn(x))
     return tf.keras.Model(inputs, logits)
 

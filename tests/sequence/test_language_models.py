@@ -1,5 +1,6 @@
 """Neural language models learn on short budgets, generate text and export
 signatures that take raw strings; the full targets run in `make test-slow`."""
+
 import json
 
 import pytest
@@ -15,8 +16,13 @@ def trained_char_rnn(tmp_path_factory):
 
     registry = Registry()
     root = tmp_path_factory.mktemp("runs")
-    run, _ = actions.start_training(registry, "sequence", "char-rnn", runs_root=str(root),
-                                    overrides=["data.synthetic=true", "train.epochs=20", "model.units=[64]"])
+    run, _ = actions.start_training(
+        registry,
+        "sequence",
+        "char-rnn",
+        runs_root=str(root),
+        overrides=["data.synthetic=true", "train.epochs=20", "model.units=[64]"],
+    )
     return registry, run, root
 
 
@@ -38,10 +44,12 @@ def test_export_takes_raw_text_and_generates_as_the_cli_does(trained_char_rnn, c
     assert len(answer) == 3 and all(abs(sum(row["probabilities"]) - 1.0) < 1e-4 for row in answer)
     # After "the cat sees" the grammar allows only " ": the model has learned that.
     assert answer[0]["next_token"] == " "
-    greedy = predict(str(version), {"inputs": {"prompt": ["the bird "], "length": 30, "temperature": 0.0}},
-                     signature="generate")["outputs"]
-    result = cli_runner("sequence", "generate", str(run.path), "--prompt", "the bird ", "--length", "30",
-                        "--temperature", "0")
+    greedy = predict(
+        str(version), {"inputs": {"prompt": ["the bird "], "length": 30, "temperature": 0.0}}, signature="generate"
+    )["outputs"]
+    result = cli_runner(
+        "sequence", "generate", str(run.path), "--prompt", "the bird ", "--length", "30", "--temperature", "0"
+    )
     assert result.exit_code == 0, result.output
     assert result.output.strip() == ("the bird " + greedy[0]).strip()  # one output: TF Serving gives its value
     meta = json.loads((version / "assets.extra" / "keraslab.json").read_text())
@@ -54,10 +62,13 @@ def test_generate_names_characters_outside_the_vocabulary(trained_char_rnn, cli_
     assert result.exit_code == 0 and "outside the vocabulary, read as unknown: '€'" in result.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--set", "model.cell=transformer"], "'model.cell' expects one of 'simple', 'lstm', 'gru', 'irnn'"),
-    (["--set", "model.units=[]"], "model.units"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--set", "model.cell=transformer"], "'model.cell' expects one of 'simple', 'lstm', 'gru', 'irnn'"),
+        (["--set", "model.units=[]"], "model.units"),
+    ],
+)
 def test_bad_model_settings_are_refused(cli_runner, tmp_path, args, message):
     result = cli_runner("sequence", "train", "char-rnn", "--synthetic", "--runs-root", str(tmp_path), *args)
     assert result.exit_code == 2 and message in result.output

@@ -1,4 +1,5 @@
 """n-gram language models, checked against counts worked out by hand."""
+
 import numpy as np
 import pytest
 

@@ -1,6 +1,7 @@
 """seq2seq: generated problems, decodings that agree with each other, a
 model that learns on a short budget, its report and its raw-text export.
 The addition and dates targets run in `make test-slow`."""
+
 import datetime
 import json
 
@@ -42,10 +43,13 @@ def test_encoding_drops_unknown_characters_and_decoding_stops_at_end():
     assert list(ids[2:]) == [problems.END, problems.PAD, problems.PAD]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("only a source\n" * 12, "is not 'source<TAB>target'"),
-    ("a\tb\n" * 3, "at least 10 are needed"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("only a source\n" * 12, "is not 'source<TAB>target'"),
+        ("a\tb\n" * 3, "at least 10 are needed"),
+    ],
+)
 def test_bad_pair_files_are_refused_with_the_line(tmp_path, text, message):
     path = tmp_path / "pairs.tsv"
     path.write_text(text)
@@ -55,14 +59,20 @@ def test_bad_pair_files_are_refused_with_the_line(tmp_path, text, message):
 
 def tiny_model(**settings):
     examples = problems.pair_examples(problems.addition_pairs(50, 2, seed=0))
-    info = DataInfo(input_shape=examples.input_shape, num_classes=examples.num_classes, num_train_examples=50,
-                    train_targets=examples.targets, class_names=examples.class_names)
+    info = DataInfo(
+        input_shape=examples.input_shape,
+        num_classes=examples.num_classes,
+        num_train_examples=50,
+        train_targets=examples.targets,
+        class_names=examples.class_names,
+    )
     tf.keras.utils.set_random_seed(0)
     return build_seq2seq(Seq2SeqConfig(units=16, embedding_dim=8, **settings), info), examples
 
 
-@pytest.mark.parametrize("settings", [{}, {"attention": False, "cell": "lstm", "bidirectional": False,
-                                           "reverse_input": True}])
+@pytest.mark.parametrize(
+    "settings", [{}, {"attention": False, "cell": "lstm", "bidirectional": False, "reverse_input": True}]
+)
 def test_a_beam_of_one_is_greedy_decoding(settings):
     model, examples = tiny_model(**settings)
     sources = tf.constant(examples.features[:20])
@@ -98,9 +108,19 @@ def reversal_run(tmp_path_factory):
     path.write_text("".join(f"{w}\t{w[::-1]}\n" for w in words))
     registry = Registry()
     run, summary = actions.start_training(
-        registry, "sequence", "seq2seq", runs_root=str(tmp_path_factory.mktemp("runs")),
-        overrides=[f"data.path={path}", "train.epochs=12", "train.batch_size=64", "model.units=48",
-                   "model.embedding_dim=16", "model.beam_width=3"])
+        registry,
+        "sequence",
+        "seq2seq",
+        runs_root=str(tmp_path_factory.mktemp("runs")),
+        overrides=[
+            f"data.path={path}",
+            "train.epochs=12",
+            "train.batch_size=64",
+            "model.units=48",
+            "model.embedding_dim=16",
+            "model.beam_width=3",
+        ],
+    )
     return registry, run, summary
 
 
@@ -125,8 +145,9 @@ def test_export_decodes_raw_text_as_the_translate_command_does(reversal_run, cli
     assert result.exit_code == 0, result.output
     assert result.output.split() == served
     beams = predict(str(version), {"instances": words + ["ab?"]}, signature="beam_search")["predictions"]
-    assert [row["text"] for row in beams[:3]] == cli_runner("sequence", "translate", str(run.path), *words,
-                                                          "--beam", "3").output.split()
+    assert [row["text"] for row in beams[:3]] == cli_runner(
+        "sequence", "translate", str(run.path), *words, "--beam", "3"
+    ).output.split()
     assert beams[3]["text"] == "ba"  # "?" is outside the vocabulary: dropped
     meta = json.loads((version / "assets.extra" / "keraslab.json").read_text())
     assert meta["input"] == {"name": "text", "shape": [None], "dtype": "string"}

@@ -1,4 +1,5 @@
 """The issue's targets on held-out data (`make test-slow`); docs/topics/sequence.md has the measurements."""
+
 import json
 
 import pytest
@@ -18,8 +19,15 @@ def train(registry, tmp_path, model, *overrides):
 def test_language_model_is_ten_percent_below_the_best_ngram(registry, tmp_path, model, seed):
     run, _ = train(registry, tmp_path, model, f"train.seed={seed}")
     report = json.loads((run.path / "language_model.json").read_text())
-    print(model, "seed", seed, "test bits per character:", report["test_bits_per_token"], "best n-gram:",
-          report["best_ngram"]["test_bits"])  # measured: char-rnn 1.893, wavenet 1.874, against 2.105
+    print(
+        model,
+        "seed",
+        seed,
+        "test bits per character:",
+        report["test_bits_per_token"],
+        "best n-gram:",
+        report["best_ngram"]["test_bits"],
+    )  # measured: char-rnn 1.893, wavenet 1.874, against 2.105
     assert report["test_bits_per_token"] <= 0.9 * report["best_ngram"]["test_bits"]
 
 
@@ -56,6 +64,13 @@ def test_word_vectors_tell_same_group_pairs_with_auc_090(registry, tmp_path, mod
 def test_seq2seq_with_attention_solves_99_percent_of_held_out_problems(registry, tmp_path, dataset, seed):
     run, _ = train(registry, tmp_path, "seq2seq", f"data.name={dataset}", f"train.seed={seed}")
     report = json.loads((run.path / "seq2seq.json").read_text())
-    print(dataset, "seed", seed, "exact match, greedy:", report["greedy"]["exact_match"], "beam 4:",
-          report["beam_4"]["exact_match"])  # measured 0.9919 and 0.9921 (addition), 1.0 and 1.0 (dates)
+    print(
+        dataset,
+        "seed",
+        seed,
+        "exact match, greedy:",
+        report["greedy"]["exact_match"],
+        "beam 4:",
+        report["beam_4"]["exact_match"],
+    )  # measured 0.9919 and 0.9921 (addition), 1.0 and 1.0 (dates)
     assert report["greedy"]["exact_match"] >= 0.99

@@ -1,4 +1,5 @@
 """Corpora, vocabularies and positional splits of text."""
+
 import numpy as np
 import pytest
 
@@ -43,10 +44,15 @@ def test_text_windows_split_by_position_never_straddle_parts():
     assert splits.test.targets[-1, -1] == encoded.test[(len(encoded.test) - 1) // 20 * 20]
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "is empty"), (b"  \n\n", "is empty"), (b"\x00\x01\x02binary", "binary file"),
-    (b"caf\xe9 latin-1", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "is empty"),
+        (b"  \n\n", "is empty"),
+        (b"\x00\x01\x02binary", "binary file"),
+        (b"caf\xe9 latin-1", "not UTF-8"),
+    ],
+)
 def test_unusable_text_files_are_refused(tmp_path, content, message):
     path = tmp_path / "corpus.txt"
     path.write_bytes(content)

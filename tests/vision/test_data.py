@@ -1,4 +1,5 @@
 """Vision data: digits as images, generated shapes, image folders."""
+
 import numpy as np
 import pytest
 
@@ -56,10 +57,13 @@ def test_image_folder_with_one_sub_folder_per_class(tmp_path):
     assert examples.features[examples.targets == 1].mean() == 200
 
 
-@pytest.mark.parametrize("layout, message", [
-    ({"only": 2}, r"has 1 class sub-folder\(s\); at least 2 are needed"),
-    ({}, r"has 0 class sub-folder\(s\)"),
-])
+@pytest.mark.parametrize(
+    "layout, message",
+    [
+        ({"only": 2}, r"has 1 class sub-folder\(s\); at least 2 are needed"),
+        ({}, r"has 0 class sub-folder\(s\)"),
+    ],
+)
 def test_image_folder_needs_two_classes(tmp_path, layout, message):
     for name, count in layout.items():
         for i in range(count):

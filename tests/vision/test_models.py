@@ -1,4 +1,5 @@
 """Vision models learn on short budgets; full targets run in `make test-slow`."""
+
 import json
 
 import numpy as np
@@ -82,8 +83,9 @@ def test_saliency_is_the_gradient_of_the_class_score():
 
     # A linear "network" z = Wx: ∂z_c/∂x = W_c, so the map is |W_c| reshaped.
     weights = np.arange(1, 2 * 16 + 1, dtype=np.float32).reshape(16, 2) * np.array([1, -1], np.float32)
-    model = tf.keras.Sequential([tf.keras.Input((4, 4, 1)), tf.keras.layers.Flatten(),
-                                 tf.keras.layers.Dense(2, use_bias=False)])
+    model = tf.keras.Sequential(
+        [tf.keras.Input((4, 4, 1)), tf.keras.layers.Flatten(), tf.keras.layers.Dense(2, use_bias=False)]
+    )
     model.layers[-1].set_weights([weights])
     gradient, _ = saliency_map(model, np.ones((4, 4, 1), np.float32))
     np.testing.assert_allclose(gradient, np.abs(weights[:, 0]).reshape(4, 4))  # class 0 has the larger score
@@ -137,8 +139,9 @@ def test_box_iou_by_hand():
 
 
 def test_detection_learns_and_exports_boxes(registry, tmp_path):
-    run, summary = actions.start_training(registry, "vision", "detection", runs_root=str(tmp_path),
-                                          overrides=["train.epochs=4"])
+    run, summary = actions.start_training(
+        registry, "vision", "detection", runs_root=str(tmp_path), overrides=["train.epochs=4"]
+    )
     test = summary["metrics"]["test"]
     assert test["accuracy"] > 0.6 and test["box_iou"] > 0.3  # chance: 1/3 and about 0.1
     report = json.loads((run.path / "detection.json").read_text())
@@ -155,8 +158,9 @@ def test_detection_learns_and_exports_boxes(registry, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_detection_targets(registry, tmp_path, seed):
-    _, summary = actions.start_training(registry, "vision", "detection", runs_root=str(tmp_path),
-                                        overrides=["train.epochs=15", f"train.seed={seed}"])
+    _, summary = actions.start_training(
+        registry, "vision", "detection", runs_root=str(tmp_path), overrides=["train.epochs=15", f"train.seed={seed}"]
+    )
     assert summary["metrics"]["test"]["box_iou"] >= 0.75
     assert summary["metrics"]["test"]["accuracy"] >= 0.95
 
@@ -172,8 +176,13 @@ def test_pair_auc_by_hand():
 
 def test_siamese_embeds_digits_and_reports_held_out_classes(registry, tmp_path):
 
-    run, _ = actions.start_training(registry, "vision", "siamese", runs_root=str(tmp_path),
-                                    overrides=["train.epochs=5", "model.held_out_classes=[8, 9]"])
+    run, _ = actions.start_training(
+        registry,
+        "vision",
+        "siamese",
+        runs_root=str(tmp_path),
+        overrides=["train.epochs=5", "model.held_out_classes=[8, 9]"],
+    )
     report = json.loads((run.path / "siamese.json").read_text())
     assert report["pair_auc_seen"] > 0.9  # chance is 0.5
     assert set(report) >= {"pair_auc", "pair_auc_held_out", "held_out_classes"}
@@ -187,8 +196,9 @@ def test_siamese_embeds_digits_and_reports_held_out_classes(registry, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_siamese_target(registry, tmp_path, seed):
-    run, _ = actions.start_training(registry, "vision", "siamese", runs_root=str(tmp_path),
-                                    overrides=["train.epochs=15", f"train.seed={seed}"])
+    run, _ = actions.start_training(
+        registry, "vision", "siamese", runs_root=str(tmp_path), overrides=["train.epochs=15", f"train.seed={seed}"]
+    )
     assert json.loads((run.path / "siamese.json").read_text())["pair_auc"] >= 0.98
 
 
@@ -196,12 +206,20 @@ SEEDS = (0, 1, 2)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model, bar", [("cnn", 0.985), ("resnet", 0.985), ("inception", 0.98), ("mlp", 0.97),
-                                        ("alexnet", 0.98)])
+@pytest.mark.parametrize(
+    "model, bar", [("cnn", 0.985), ("resnet", 0.985), ("inception", 0.98), ("mlp", 0.97), ("alexnet", 0.98)]
+)
 def test_digit_classifier_targets_hold_on_every_seed(registry, tmp_path, model, bar):
     """Each model's default budget, training seeds 0, 1 and 2 on the fixed split
     (269 test digits, so one image is 0.37 points): the target holds on each."""
     accuracies = [accuracy(registry, tmp_path, model, f"train.seed={seed}")[1] for seed in SEEDS]
-    print(model, "test accuracy by seed", [round(a, 4) for a in accuracies],
-          "mean", round(float(np.mean(accuracies)), 4), "min", round(min(accuracies), 4))
+    print(
+        model,
+        "test accuracy by seed",
+        [round(a, 4) for a in accuracies],
+        "mean",
+        round(float(np.mean(accuracies)), 4),
+        "min",
+        round(min(accuracies), 4),
+    )
     assert min(accuracies) >= bar

@@ -1,4 +1,5 @@
 """Studies made of several trainer runs: transfer learning and residual shortcuts."""
+
 import json
 
 import pytest
@@ -8,8 +9,23 @@ from keraslab.plugins.vision import depth, transfer
 
 def test_transfer_study_trains_every_stage_and_continues_where_it_stopped(cli_runner, tmp_path):
     out = tmp_path / "study"
-    result = cli_runner("vision", "transfer", "--synthetic", "--seeds", "0", "--shots", "3", "--pretrain-epochs", "2",
-                        "--head-epochs", "1", "--finetune-epochs", "1", "--out", str(out))
+    result = cli_runner(
+        "vision",
+        "transfer",
+        "--synthetic",
+        "--seeds",
+        "0",
+        "--shots",
+        "3",
+        "--pretrain-epochs",
+        "2",
+        "--head-epochs",
+        "1",
+        "--finetune-epochs",
+        "1",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((out / "transfer.json").read_text())
     seed = report["seeds"][0]
@@ -30,15 +46,18 @@ def test_transfer_study_trains_every_stage_and_continues_where_it_stopped(cli_ru
     assert json.loads((out / "transfer.json").read_text())["seeds"] == report["seeds"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--source-classes", "0,1,5", "--target-classes", "5,6"], "must not overlap"),
-    (["--shots", "0"], "--shots must be at least 1"),
-    (["--seeds", "a"], "--seeds takes comma-separated integers"),
-    (["--model", "nope"], "nope"),
-    (["--model", "segmentation"], "needs one of vision's digit classifiers"),
-    (["--set", "model.nope=1"], "Unknown config key 'model.nope'"),
-    (["--target-classes", "5,6,12"], "data.classes must list at least 2 distinct class ids in 0..9"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--source-classes", "0,1,5", "--target-classes", "5,6"], "must not overlap"),
+        (["--shots", "0"], "--shots must be at least 1"),
+        (["--seeds", "a"], "--seeds takes comma-separated integers"),
+        (["--model", "nope"], "nope"),
+        (["--model", "segmentation"], "needs one of vision's digit classifiers"),
+        (["--set", "model.nope=1"], "Unknown config key 'model.nope'"),
+        (["--target-classes", "5,6,12"], "data.classes must list at least 2 distinct class ids in 0..9"),
+    ],
+)
 def test_transfer_study_refuses_bad_settings_before_writing(cli_runner, tmp_path, args, message):
     out = tmp_path / "study"
     result = cli_runner("vision", "transfer", "--synthetic", "--out", str(out), *args)
@@ -57,8 +76,19 @@ def test_transfer_study_never_overwrites_another(cli_runner, tmp_path):
 
 def test_shortcut_study_trains_both_networks_at_the_same_depth(cli_runner, tmp_path):
     out = tmp_path / "shortcuts"
-    result = cli_runner("vision", "compare-shortcuts", "--synthetic", "--filters", "8,16", "--blocks-per-stage", "5",
-                        "--epochs", "2", "--out", str(out))
+    result = cli_runner(
+        "vision",
+        "compare-shortcuts",
+        "--synthetic",
+        "--filters",
+        "8,16",
+        "--blocks-per-stage",
+        "5",
+        "--epochs",
+        "2",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((out / depth.STUDY_FILE).read_text())
     assert report["layers"] == depth.depth(2, 5) == 22

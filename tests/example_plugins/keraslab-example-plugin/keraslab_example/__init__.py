@@ -4,6 +4,7 @@ It declares one model (a one-hidden-layer classifier), one dataset (Gaussian
 blobs it generates) and one extra command (`keraslab example blobs`). Its
 entry point names `make_plugin`, a function returning the `Plugin`.
 """
+
 import dataclasses
 
 import click
@@ -34,14 +35,22 @@ def make_plugin() -> Plugin:
         topic="examples",
         version="0.3.0",
         description="Example third-party plugin: a tiny classifier on generated blobs.",
-        models=(ModelSpec(
-            name="tiny",
-            description="One-hidden-layer classifier.",
-            build="keraslab_example.model:build_tiny",
-            config=TinyConfig(),
-            default_dataset="blobs",
-        ),),
-        datasets=(DatasetSpec("blobs", "Three Gaussian blobs in 2-D.",
-                              "keraslab_example.data:make_blobs", "keraslab_example.data:make_blobs"),),
+        models=(
+            ModelSpec(
+                name="tiny",
+                description="One-hidden-layer classifier.",
+                build="keraslab_example.model:build_tiny",
+                config=TinyConfig(),
+                default_dataset="blobs",
+            ),
+        ),
+        datasets=(
+            DatasetSpec(
+                "blobs",
+                "Three Gaussian blobs in 2-D.",
+                "keraslab_example.data:make_blobs",
+                "keraslab_example.data:make_blobs",
+            ),
+        ),
         commands=lambda: [blobs_command],
     )

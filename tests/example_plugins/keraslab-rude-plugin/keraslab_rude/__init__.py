@@ -3,6 +3,7 @@
 Every module notes its import in the file named by `KERASLAB_RUDE_IMPORTS`
 (when set), so a test can tell which of them a command imported.
 """
+
 import dataclasses
 import os
 
@@ -24,8 +25,14 @@ def tiny_plugin(name: str):
     from keraslab.core.contract import DatasetSpec, ModelSpec, Plugin
 
     return Plugin(
-        name=name, topic="rude", version="0.0.1", description=f"The {name} plugin.",
-        models=(ModelSpec("nothing", "Never built.", "keraslab_rude.unused:build", NothingConfig(),
-                          default_dataset="nothing"),),
+        name=name,
+        topic="rude",
+        version="0.0.1",
+        description=f"The {name} plugin.",
+        models=(
+            ModelSpec(
+                "nothing", "Never built.", "keraslab_rude.unused:build", NothingConfig(), default_dataset="nothing"
+            ),
+        ),
         datasets=(DatasetSpec("nothing", "Never loaded.", "keraslab_rude.unused:load", "keraslab_rude.unused:load"),),
     )

@@ -1,4 +1,5 @@
 """Prints at import, to stdout and stderr; otherwise a working plugin."""
+
 import sys
 
 from keraslab_rude import note_import, tiny_plugin

@@ -1,4 +1,5 @@
 """Calls sys.exit(3) at import."""
+
 import sys
 
 from keraslab_rude import note_import

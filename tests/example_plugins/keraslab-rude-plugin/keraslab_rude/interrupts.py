@@ -1,4 +1,5 @@
 """Raises KeyboardInterrupt at import."""
+
 from keraslab_rude import note_import
 
 note_import("interrupts")
