@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Tuple
 from keraslab.core import building
 from keraslab.core.config import RunConfig, apply_overrides, check_ranges, dump_yaml, load_yaml, resolve_config, to_dict
 from keraslab.core.contract import ModelSpec, Plugin
-from keraslab.core.errors import ConfigError, KeraslabError, RunError, describe_error
+from keraslab.core.errors import KeraslabError, RunError, describe_error
 from keraslab.core.paths import check_can_create
-from keraslab.core.refs import resolve_declared
 from keraslab.core.registry import Registry
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
 
 if TYPE_CHECKING:
-    from keraslab.core.export.serving import Exportable
+    pass
 
 
 def resolve_run_config(
@@ -33,11 +32,9 @@ def resolve_run_config(
     config = resolve_config(building.default_config(spec), config_file, overrides)
     check_ranges(config)
     check_references(config)
-    if spec.training != "agent":
-        plugin.dataset(config.data.name)  # an unknown dataset fails here, naming the available ones
-        from keraslab.core.trainer.transfer import check_config
+    from keraslab.core.trainer.kinds import trainer_for
 
-        check_config(config.train)  # a source run that cannot be used fails before any write
+    trainer_for(spec).check(plugin, spec, config)  # settings its trainer ignores, unknown datasets, ...
     return config
 
 
@@ -104,27 +101,20 @@ def start_training(
     plugin = registry.get(plugin_name)
     spec = plugin.model(model_name)
     config = resolve_run_config(plugin, spec, config_file, overrides)
-    if spec.training == "agent":
-        environment = getattr(config.model, "env", "")  # what an agent acts in stands where a dataset would
-        run = RunDir.create(plugin.name, spec.name, environment, root=runs_root, explicit=run_dir)
-        with run.writer_lock():
-            write_run_config(run, config)
-            return run, _train_guarded(plugin, spec, config, run, resume=False)
-    splits = building.load_splits(plugin, spec, config.data)
-    from keraslab.core.trainer.loop import build, prepare_runtime
-    from keraslab.core.trainer.strategy import is_chief
+    from keraslab.core.trainer.kinds import trainer_for
 
-    strategy = prepare_runtime(config)  # a strategy that cannot be made here fails before any write
-    if not is_chief(strategy):  # other workers of a multi-worker run write to temporary places
+    trainer = trainer_for(spec)
+    # Everything that can fail (the data, the strategy, the model built and
+    # checked on one real batch, the run directory) fails here, before the
+    # run exists: a mistake is one line, with no run directory left behind.
+    prepared = trainer.prepare(plugin, spec, config)
+    if not prepared.chief:  # other workers of a multi-worker run write to temporary places
         run_dir = tempfile.mkdtemp(prefix="keraslab-worker-")
     RunDir.check_new(run_dir, runs_root)
-    # Built and checked (one real batch through it) before the run exists: a
-    # plugin's mistake is one line, with no run directory left behind.
-    built = build(plugin, spec, config, splits, strategy)
-    run = RunDir.create(plugin.name, spec.name, config.data.name, root=runs_root, explicit=run_dir)
+    run = RunDir.create(plugin.name, spec.name, prepared.subject, root=runs_root, explicit=run_dir)
     with run.writer_lock():
         write_run_config(run, config)
-        return run, _train_guarded(plugin, spec, config, run, resume=False, built=built)
+        return run, _train_guarded(plugin, spec, config, run, resume=False, prepared=prepared)
 
 
 def resume_training(
@@ -192,15 +182,11 @@ def ensure_trained(
     return summary
 
 
-def _train_guarded(plugin, spec, config, run, resume, built=None) -> Dict[str, Any]:
+def _train_guarded(plugin, spec, config, run, resume, prepared=None) -> Dict[str, Any]:
+    from keraslab.core.trainer.kinds import trainer_for
+
     try:
-        if spec.training == "agent":
-            from keraslab.core.trainer.agents import train_agent
-
-            return train_agent(plugin, spec, config, run, resume=resume)
-        from keraslab.core.trainer.loop import train
-
-        return train(plugin, spec, config, run, resume=resume, built=built)
+        return trainer_for(spec).train(plugin, spec, config, run, resume, prepared)
     except KeyboardInterrupt:
         run.mark(INTERRUPTED, reason="interrupted by the user")
         raise
@@ -255,44 +241,24 @@ def open_finished_run(
     plugin = registry.get(plugin_name)
     spec = plugin.model(str(model))
     config = load_run_config(spec, run)
-    if spec.training == "agent":
-        from keraslab.core.trainer.agents import load_trained_agent
+    from keraslab.core.trainer.kinds import trainer_for
 
-        return FinishedRun(run, spec, config, load_trained_agent(spec, config, run))
-    from keraslab.core.trainer.loop import load_trained
-
-    built = load_trained(plugin, spec, config, run)
-    return FinishedRun(run, spec, config, built.model, built.splits)
+    model_, splits = trainer_for(spec).load(plugin, spec, config, run)
+    return FinishedRun(run, spec, config, model_, splits)
 
 
 def evaluate_run(registry: Registry, run_path: str, episodes: Optional[int] = None) -> Dict[str, Any]:
     """Evaluates a finished run's final weights on its test split (an
     agent's final policy on `episodes` episodes, by default its
     `train.eval_episodes`)."""
-    from keraslab.core.trainer.loop import evaluate_model, load_trained
+    from keraslab.core.trainer.kinds import trainer_for
 
     run = RunDir.open(run_path)
     run.require_complete("evaluate")
     plugin = registry.get(run.state["plugin"])
     spec = plugin.model(run.state["model"])
     config = load_run_config(spec, run)
-    if episodes is not None and (spec.training != "agent" or episodes < 1):
-        raise ConfigError(
-            f"--episodes takes a number of episodes ≥ 1 for an agent's run; received {episodes} "
-            f"for a run of {spec.training} model '{spec.name}'."
-        )
-    if spec.training == "agent":
-        from keraslab.core.trainer.agents import load_trained_agent
-
-        program = load_trained_agent(spec, config, run)
-        episodes = episodes or config.train.eval_episodes
-        metrics = {k: float(v) for k, v in program.evaluate(episodes).items()}
-        result = {"run": str(run.path), "split": "episodes", "examples": episodes, "metrics": metrics}
-        run.write_json("evaluation.json", result)
-        return result
-    built = load_trained(plugin, spec, config, run)
-    metrics = dict(evaluate_model(built.model, built.splits, config.train.batch_size))
-    result = {"run": str(run.path), "split": "test", "examples": len(built.splits.test), "metrics": metrics}
+    result = {"run": str(run.path), **trainer_for(spec).evaluate(plugin, spec, config, run, episodes)}
     run.write_json("evaluation.json", result)
     return result
 
@@ -331,9 +297,9 @@ def export_run(
     check_can_create(Path(out) / name, "export folder")
     choose_version(Path(out) / name, version)  # a taken or impossible version fails before the model is built
     config = load_run_config(spec, run)
-    exportable = (_agent_exportable if spec.training == "agent" else _model_exportable)(
-        plugin, spec, config, run, samples
-    )
+    from keraslab.core.trainer.kinds import trainer_for
+
+    exportable = trainer_for(spec).exportable(plugin, spec, config, run, samples)
     return write_export(
         exportable,
         out,
@@ -342,74 +308,3 @@ def export_run(
         spec.input_name,
         {"plugin": plugin.name, "model": spec.name, "run": str(run.path.resolve())},
     )
-
-
-def _model_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int) -> "Exportable":
-    import numpy as np
-
-    from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable
-    from keraslab.core.export.signatures import ExportContext, default_signatures
-    from keraslab.core.trainer.loop import load_trained
-
-    built = load_trained(plugin, spec, config, run)
-    info = building.data_info(built.splits)
-    context = ExportContext(
-        input_name=spec.input_name,
-        input_shape=info.input_shape,
-        input_dtype=info.input_dtype,
-        task=spec.task,
-        training=spec.training,
-        samples=samples,
-    )
-    warmup = built.splits.validation if len(built.splits.validation) else built.splits.train
-    warmup = warmup.take(np.arange(min(WARMUP_EXAMPLES, len(warmup))))
-    if spec.serving_examples is None:
-        warmup_inputs = warmup.features.astype(info.input_dtype)
-    else:
-        warmup_inputs = resolve_declared(spec.serving_examples, f"model '{spec.name}'.serving_examples")(warmup)
-    return Exportable(
-        built.model,
-        _signatures(spec, built.model, context, default_signatures),
-        warmup_inputs,
-        built.splits.train.class_names,
-    )
-
-
-def _agent_exportable(plugin, spec: ModelSpec, config, run: RunDir, samples: int) -> "Exportable":
-    import numpy as np
-    import tensorflow as tf
-
-    from keraslab.core.export.serving import Exportable
-    from keraslab.core.export.signatures import ExportContext
-    from keraslab.core.trainer.agents import agent_signatures, load_trained_agent
-
-    program = load_trained_agent(spec, config, run)
-    policy = program.policy()
-    if policy is not None:
-        observation = policy.time_step_spec.observation
-        warmup = np.zeros((1, *observation.shape), dtype=observation.dtype.as_numpy_dtype)
-        names = ("serving_default", "action", "get_initial_state", "get_train_step", "get_metadata")
-        return Exportable(None, dict.fromkeys(names), warmup, policy=policy)
-    observation = program.observation_spec()
-    context = ExportContext(
-        input_name=spec.input_name,
-        input_shape=tuple(observation.shape),
-        input_dtype=observation.dtype.name,
-        task=spec.task,
-        training=spec.training,
-        samples=samples,
-    )
-    holder = tf.Module()
-    holder.trackables = dict(program.trackables())
-    signatures = _signatures(spec, program, context, lambda p, c: agent_signatures(p, c.input_name))
-    warmup = np.zeros((1, *observation.shape), dtype=observation.dtype.as_numpy_dtype)
-    return Exportable(holder, signatures, warmup)
-
-
-def _signatures(spec: ModelSpec, model, context, default) -> Dict[str, Any]:
-    if spec.export is None:
-        return default(model, context)
-    signatures = resolve_declared(spec.export, f"model '{spec.name}'.export")(model, context)
-    if "serving_default" not in signatures:
-        raise KeraslabError(f"The export hook of model '{spec.name}' returned no 'serving_default' signature.")
-    return signatures

@@ -105,6 +105,12 @@ class ModelSpec:
     report: Optional[Ref] = None
     serving_examples: Optional[Ref] = None
 
+    @property
+    def trains_on_data(self) -> bool:
+        """Whether the model learns from a dataset (an agent acts in an
+        environment instead, and has no default dataset)."""
+        return self.training != "agent"
+
 
 @dataclasses.dataclass(frozen=True)
 class DatasetSpec:

@@ -64,7 +64,7 @@ def check_plugin(plugin: Plugin, build: bool = True) -> None:
     from keraslab.core import building
 
     for model in plugin.models:
-        if model.training == "agent":
+        if not model.trains_on_data:
             continue
         field = f"model '{model.name}'"
         config = building.default_config(model)

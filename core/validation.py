@@ -71,7 +71,7 @@ def validate_plugin(plugin: Plugin) -> None:
         _check_ref(name, f"{field}.preset", model.preset, optional=True)
         _check_ref(name, f"{field}.export", model.export, optional=True)
         _check_ref(name, f"{field}.report", model.report, optional=True)
-        if model.training != "agent" and model.default_dataset not in dataset_names:
+        if model.trains_on_data and model.default_dataset not in dataset_names:
             raise fail(
                 name,
                 f"{field}.default_dataset",

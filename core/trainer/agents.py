@@ -6,7 +6,8 @@ rule (a tf-agents agent and its drivers, or a tabular method); the trainer
 owns everything around them, exactly as for Keras models: the budget in
 environment steps, evaluation every N steps, checkpoints and resume,
 SIGINT/SIGTERM, `metrics.jsonl`, the return-versus-steps plot, the summary and
-the run's status.
+the run's status. The signal guard, the metrics writer and the summary's
+common fields are the Keras trainer's too (`keraslab.core.trainer.lifecycle`).
 
     program = build(model_config, AgentInfo(seed=...))
     while program.env_steps < budget and not program.finished:
@@ -18,10 +19,8 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-import json
-import signal
 import time
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping
 
 import tensorflow as tf
 
@@ -31,7 +30,9 @@ from keraslab.core.errors import PluginError
 from keraslab.core.plots import plot_learning_curves
 from keraslab.core.refs import resolve_declared
 from keraslab.core.rundir import COMPLETE, INTERRUPTED, RunDir
+from keraslab.core.trainer.lifecycle import MetricsWriter, SignalGuard, run_summary
 from keraslab.core.trainer.restore import restore_newest_intact
+from keraslab.core.trainer.strategy import describe
 
 FINAL_AGENT = "final/agent"
 
@@ -117,7 +118,8 @@ def train_agent(
     manager = tf.train.CheckpointManager(checkpoint, str(run.checkpoints), max_to_keep=config.train.keep_checkpoints)
     run.truncate_metrics("env_steps", program.env_steps)
 
-    stop = _SignalFlag()
+    stop = SignalGuard()
+    metrics = MetricsWriter(run.metrics_file)
     budget, every = config.train.env_steps, config.train.eval_every_steps
     next_eval = (program.env_steps // every + 1) * every
     started, steps_at_start = time.perf_counter(), program.env_steps
@@ -128,8 +130,7 @@ def train_agent(
                 record = {"env_steps": program.env_steps, "seconds": round(time.perf_counter() - started, 3)}
                 record.update({k: float(v) for k, v in train_metrics.items()})
                 record.update({k: float(v) for k, v in program.evaluate(config.train.eval_episodes).items()})
-                with open(run.metrics_file, "a") as stream:
-                    stream.write(json.dumps(record) + "\n")
+                metrics.append(record)
                 print(
                     " - ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in record.items()),
                     flush=True,
@@ -146,16 +147,14 @@ def train_agent(
     tf.train.Checkpoint(**program.trackables()).write(str(run.path / FINAL_AGENT))
     records = run.metrics()
     final = program.evaluate(config.train.eval_episodes)
+    strategy = describe(tf.distribute.get_strategy())  # agents run in this process, outside any strategy
     summary = {
-        "plugin": plugin.name,
-        "model": spec.name,
-        "dataset": run.state.get("dataset", ""),
+        **run_summary(plugin, spec, config, run.state.get("dataset", ""), strategy),
         "metrics": {"train": records[-1] if records else {}, "test": {k: float(v) for k, v in final.items()}},
         "env_steps": program.env_steps,
         "eval_episodes": config.train.eval_episodes,
         "train_seconds": round(seconds, 3),
         "env_steps_per_second": round((program.env_steps - steps_at_start) / max(seconds, 1e-9), 1),
-        "seed": config.train.seed,
     }
     if records:
         plot_learning_curves(
@@ -174,30 +173,6 @@ def load_trained_agent(spec: ModelSpec, config: RunConfig, run: RunDir) -> Agent
     program = build_program(spec, config)
     tf.train.Checkpoint(**program.trackables()).read(str(run.path / FINAL_AGENT)).expect_partial()
     return program
-
-
-class _SignalFlag:
-    """Within its block, SIGINT/SIGTERM set `received` instead of stopping."""
-
-    def __init__(self):
-        self.received: Optional[int] = None
-        self._previous = {}
-
-    def __enter__(self):
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                self._previous[sig] = signal.signal(sig, self._handle)
-            except ValueError:  # not the main thread
-                pass
-        return self
-
-    def _handle(self, signum, frame):
-        self.received = signum
-
-    def __exit__(self, *exc):
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-        return False
 
 
 def agent_signatures(program: AgentProgram, input_name: str = "observation") -> Dict[str, Any]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
-import signal
 import time
-from typing import Any, Dict, Optional
+from typing import Optional
 
 import tensorflow as tf
+
+from keraslab.core.trainer.lifecycle import MetricsWriter, SignalGuard
 
 
 class EpochCheckpoint(tf.keras.callbacks.Callback):
@@ -54,22 +54,19 @@ class MetricsLog(tf.keras.callbacks.Callback):
 
     def __init__(self, path, write: bool = True):
         super().__init__()
-        self.path, self.write = path, write
+        self.writer = MetricsWriter(path, write)
         self._start = time.perf_counter()
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        if not self.write:
-            return
         record = {"epoch": epoch + 1, "seconds": round(time.perf_counter() - self._start, 4)}
         record.update({k: float(v) for k, v in (logs or {}).items()})
         rate = current_learning_rate(self.model.optimizer)
         if rate is not None:
             record["learning_rate"] = rate
-        with open(self.path, "a") as stream:
-            stream.write(json.dumps(record) + "\n")
+        self.writer.append(record)
 
 
 def current_learning_rate(optimizer) -> Optional[float]:
@@ -111,23 +108,22 @@ class NonFiniteLossGuard(tf.keras.callbacks.Callback):
 
 
 class StopOnSignal(tf.keras.callbacks.Callback):
-    """Turns SIGINT/SIGTERM into a clean stop: finish the step, checkpoint, exit."""
+    """Turns SIGINT/SIGTERM into a clean stop: finish the step, checkpoint,
+    exit (the trainers' one `SignalGuard`, held while `fit` runs)."""
 
     def __init__(self, checkpoint: EpochCheckpoint):
         super().__init__()
         self.checkpoint = checkpoint
-        self.received: Optional[int] = None
-        self._previous: Dict[int, Any] = {}
+        self._guard = SignalGuard(on_signal=self._stop)
+
+    @property
+    def received(self) -> Optional[int]:
+        return self._guard.received
 
     def on_train_begin(self, logs=None):
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                self._previous[sig] = signal.signal(sig, self._handle)
-            except ValueError:  # not the main thread
-                pass
+        self._guard.__enter__()
 
-    def _handle(self, signum, frame):
-        self.received = signum
+    def _stop(self, signum: int) -> None:
         self.model.stop_training = True
 
     def on_train_batch_end(self, batch, logs=None):
@@ -135,8 +131,7 @@ class StopOnSignal(tf.keras.callbacks.Callback):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
+        self._guard.__exit__(None, None, None)
         if self.received is not None:
             self.checkpoint.save_now()
 

@@ -16,7 +16,6 @@ training (a GAN, a VAE) overrides `train_step`, and `fit` calls it. The loop:
 from __future__ import annotations
 
 import dataclasses
-import platform
 import sys
 import tempfile
 import time
@@ -25,16 +24,16 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 import tensorflow as tf
 
-from keraslab.core import __version__, building
+from keraslab.core import building
 from keraslab.core.config import RunConfig
 from keraslab.core.contract import ModelSpec, Plugin
 from keraslab.core.data import Splits
-from keraslab.core.machine import cpu_model
 from keraslab.core.plots import plot_learning_curves
 from keraslab.core.refs import resolve_declared
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
 from keraslab.core.trainer import callbacks as cb
 from keraslab.core.trainer import pipeline
+from keraslab.core.trainer.lifecycle import run_summary
 from keraslab.core.trainer.optimization import add_weight_decay, make_optimizer
 from keraslab.core.trainer.restore import restore_newest_intact
 from keraslab.core.trainer.strategy import configure_logical_cpus, describe, is_chief, make_strategy
@@ -234,9 +233,7 @@ def train(
     if not chief:
         return {"status": COMPLETE, "worker": True}
     summary = {
-        "plugin": plugin.name,
-        "model": spec.name,
-        "dataset": config.data.name,
+        **run_summary(plugin, spec, config, config.data.name, describe(built.strategy)),
         "metrics": {
             "train": _last(run.metrics(), prefix=""),
             "validation": _last(run.metrics(), prefix="val_"),
@@ -246,13 +243,8 @@ def train(
         "train_seconds": round(earlier_seconds + train_seconds, 3),
         "examples_per_second": round(len(built.splits.train) * epochs_run / max(train_seconds, 1e-9), 1),
         "examples": {k: len(getattr(built.splits, k)) for k in ("train", "validation", "test")},
-        "strategy": describe(built.strategy),
-        "precision": tf.keras.mixed_precision.global_policy().name,
         "jit_compile": config.train.jit_compile,
         "steps_per_execution": config.train.steps_per_execution,
-        "device": device_description(),
-        "seed": config.train.seed,
-        "versions": versions(),
     }
     if first_epoch:
         summary["resumed_at_epoch"] = first_epoch  # train_seconds counts the epochs before it, from metrics.jsonl
@@ -297,20 +289,3 @@ def _last(records, prefix: str) -> Mapping[str, float]:
     if prefix:
         return {k[len(prefix) :]: v for k, v in last.items() if k.startswith(prefix)}
     return {k: v for k, v in last.items() if not k.startswith("val_") and k not in skip}
-
-
-def device_description() -> str:
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
-        return ", ".join(names)
-    return f"CPU: {cpu_model()}"
-
-
-def versions() -> Mapping[str, str]:
-    found = {"python": platform.python_version(), "tensorflow": tf.__version__, "keraslab": __version__}
-    for module in ("tensorflow_probability", "tf_agents"):
-        imported = sys.modules.get(module)
-        if imported is not None:
-            found[module] = getattr(imported, "__version__", "?")
-    return found
