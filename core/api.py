@@ -29,7 +29,8 @@ Models
 Runs, for a plugin's own commands
     `Registry`, `registry_of(click_context)`, `open_finished_run`,
     `FinishedRun`, `resolve_run_config`, `load_run_config`, `start_training`,
-    `ensure_trained`, `evaluate_run`, `export_run`, `RunDir`
+    `ensure_trained`, `evaluate_run`, `export_run`, `RunDir`; studies:
+    `train_variants` (one run per variant, resumable) and `VariantRun`
 Testing a plugin
     `check_plugin` (every reference resolved, every model built on its
     synthetic data), `validate_plugin` (the declaration alone)
@@ -38,7 +39,8 @@ Exports
     `image_signatures`, `Exportable`, `write_export`, `check_export_name`,
     `WARMUP_EXAMPLES`, `read_request`
 Plots
-    `pyplot` (Matplotlib's pyplot on a file-only backend)
+    `pyplot` (Matplotlib's pyplot on a file-only backend); `plot_runs` and
+    `Panel`: several runs of a study on one figure
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and readers
     from keraslab.core.export.predict import read_request
     from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable, check_export_name, write_export
     from keraslab.core.export.signatures import ExportContext, classifier_outputs, image_signatures, serving_default
-    from keraslab.core.plots import pyplot
+    from keraslab.core.plots import Panel, plot_runs, pyplot
     from keraslab.core.sample_data import (
         DIGIT_NAMES,
         diabetes,
@@ -81,6 +83,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and readers
         synthetic_regression,
         synthetic_regression_table,
     )
+    from keraslab.core.studies import VariantRun, train_variants
     from keraslab.core.tables import read_table
     from keraslab.core.testing import check_plugin, validate_plugin
     from keraslab.core.trainer.agents import AgentProgram
@@ -111,7 +114,7 @@ _LAZY = {
         ("ExportContext", "classifier_outputs", "image_signatures", "serving_default"),
         "keraslab.core.export.signatures",
     ),
-    "pyplot": "keraslab.core.plots",
+    **dict.fromkeys(("Panel", "plot_runs", "pyplot"), "keraslab.core.plots"),
     **dict.fromkeys(
         (
             "DIGIT_NAMES",
@@ -126,6 +129,7 @@ _LAZY = {
         ),
         "keraslab.core.sample_data",
     ),
+    **dict.fromkeys(("VariantRun", "train_variants"), "keraslab.core.studies"),
     "read_table": "keraslab.core.tables",
     **dict.fromkeys(("check_plugin", "validate_plugin"), "keraslab.core.testing"),
     "AgentProgram": "keraslab.core.trainer.agents",
@@ -172,6 +176,8 @@ __all__ = [
     "image_signatures",
     "serving_default",
     "pyplot",
+    "Panel",
+    "plot_runs",
     "DIGIT_NAMES",
     "diabetes",
     "diabetes_table",
@@ -182,6 +188,8 @@ __all__ = [
     "synthetic_regression",
     "synthetic_regression_table",
     "read_table",
+    "VariantRun",
+    "train_variants",
     "check_plugin",
     "validate_plugin",
     "AgentProgram",

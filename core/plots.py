@@ -1,9 +1,11 @@
-"""PNG plots written into run directories (matplotlib, no display needed)."""
+"""PNG plots written into run directories (matplotlib, no display needed):
+one run's learning curves, and several runs of a study on one figure."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Mapping, Optional, Sequence
 
 
 def pyplot():
@@ -37,5 +39,61 @@ def plot_learning_curves(records: Sequence[Mapping[str, float]], path: Path, tit
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+@dataclasses.dataclass(frozen=True)
+class Panel:
+    """One panel of `plot_runs`: a metric of every run against the x key.
+
+    Attributes:
+        metric: the key of the records to plot ("val_loss").
+        title: the panel's title.
+        log: a log-scale y axis.
+        dashed: another metric of each run drawn dashed in the same colour
+            (training loss beside validation loss).
+    """
+
+    metric: str
+    title: str
+    log: bool = False
+    dashed: Optional[str] = None
+
+
+def plot_runs(
+    curves: Mapping[str, Sequence[Mapping[str, float]]],
+    path: Path,
+    panels: Sequence[Panel],
+    title: str = "",
+    x_key: str = "epoch",
+) -> Path:
+    """Several runs on one figure: for each panel, one line per run (its
+    label in the legend), the runs in the same colour on every panel. A
+    record without the metric leaves a gap. Returns `path`."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.0), squeeze=False)
+    for ax, panel in zip(axes[0], panels):
+        for index, (label, records) in enumerate(curves.items()):
+            x = [r[x_key] for r in records]
+            ax.plot(x, [r.get(panel.metric, float("nan")) for r in records], color=f"C{index}", label=label)
+            if panel.dashed:
+                ax.plot(
+                    x,
+                    [r.get(panel.dashed, float("nan")) for r in records],
+                    color=f"C{index}",
+                    linestyle="--",
+                    alpha=0.7,
+                )
+        if panel.log:
+            ax.set_yscale("log")
+        ax.set_title(panel.title)
+        ax.set_xlabel(x_key.replace("_", " "))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

@@ -88,7 +88,13 @@ LAYERS = (
     ),
     Layer(
         "runs",
-        ("keraslab.core.actions", "keraslab.core.quickstart", "keraslab.core.testing", "keraslab.core.api"),
+        (
+            "keraslab.core.actions",
+            "keraslab.core.studies",
+            "keraslab.core.quickstart",
+            "keraslab.core.testing",
+            "keraslab.core.api",
+        ),
         (),
         "what a verb does to a run (train, resume, evaluate, export); the public API",
     ),

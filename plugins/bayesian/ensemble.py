@@ -26,7 +26,7 @@ ENSEMBLE_FILE = "ensemble.json"
 def train_members(registry, model: str, members: int, out: Path, settings: Sequence[str] = (), echo=print) -> list:
     """Trains (or continues, or reads back) member i with `train.seed=i` in
     `out/member<i>`; returns their run directories."""
-    from keraslab.core.api import ensure_trained, resolve_run_config
+    from keraslab.core.api import train_variants
 
     if members < 2:
         raise KeraslabError(f"An ensemble needs at least 2 members, received {members}.")
@@ -34,14 +34,8 @@ def train_members(registry, model: str, members: int, out: Path, settings: Seque
     spec = plugin.model(model)
     if spec.task not in ("classification", "regression"):
         raise KeraslabError(f"Ensembles combine classifiers or regressors; '{model}' is a {spec.task} model.")
-    resolve_run_config(plugin, spec, overrides=list(settings))  # bad settings fail before any run
-    paths = []
-    for member in range(members):
-        path = out / f"member{member}"
-        echo(f"member {member + 1} of {members}")
-        ensure_trained(registry, "bayesian", model, str(path), [*settings, f"train.seed={member}"], echo=echo)
-        paths.append(path)
-    return paths
+    variants = {f"member{member}": [*settings, f"train.seed={member}"] for member in range(members)}
+    return [run.path for run in train_variants(registry, "bayesian", model, variants, out, echo=echo).values()]
 
 
 def load_members(registry, paths: Sequence[Path]):

@@ -23,7 +23,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.api import pyplot
+from keraslab.core.api import Panel, plot_runs, pyplot
 
 INITIALISERS = {
     "zeros": lambda: tf.keras.initializers.Zeros(),
@@ -123,21 +123,14 @@ SETUP = [
 
 
 def run_study(registry, variants: Dict[str, List[str]], epochs: int, runs_root: str) -> Dict[str, list]:
-    """Trains foundations' MLP once per variant through the shared trainer;
-    returns each variant's per-epoch metrics."""
-    from keraslab.core.api import start_training
+    """Trains foundations' MLP once per variant through the shared trainer,
+    in `runs_root/<variant>` (a stopped study continues); returns each
+    variant's per-epoch metrics."""
+    from keraslab.core.api import train_variants
 
-    curves = {}
-    for label, overrides in variants.items():
-        run, _ = start_training(
-            registry,
-            "foundations",
-            "mlp",
-            runs_root=runs_root,
-            overrides=SETUP + [f"train.epochs={epochs}"] + overrides,
-        )
-        curves[label] = run.metrics()
-    return curves
+    settings = {label: SETUP + [f"train.epochs={epochs}"] + overrides for label, overrides in variants.items()}
+    runs = train_variants(registry, "foundations", "mlp", settings, Path(runs_root))
+    return {label: run.records for label, run in runs.items()}
 
 
 def generalisation_gap(records: list) -> float:
@@ -148,29 +141,10 @@ def generalisation_gap(records: list) -> float:
 def plot_study(curves: Dict[str, list], path: Path, title: str, extra: str = "") -> Path:
     """Validation loss (and training loss, dashed) of each variant; with
     extra="learning_rate", a second panel shows the learning rate."""
-    plt = pyplot()
-    panels = 2 if extra else 1
-    fig, axes = plt.subplots(1, panels, figsize=(6.5 * panels, 4.2), squeeze=False)
-    for index, (label, records) in enumerate(curves.items()):
-        color = f"C{index}"
-        epochs = [r["epoch"] for r in records]
-        axes[0][0].plot(epochs, [r["val_loss"] for r in records], color=color, label=f"{label} (validation)")
-        axes[0][0].plot(epochs, [r["loss"] for r in records], color=color, linestyle="--", alpha=0.6)
-        if extra:
-            axes[0][1].plot(epochs, [r[extra] for r in records], color=color, label=label)
-    axes[0][0].set_yscale("log")
-    axes[0][0].set_xlabel("epoch")
-    axes[0][0].set_title(f"{title}: validation loss (training dashed)")
-    axes[0][0].legend(fontsize=7)
+    panels = [Panel("val_loss", f"{title}: validation loss (training dashed)", log=True, dashed="loss")]
     if extra:
-        axes[0][1].set_yscale("log")
-        axes[0][1].set_xlabel("epoch")
-        axes[0][1].set_title(extra.replace("_", " "))
-        axes[0][1].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+        panels.append(Panel(extra, extra.replace("_", " "), log=True))
+    return plot_runs(curves, path, panels)
 
 
 def summary_rows(curves: Dict[str, list]) -> List[Tuple[str, int, float, float, float]]:

@@ -126,7 +126,7 @@ def compare_cells(ctx, cells, dataset, units, epochs, seed, synthetic, out):
     import datetime as _dt
     from pathlib import Path
 
-    from keraslab.core.api import registry_of, start_training
+    from keraslab.core.api import registry_of, train_variants
     from keraslab.plugins.sequence.config import CELLS
     from keraslab.plugins.sequence.curves import plot_cell_curves
 
@@ -140,25 +140,19 @@ def compare_cells(ctx, cells, dataset, units, epochs, seed, synthetic, out):
     if folder.exists() and any(folder.iterdir()):
         raise KeraslabError(f"Output directory '{folder}' is not empty; name a new one with --out.")
     registry = registry_of(ctx)
+    common = [
+        f"data.name={dataset}",
+        f"data.synthetic={str(synthetic).lower()}",
+        f"train.epochs={epochs}",
+        f"train.seed={seed}",
+        f"model.units=[{units}]",
+        "model.dropout=0.0",
+        "model.bidirectional=false",
+    ]
+    variants = {cell: [*common, f"model.cell={cell}"] for cell in names}
     rows = {}
-    for cell in names:
-        run, summary = start_training(
-            registry,
-            "sequence",
-            "rnn-classifier",
-            run_dir=str(folder / cell),
-            overrides=[
-                f"data.name={dataset}",
-                f"data.synthetic={str(synthetic).lower()}",
-                f"train.epochs={epochs}",
-                f"train.seed={seed}",
-                f"model.cell={cell}",
-                f"model.units=[{units}]",
-                "model.dropout=0.0",
-                "model.bidirectional=false",
-            ],
-        )
-        rows[cell] = {"records": run.metrics(), "test_accuracy": summary["metrics"]["test"]["accuracy"]}
+    for cell, run in train_variants(registry, "sequence", "rnn-classifier", variants, folder, echo=click.echo).items():
+        rows[cell] = {"records": run.records, "test_accuracy": run.summary["metrics"]["test"]["accuracy"]}
         click.echo(f"{cell:<7} test accuracy {rows[cell]['test_accuracy']:.4f}")
     (folder / "comparison.json").write_text(
         json.dumps(

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-from keraslab.core.api import KeraslabError, RunDir
+from keraslab.core.api import KeraslabError
 
 VARIANTS = {"residual": "model.shortcuts=true", "plain": "model.shortcuts=false"}
 STUDY_FILE = "shortcuts.json"
@@ -51,24 +51,17 @@ def run_study(
 ) -> Dict:
     """Trains both variants under `out/<variant>` (a complete run there is
     reused, an unfinished one resumed); writes the comparison and its plot."""
-    from keraslab.core.api import ensure_trained
+    from keraslab.core.api import train_variants
 
     if blocks_per_stage < 1 or epochs < 1 or not filters:
         raise KeraslabError("--blocks-per-stage and --epochs must be at least 1, and --filters name a stage.")
     layers = depth(len(filters), blocks_per_stage)
     curves, results = {}, {}
-    for variant, switch in VARIANTS.items():
-        path = out / variant
-        echo(f"{variant} network, {layers} layers")
-        summary = ensure_trained(
-            registry,
-            "vision",
-            "resnet",
-            str(path),
-            overrides(filters, blocks_per_stage, epochs, seed, synthetic) + [switch],
-            echo=echo,
-        )
-        records = RunDir.open(str(path)).metrics()
+    common = overrides(filters, blocks_per_stage, epochs, seed, synthetic)
+    echo(f"plain and residual networks of {layers} layers")
+    runs = train_variants(registry, "vision", "resnet", {v: [*common, s] for v, s in VARIANTS.items()}, out, echo)
+    for variant, run in runs.items():
+        summary, records = run.summary, run.records
         curves[variant] = records
         late = records[-LATE_EPOCHS:]
         results[variant] = {
@@ -92,26 +85,11 @@ def run_study(
 
 
 def plot_curves(curves: Dict[str, list], path: Path, layers: int) -> Path:
-    """Training loss (log scale) and validation accuracy per epoch, both variants."""
-    from keraslab.core.api import pyplot
+    """Training loss (log scale, validation dashed) and validation accuracy per epoch, both variants."""
+    from keraslab.core.api import Panel, plot_runs
 
-    plt = pyplot()
-    fig, (loss_ax, accuracy_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
-    for index, (variant, records) in enumerate(curves.items()):
-        epochs = [r["epoch"] for r in records]
-        loss_ax.plot(epochs, [r["loss"] for r in records], color=f"C{index}", label=f"{variant} (train)")
-        loss_ax.plot(
-            epochs, [r["val_loss"] for r in records], color=f"C{index}", linestyle="--", label=f"{variant} (validation)"
-        )
-        accuracy_ax.plot(epochs, [r["val_accuracy"] for r in records], color=f"C{index}", label=variant)
-    loss_ax.set_yscale("log")
-    loss_ax.set_title(f"{layers}-layer network: loss")
-    accuracy_ax.set_title("validation accuracy")
-    for ax in (loss_ax, accuracy_ax):
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    panels = [
+        Panel("loss", f"{layers}-layer network: loss (validation dashed)", log=True, dashed="val_loss"),
+        Panel("val_accuracy", "validation accuracy"),
+    ]
+    return plot_runs(curves, path, panels)
