@@ -22,7 +22,7 @@ run: $(STAMP)
 test: $(STAMP) $(TORCH_STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile
 
-# ruff (lint and format) on everything; mypy on core. mypy reads keraslab through
+# ruff (lint and format) on everything; mypy on core and the CLI. mypy reads keraslab through
 # build/typecheck/keraslab, links to core/, plugins/ and entrypoints/, since setup.cfg's
 # package_dir mapping (keraslab.core -> core/) is one no checker follows.
 lint: $(STAMP) typecheck
@@ -32,7 +32,7 @@ lint: $(STAMP) typecheck
 typecheck: $(STAMP)
 	mkdir -p build/typecheck/keraslab
 	for folder in core plugins entrypoints; do ln -sfn ../../../$$folder build/typecheck/keraslab/$$folder; done
-	$(VENV)/bin/mypy -p keraslab.core
+	$(VENV)/bin/mypy -p keraslab.core -p keraslab.entrypoints
 
 # Exit status 5 is pytest's "no test selected": not a failure while no topic has slow targets.
 test-slow: $(STAMP)

@@ -19,6 +19,80 @@ from typing import Any, Literal, Mapping, Optional, Sequence, Tuple
 
 from keraslab.core.errors import ConfigError
 
+# NumPy and TensorFlow seeds are unsigned 32-bit.
+SEED_MAX = 2**32 - 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Range:
+    """The values a numeric config field accepts: a lower and an upper
+    bound, each inclusive or exclusive, either absent."""
+
+    low: Optional[float] = None
+    high: Optional[float] = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def contains(self, value: float) -> bool:
+        above = self.low is None or (value > self.low if self.low_open else value >= self.low)
+        below = self.high is None or (value < self.high if self.high_open else value <= self.high)
+        return above and below
+
+    def describe(self) -> str:
+        """ "at least 1", "> 0", "from 0 to 256", "in [0, 1)"."""
+        if self.high is None:
+            return f"> {self.low}" if self.low_open else f"at least {self.low}"
+        if self.low is None:
+            return f"< {self.high}" if self.high_open else f"at most {self.high}"
+        if not self.low_open and not self.high_open:
+            return f"from {self.low} to {self.high}"
+        return f"in {'(' if self.low_open else '['}{self.low}, {self.high}{')' if self.high_open else ']'}"
+
+
+def ranged(
+    default: Any,
+    *,
+    at_least: Optional[float] = None,
+    above: Optional[float] = None,
+    at_most: Optional[float] = None,
+    below: Optional[float] = None,
+) -> Any:
+    """A config field whose value (each value, for a tuple) must lie in a
+    range; `check_ranges` checks every such field of every section, the
+    model's included, before anything runs.
+
+        epochs: int = ranged(20, at_least=1)
+        gamma: float = ranged(0.99, above=0, at_most=1)
+    """
+    bound = Range(
+        low=above if above is not None else at_least,
+        high=below if below is not None else at_most,
+        low_open=above is not None,
+        high_open=below is not None,
+    )
+    return dataclasses.field(default=default, metadata={"range": bound})
+
+
+def check_declared_ranges(section: Any, prefix: str) -> None:
+    """Raises `ConfigError` for a field of `section` (a config dataclass,
+    nested ones included) outside the range it declares with `ranged`."""
+    if not dataclasses.is_dataclass(section):
+        return
+    for field in dataclasses.fields(section):
+        value, key = getattr(section, field.name), f"{prefix}.{field.name}"
+        if dataclasses.is_dataclass(value):
+            check_declared_ranges(value, key)
+            continue
+        bound = field.metadata.get("range")
+        if bound is None:
+            continue
+        values = value if isinstance(value, tuple) else (value,)
+        numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if any(not bound.contains(v) for v in numbers):
+            every = "every entry " if isinstance(value, tuple) else ""
+            shown = list(value) if isinstance(value, tuple) else value
+            raise ConfigError(f"Config key '{key}' {every}must be {bound.describe()}, received {shown}.")
+
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
@@ -49,10 +123,10 @@ class DataConfig:
     synthetic: bool = False
     validation_fraction: float = 0.15
     test_fraction: float = 0.15
-    seed: int = 0
+    seed: int = ranged(0, at_least=0, at_most=SEED_MAX)
     classes: Tuple[int, ...] = ()
-    train_per_class: int = 0
-    window: int = 0
+    train_per_class: int = ranged(0, at_least=0)
+    window: int = ranged(0, at_least=0)
     nan: Literal["refuse", "drop"] = "refuse"
 
 
@@ -73,11 +147,11 @@ class OptimizerConfig:
     """
 
     name: str = "adam"
-    learning_rate: float = 1e-3
-    momentum: float = 0.0
+    learning_rate: float = ranged(1e-3, above=0)
+    momentum: float = ranged(0.0, at_least=0)
     nesterov: bool = False
-    clipnorm: float = 0.0
-    clipvalue: float = 0.0
+    clipnorm: float = ranged(0.0, at_least=0)
+    clipvalue: float = ranged(0.0, at_least=0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,9 +171,9 @@ class ScheduleConfig:
     """
 
     name: Literal["constant", "step", "exponential", "inverse_time", "cosine"] = "constant"
-    decay_steps: int = 1000
-    decay_rate: float = 0.5
-    warmup_steps: int = 0
+    decay_steps: int = ranged(1000, at_least=0)
+    decay_rate: float = ranged(0.5, at_least=0)
+    warmup_steps: int = ranged(0, at_least=0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,25 +217,25 @@ class TrainConfig:
             fixed statistics (fine-tuning on few examples).
     """
 
-    epochs: int = 20
-    batch_size: int = 64
-    seed: int = 0
+    epochs: int = ranged(20, at_least=1)
+    batch_size: int = ranged(64, at_least=1)
+    seed: int = ranged(0, at_least=0, at_most=SEED_MAX)
     deterministic: bool = False
     strategy: Literal["auto", "default", "one-device", "mirrored", "multi-worker", "tpu"] = "auto"
-    steps_per_execution: int = 16
+    steps_per_execution: int = ranged(16, at_least=1)
     jit_compile: bool = False
     mixed_precision: bool = False
-    checkpoint_every: int = 1
-    checkpoint_seconds: float = 1.0
-    keep_checkpoints: int = 3
-    early_stopping_patience: int = 0
+    checkpoint_every: int = ranged(1, at_least=1)
+    checkpoint_seconds: float = ranged(1.0, at_least=0)
+    keep_checkpoints: int = ranged(3, at_least=1)
+    early_stopping_patience: int = ranged(0, at_least=0)
     monitor: str = "val_loss"
-    l1: float = 0.0
-    l2: float = 0.0
-    logical_cpus: int = 0
-    env_steps: int = 50_000
-    eval_every_steps: int = 5_000
-    eval_episodes: int = 10
+    l1: float = ranged(0.0, at_least=0)
+    l2: float = ranged(0.0, at_least=0)
+    logical_cpus: int = ranged(0, at_least=0, at_most=256)  # more virtual CPUs than this is a typo
+    env_steps: int = ranged(50_000, at_least=1)
+    eval_every_steps: int = ranged(5_000, at_least=1)
+    eval_episodes: int = ranged(10, at_least=1)
     init_from: str = ""
     init_output_layers: bool = False
     init_exclude: Tuple[str, ...] = ()
@@ -406,57 +480,20 @@ def resolve_config(base: RunConfig, config_file: Optional[str] = None, overrides
 
 KERAS_OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
-_AT_LEAST = {
-    "train.epochs": 1,
-    "train.batch_size": 1,
-    "train.steps_per_execution": 1,
-    "train.checkpoint_every": 1,
-    "train.checkpoint_seconds": 0,
-    "train.keep_checkpoints": 1,
-    "train.early_stopping_patience": 0,
-    "train.l1": 0,
-    "train.l2": 0,
-    "train.logical_cpus": 0,
-    "optimizer.momentum": 0,
-    "optimizer.clipnorm": 0,
-    "optimizer.clipvalue": 0,
-    "schedule.decay_steps": 0,
-    "schedule.decay_rate": 0,
-    "schedule.warmup_steps": 0,
-    "train.env_steps": 1,
-    "train.eval_every_steps": 1,
-    "train.eval_episodes": 1,
-    "data.train_per_class": 0,
-    "data.window": 0,
-    "train.seed": 0,
-    "data.seed": 0,
-}
-
-
-# NumPy and TensorFlow seeds are unsigned 32-bit; more virtual CPUs than this is a typo.
-_AT_MOST = {"train.seed": 2**32 - 1, "data.seed": 2**32 - 1, "train.logical_cpus": 256}
-
 
 def check_ranges(config: RunConfig) -> None:
-    """Raises ConfigError for settings outside their valid range: the shared
-    sections' and the model's (`check_model_ranges`)."""
-    for key, minimum in _AT_LEAST.items():
-        section, name = key.split(".")
-        value = getattr(getattr(config, section), name)
-        maximum = _AT_MOST.get(key)
-        if value < minimum or (maximum is not None and value > maximum):
-            accepted = f"from {minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
-            raise ConfigError(f"Config key '{key}' must be {accepted}, received {value}.")
+    """Raises ConfigError for settings outside their valid range: every
+    field declared with `ranged`, in every section (the model's and its
+    nested sections too), then the model's ranges read from field names
+    (`check_model_ranges`)."""
+    for section in ("train", "optimizer", "schedule", "data", "model"):
+        check_declared_ranges(getattr(config, section), section)
     check_model_ranges(config.model)
     name = config.optimizer.name
     if name not in KERAS_OPTIMIZERS and not (name.count(":") == 1 and all(name.split(":"))):
         raise ConfigError(
             f"Config key 'optimizer.name' received '{name}'. Accepted: {', '.join(KERAS_OPTIMIZERS)}, "
             "or 'package.module:Class' naming a tf.keras optimizer."
-        )
-    if config.optimizer.learning_rate <= 0:
-        raise ConfigError(
-            f"Config key 'optimizer.learning_rate' must be > 0, received {config.optimizer.learning_rate}."
         )
 
 

@@ -18,7 +18,7 @@ import errno
 import json
 import os
 import sys
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 import click
 
@@ -270,8 +270,8 @@ class RootGroup(click.Group):
         record = registry_of(ctx).record(name)  # loads this plugin, no other
         if record is None:
             return None
-        if record.error:
-            return _broken_plugin_command(name, record.error)
+        if record.error or record.plugin is None:
+            return _broken_plugin_command(name, record.error or "not loaded")
         return PluginGroup(name, help=record.plugin.description)
 
     def format_commands(self, ctx, formatter):
@@ -288,8 +288,10 @@ class RootGroup(click.Group):
         plugins = []
         for name in registry.names():
             record = registry.declared(name)
-            if is_builtin(record):
+            if record is not None and is_builtin(record):
                 record = registry.record(name)
+            if record is None:
+                continue
             if record.plugin is not None:
                 plugins.append((name, record.plugin.description))
             elif record.error:
@@ -358,7 +360,7 @@ def cli(allowed_imports):
 def plugins_command(ctx, as_json):
     """Declared plugins: name, topic, version, distribution and status (or error)."""
     records = registry_of(ctx).records()
-    rows = [
+    rows: List[Dict[str, Any]] = [
         {
             "name": r.name,
             "topic": r.topic,
@@ -376,11 +378,11 @@ def plugins_command(ctx, as_json):
         return
     header = ("NAME", "TOPIC", "VERSION", "DISTRIBUTION", "STATUS")
     table = [header] + [
-        (r["name"], r["topic"] or "-", r["version"] or "-", r["distribution"], r["status"]) for r in rows
+        (str(r["name"]), r["topic"] or "-", r["version"] or "-", str(r["distribution"]), str(r["status"])) for r in rows
     ]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    for line in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
     for row in rows:
         if row["error"]:
             click.echo(f"  {row['name']}: {row['error']}")

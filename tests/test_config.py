@@ -102,3 +102,55 @@ def test_resolved_config_round_trips_through_yaml(tmp_path):
 
 def test_data_config_defaults():
     assert DataConfig().validation_fraction + DataConfig().test_fraction < 1
+
+
+# --------------------------------------------------------------------------- #
+# Ranges declared on the fields (`ranged`), checked in every section
+# --------------------------------------------------------------------------- #
+
+
+def test_every_builtin_default_config_is_in_range(registry):
+    from keraslab.core.building import default_config
+    from keraslab.core.config import check_ranges
+
+    for plugin in registry.plugins():
+        for spec in plugin.models:
+            check_ranges(default_config(spec))  # raises on a default outside its own declared range
+
+
+@pytest.mark.parametrize(
+    "model,override,message",
+    [
+        ("cnn", "model.augmentation.shift=1.5", "'model.augmentation.shift' must be in [0, 1), received 1.5"),
+        ("cnn", "model.augmentation.noise=-0.1", "'model.augmentation.noise' must be at least 0, received -0.1"),
+        ("cnn", "model.stride=0", "'model.stride' must be at least 1, received 0"),
+        ("resnet", "model.blocks_per_stage=0", "'model.blocks_per_stage' must be at least 1"),
+        ("siamese", "model.margin=0", "'model.margin' must be > 0, received 0"),
+        ("siamese", "model.held_out_classes=[3,-1]", "'model.held_out_classes' every entry must be at least 0"),
+    ],
+)
+def test_vision_fields_declare_their_ranges(registry, model, override, message):
+    from keraslab.core.actions import resolve_run_config
+
+    plugin = registry.get("vision")
+    with pytest.raises(ConfigError) as caught:
+        resolve_run_config(plugin, plugin.model(model), overrides=[override])
+    assert message in str(caught.value)
+
+
+def test_a_padding_outside_the_choices_is_refused(registry):
+    from keraslab.core.actions import resolve_run_config
+
+    plugin = registry.get("vision")
+    with pytest.raises(ConfigError, match="padding"):
+        resolve_run_config(plugin, plugin.model("cnn"), overrides=["model.padding=full"])
+
+
+def test_a_declared_range_is_described_as_it_reads():
+    from keraslab.core.config import Range
+
+    assert Range(low=1).describe() == "at least 1"
+    assert Range(low=0, low_open=True).describe() == "> 0"
+    assert Range(low=0, high=256).describe() == "from 0 to 256"
+    assert Range(low=0, high=1, high_open=True).describe() == "in [0, 1)"
+    assert Range(low=0, high=1, high_open=True).contains(0) and not Range(low=0, high=1, high_open=True).contains(1)

@@ -104,3 +104,10 @@ def test_the_guides_commands_work(installed, tmp_path):
     assert refused.stderr.strip().splitlines() == [
         "Error: 'runs' is not a run directory (it has no run.json). Give the directory a `train` command created."
     ]
+
+    negative = _run(site, *cli, "ridge", "train", "ridge", "--set", "model.l2=-1", "--run-dir", "runs/r2", cwd=tmp_path)
+    assert negative.returncode == 2
+    assert [line for line in negative.stderr.splitlines() if line.startswith("Error:")] == [
+        "Error: Config key 'model.l2' must be at least 0, received -1.0."
+    ]
+    assert not (tmp_path / "runs" / "r2").exists()

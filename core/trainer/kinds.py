@@ -60,9 +60,13 @@ class Prepared:
 class Trainer(abc.ABC):
     """How models of one training kind are trained, loaded, evaluated and exported."""
 
-    #: the config keys ("section.field") this trainer never reads.
+    #: how messages call this trainer, and what it tells a user it does use.
+    name = "trainer"
+    uses = ""
+
     @abc.abstractmethod
-    def unused(self) -> Tuple[str, ...]: ...
+    def unused(self) -> Tuple[str, ...]:
+        """The config keys ("section.field") this trainer never reads."""
 
     def check(self, plugin: Plugin, spec: ModelSpec, config: RunConfig) -> None:
         """Raises `ConfigError` naming every setting that differs from the
@@ -73,9 +77,6 @@ class Trainer(abc.ABC):
                 f"{spec.training} model '{spec.name}' is trained by the {self.name}, which does not use "
                 f"{', '.join(changed)}; remove {'it' if len(changed) == 1 else 'them'}. {self.uses}"
             )
-
-    name = "trainer"
-    uses = ""
 
     @abc.abstractmethod
     def prepare(self, plugin: Plugin, spec: ModelSpec, config: RunConfig) -> Prepared:

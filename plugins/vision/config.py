@@ -1,11 +1,12 @@
-"""Configurations of the vision models and their presets."""
+"""Configurations of the vision models and their presets. Numeric fields
+declare their ranges (`ranged`), checked before anything is built."""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Tuple
+from typing import Literal, Tuple
 
-from keraslab.core.api import RunConfig
+from keraslab.core.api import RunConfig, ranged
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,10 +22,10 @@ class Augmentation:
     """
 
     enabled: bool = True
-    shift: float = 0.1
-    rotation: float = 0.03
-    zoom: float = 0.1
-    noise: float = 0.02
+    shift: float = ranged(0.1, at_least=0, below=1)
+    rotation: float = ranged(0.03, at_least=0, below=1)
+    zoom: float = ranged(0.1, at_least=0, below=1)
+    noise: float = ranged(0.02, at_least=0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,11 +46,11 @@ class CNNConfig:
     image is already 2×2 or smaller)."""
 
     filters: Tuple[int, ...] = (32, 64)
-    convs_per_block: int = 2
+    convs_per_block: int = ranged(2, at_least=1)
     kernel_size: int = 3
-    padding: str = "same"
-    stride: int = 1
-    dilation: int = 1
+    padding: Literal["same", "valid"] = "same"
+    stride: int = ranged(1, at_least=1)
+    dilation: int = ranged(1, at_least=1)
     dense_units: int = 128
     dropout: float = 0.3
     batch_norm: bool = True
@@ -71,8 +72,8 @@ class AlexNetConfig:
 class InceptionConfig:
     """GoogLeNet-style inception modules with 1×1 reductions (Szegedy et al., 2015)."""
 
-    modules: int = 2
-    width: int = 32
+    modules: int = ranged(2, at_least=1)
+    width: int = ranged(32, at_least=1)
     dropout: float = 0.3
     augmentation: Augmentation = Augmentation()
 
@@ -85,7 +86,7 @@ class ResNetConfig:
     network of the same depth, for comparison."""
 
     filters: Tuple[int, ...] = (32, 64)
-    blocks_per_stage: int = 2
+    blocks_per_stage: int = ranged(2, at_least=1)
     shortcuts: bool = True
     projection: bool = True
     dropout: float = 0.2
@@ -148,7 +149,7 @@ class SegmentationConfig:
     upsample, skip connections from each encoder stage to its decoder stage."""
 
     filters: Tuple[int, ...] = (16, 32)
-    bottleneck: int = 64
+    bottleneck: int = ranged(64, at_least=1)
     skip_connections: bool = True
 
 
@@ -163,7 +164,7 @@ class DetectionConfig:
 
     filters: Tuple[int, ...] = (16, 32, 64)
     dense_units: int = 128
-    box_weight: float = 10.0
+    box_weight: float = ranged(10.0, at_least=0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,8 +181,8 @@ class SiameseConfig:
 
     filters: Tuple[int, ...] = (32, 64)
     embedding_size: int = 32
-    margin: float = 1.0
-    held_out_classes: Tuple[int, ...] = ()
+    margin: float = ranged(1.0, above=0)
+    held_out_classes: Tuple[int, ...] = ranged((), at_least=0)
 
 
 def siamese_preset(config: RunConfig) -> RunConfig:
