@@ -32,6 +32,7 @@ class Range:
     high: Optional[float] = None
     low_open: bool = False
     high_open: bool = False
+    nonempty: bool = False  # a tuple field must list at least one value
 
     def contains(self, value: float) -> bool:
         above = self.low is None or (value > self.low if self.low_open else value >= self.low)
@@ -56,10 +57,12 @@ def ranged(
     above: Optional[float] = None,
     at_most: Optional[float] = None,
     below: Optional[float] = None,
+    nonempty: bool = False,
 ) -> Any:
     """A config field whose value (each value, for a tuple) must lie in a
-    range; `check_ranges` checks every such field of every section, the
-    model's included, before anything runs.
+    range (`nonempty`: a tuple must also list at least one value);
+    `check_ranges` checks every such field of every section, the model's
+    included, before anything runs.
 
         epochs: int = ranged(20, at_least=1)
         gamma: float = ranged(0.99, above=0, at_most=1)
@@ -69,6 +72,7 @@ def ranged(
         high=below if below is not None else at_most,
         low_open=above is not None,
         high_open=below is not None,
+        nonempty=nonempty,
     )
     return dataclasses.field(default=default, metadata={"range": bound})
 
@@ -88,9 +92,14 @@ def check_declared_ranges(section: Any, prefix: str) -> None:
             continue
         values = value if isinstance(value, tuple) else (value,)
         numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        if any(not bound.contains(v) for v in numbers):
+        shown = list(value) if isinstance(value, tuple) else value
+        if isinstance(value, tuple) and bound.nonempty:
+            if not value or any(not bound.contains(v) for v in numbers):
+                raise ConfigError(
+                    f"Config key '{key}' must list at least one value, each {bound.describe()}, received {shown}."
+                )
+        elif any(not bound.contains(v) for v in numbers):
             every = "every entry " if isinstance(value, tuple) else ""
-            shown = list(value) if isinstance(value, tuple) else value
             raise ConfigError(f"Config key '{key}' {every}must be {bound.describe()}, received {shown}.")
 
 

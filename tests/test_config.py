@@ -154,3 +154,22 @@ def test_a_declared_range_is_described_as_it_reads():
     assert Range(low=0, high=256).describe() == "from 0 to 256"
     assert Range(low=0, high=1, high_open=True).describe() == "in [0, 1)"
     assert Range(low=0, high=1, high_open=True).contains(0) and not Range(low=0, high=1, high_open=True).contains(1)
+
+
+@pytest.mark.parametrize(
+    "model,override,message",
+    [
+        ("char-rnn", "model.units=[]", "'model.units' must list at least one value, each at least 1, received []"),
+        ("char-rnn", "model.units=[64,0]", "'model.units' must list at least one value, each at least 1"),
+        ("char-rnn", "model.dropout=1", "'model.dropout' must be in [0, 1), received 1"),
+        ("wavenet", "model.block_dropout=-0.5", "'model.block_dropout' must be in [0, 1)"),
+        ("seq2seq", "model.beam_width=0", "'model.beam_width' must be at least 1, received 0"),
+    ],
+)
+def test_sequence_fields_declare_their_ranges(registry, model, override, message):
+    from keraslab.core.actions import resolve_run_config
+
+    plugin = registry.get("sequence")
+    with pytest.raises(ConfigError) as caught:
+        resolve_run_config(plugin, plugin.model(model), overrides=[override])
+    assert message in str(caught.value)

@@ -1,11 +1,13 @@
-"""Configurations of the sequence models; each is checked when it is made."""
+"""Configurations of the sequence models. Numeric ranges are declared on the
+fields (`ranged`) and checked by core before anything is built; the choices
+(cells) are checked when a config is made."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Literal, Tuple
 
-from keraslab.core.api import ConfigError, RunConfig
+from keraslab.core.api import ConfigError, RunConfig, ranged
 
 CELLS = ("simple", "lstm", "gru", "irnn")
 Cell = Literal["simple", "lstm", "gru", "irnn"]
@@ -14,23 +16,6 @@ Cell = Literal["simple", "lstm", "gru", "irnn"]
 def check_cell(cell: str) -> None:
     if cell not in CELLS:
         raise ConfigError(f"Unknown cell type '{cell}' (model.cell). Accepted: {', '.join(CELLS)}.")
-
-
-def check_sizes(config, *keys: str) -> None:
-    """Every named field at least 1 (a tuple field: not empty, each element at least 1)."""
-    for key in keys:
-        value = getattr(config, key)
-        if isinstance(value, tuple) and (not value or min(value) < 1):
-            raise ConfigError(
-                f"Config key 'model.{key}' must list at least one value, each at least 1, received {list(value)}."
-            )
-        if not isinstance(value, tuple) and value < 1:
-            raise ConfigError(f"Config key 'model.{key}' must be at least 1, received {value}.")
-
-
-def check_dropout(dropout: float, key: str = "dropout") -> None:
-    if not 0.0 <= dropout < 1.0:
-        raise ConfigError(f"Config key 'model.{key}' must be in [0, 1), received {dropout}.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,13 +32,11 @@ class RecurrentLanguageModelConfig:
 
     cell: Cell = "gru"
     embedding_dim: int = 64
-    units: Tuple[int, ...] = (256,)
-    dropout: float = 0.3
+    units: Tuple[int, ...] = ranged((256,), at_least=1, nonempty=True)
+    dropout: float = ranged(0.3, at_least=0, below=1)
 
     def __post_init__(self):
         check_cell(self.cell)
-        check_sizes(self, "units")
-        check_dropout(self.dropout)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,14 +50,10 @@ class NeuralLanguageModelConfig:
         dropout: dropout before the output.
     """
 
-    context: int = 8
-    embedding_dim: int = 32
-    hidden_units: int = 512
-    dropout: float = 0.2
-
-    def __post_init__(self):
-        check_sizes(self, "context", "embedding_dim", "hidden_units")
-        check_dropout(self.dropout)
+    context: int = ranged(8, at_least=1)
+    embedding_dim: int = ranged(32, at_least=1)
+    hidden_units: int = ranged(512, at_least=1)
+    dropout: float = ranged(0.2, at_least=0, below=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,17 +72,12 @@ class WaveNetConfig:
             residual and skip projections.
     """
 
-    embedding_dim: int = 64
-    channels: int = 128
-    skip_channels: int = 256
-    dilations: Tuple[int, ...] = (1, 2, 4, 8, 16, 32, 1, 2, 4, 8, 16, 32)
-    dropout: float = 0.3
-    block_dropout: float = 0.3
-
-    def __post_init__(self):
-        check_sizes(self, "dilations", "embedding_dim", "channels", "skip_channels")
-        check_dropout(self.dropout)
-        check_dropout(self.block_dropout, "block_dropout")
+    embedding_dim: int = ranged(64, at_least=1)
+    channels: int = ranged(128, at_least=1)
+    skip_channels: int = ranged(256, at_least=1)
+    dilations: Tuple[int, ...] = ranged((1, 2, 4, 8, 16, 32, 1, 2, 4, 8, 16, 32), at_least=1, nonempty=True)
+    dropout: float = ranged(0.3, at_least=0, below=1)
+    block_dropout: float = ranged(0.3, at_least=0, below=1)
 
     @property
     def receptive_field(self) -> int:
@@ -126,14 +100,12 @@ class RecurrentClassifierConfig:
     """
 
     cell: Cell = "gru"
-    units: Tuple[int, ...] = (128,)
+    units: Tuple[int, ...] = ranged((128,), at_least=1, nonempty=True)
     bidirectional: bool = True
-    dropout: float = 0.2
+    dropout: float = ranged(0.2, at_least=0, below=1)
 
     def __post_init__(self):
         check_cell(self.cell)
-        check_sizes(self, "units")
-        check_dropout(self.dropout)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,14 +120,12 @@ class ForecasterConfig:
     """
 
     cell: Cell = "gru"
-    units: Tuple[int, ...] = (64,)
-    dropout: float = 0.0
-    ar_order: int = 9
+    units: Tuple[int, ...] = ranged((64,), at_least=1, nonempty=True)
+    dropout: float = ranged(0.0, at_least=0, below=1)
+    ar_order: int = ranged(9, at_least=1)
 
     def __post_init__(self):
         check_cell(self.cell)
-        check_sizes(self, "units", "ar_order")
-        check_dropout(self.dropout)
 
 
 def forecaster_preset(config: RunConfig) -> RunConfig:
@@ -208,17 +178,16 @@ class Seq2SeqConfig:
     """
 
     cell: Literal["gru", "lstm"] = "gru"
-    embedding_dim: int = 32
-    units: int = 128
+    embedding_dim: int = ranged(32, at_least=1)
+    units: int = ranged(128, at_least=1)
     bidirectional: bool = True
     attention: bool = True
     reverse_input: bool = False
-    beam_width: int = 4
+    beam_width: int = ranged(4, at_least=1)
 
     def __post_init__(self):
         if self.cell not in ("gru", "lstm"):
             raise ConfigError(f"Unknown cell type '{self.cell}' (model.cell) for seq2seq. Accepted: gru, lstm.")
-        check_sizes(self, "embedding_dim", "units", "beam_width")
 
 
 def seq2seq_preset(config: RunConfig) -> RunConfig:
@@ -246,11 +215,8 @@ class Word2VecConfig:
         negatives: noise words k drawn per (word, context) pair.
     """
 
-    dimensions: int = 32
-    negatives: int = 5
-
-    def __post_init__(self):
-        check_sizes(self, "dimensions", "negatives")
+    dimensions: int = ranged(32, at_least=1)
+    negatives: int = ranged(5, at_least=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -263,12 +229,11 @@ class GloVeConfig:
         alpha: the exponent α of f(x) = (x / x_max)^α below x_max (the paper's 3/4).
     """
 
-    dimensions: int = 32
+    dimensions: int = ranged(32, at_least=1)
     x_max: float = 100.0
     alpha: float = 0.75
 
     def __post_init__(self):
-        check_sizes(self, "dimensions")
         if self.x_max <= 0 or not 0 < self.alpha <= 1:
             raise ConfigError(
                 f"model.x_max must be positive and model.alpha in (0, 1], received {self.x_max}, {self.alpha}."
