@@ -11,7 +11,7 @@ import dataclasses
 import json
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from keraslab.core import building
 from keraslab.core.config import RunConfig, apply_overrides, check_ranges, dump_yaml, load_yaml, resolve_config, to_dict
@@ -20,9 +20,6 @@ from keraslab.core.errors import KeraslabError, RunError, describe_error
 from keraslab.core.paths import check_can_create
 from keraslab.core.registry import Registry
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
-
-if TYPE_CHECKING:
-    pass
 
 
 def resolve_run_config(

@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from bench.harness import free_ports  # noqa: F401 (the benchmarks start local workers too)
@@ -38,18 +37,6 @@ def epochs_logged(run_dir: Path) -> int:
     if not path.exists():
         return 0
     return sum(1 for line in path.read_text().splitlines() if line.strip())
-
-
-def wait_for_epochs(process, run_dir: Path, count: int, timeout: float = 120) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = epochs_logged(run_dir)
-        if done >= count:
-            return done
-        if process.poll() is not None:
-            raise AssertionError(f"training ended before epoch {count}:\n{process.stdout.read()[-3000:]}")
-        time.sleep(0.02)
-    raise AssertionError(f"no epoch {count} within {timeout} s")
 
 
 def summary(run_dir: Path) -> dict:

@@ -119,20 +119,40 @@ def test_every_builtin_default_config_is_in_range(registry):
 
 
 @pytest.mark.parametrize(
-    "model,override,message",
+    "plugin_name,model,override,message",
     [
-        ("cnn", "model.augmentation.shift=1.5", "'model.augmentation.shift' must be in [0, 1), received 1.5"),
-        ("cnn", "model.augmentation.noise=-0.1", "'model.augmentation.noise' must be at least 0, received -0.1"),
-        ("cnn", "model.stride=0", "'model.stride' must be at least 1, received 0"),
-        ("resnet", "model.blocks_per_stage=0", "'model.blocks_per_stage' must be at least 1"),
-        ("siamese", "model.margin=0", "'model.margin' must be > 0, received 0"),
-        ("siamese", "model.held_out_classes=[3,-1]", "'model.held_out_classes' every entry must be at least 0"),
+        ("vision", "cnn", "model.augmentation.shift=1.5", "'model.augmentation.shift' must be in [0, 1), received 1.5"),
+        (
+            "vision",
+            "cnn",
+            "model.augmentation.noise=-0.1",
+            "'model.augmentation.noise' must be at least 0, received -0.1",
+        ),
+        ("vision", "cnn", "model.stride=0", "'model.stride' must be at least 1, received 0"),
+        ("vision", "resnet", "model.blocks_per_stage=0", "'model.blocks_per_stage' must be at least 1"),
+        ("vision", "siamese", "model.margin=0", "'model.margin' must be > 0, received 0"),
+        (
+            "vision",
+            "siamese",
+            "model.held_out_classes=[3,-1]",
+            "'model.held_out_classes' every entry must be at least 0",
+        ),
+        (
+            "sequence",
+            "char-rnn",
+            "model.units=[]",
+            "'model.units' must list at least one value, each at least 1, received []",
+        ),
+        ("sequence", "char-rnn", "model.units=[64,0]", "'model.units' must list at least one value, each at least 1"),
+        ("sequence", "char-rnn", "model.dropout=1", "'model.dropout' must be in [0, 1), received 1"),
+        ("sequence", "wavenet", "model.block_dropout=-0.5", "'model.block_dropout' must be in [0, 1)"),
+        ("sequence", "seq2seq", "model.beam_width=0", "'model.beam_width' must be at least 1, received 0"),
     ],
 )
-def test_vision_fields_declare_their_ranges(registry, model, override, message):
+def test_plugins_fields_declare_their_ranges(registry, plugin_name, model, override, message):
     from keraslab.core.actions import resolve_run_config
 
-    plugin = registry.get("vision")
+    plugin = registry.get(plugin_name)
     with pytest.raises(ConfigError) as caught:
         resolve_run_config(plugin, plugin.model(model), overrides=[override])
     assert message in str(caught.value)
@@ -154,22 +174,3 @@ def test_a_declared_range_is_described_as_it_reads():
     assert Range(low=0, high=256).describe() == "from 0 to 256"
     assert Range(low=0, high=1, high_open=True).describe() == "in [0, 1)"
     assert Range(low=0, high=1, high_open=True).contains(0) and not Range(low=0, high=1, high_open=True).contains(1)
-
-
-@pytest.mark.parametrize(
-    "model,override,message",
-    [
-        ("char-rnn", "model.units=[]", "'model.units' must list at least one value, each at least 1, received []"),
-        ("char-rnn", "model.units=[64,0]", "'model.units' must list at least one value, each at least 1"),
-        ("char-rnn", "model.dropout=1", "'model.dropout' must be in [0, 1), received 1"),
-        ("wavenet", "model.block_dropout=-0.5", "'model.block_dropout' must be in [0, 1)"),
-        ("seq2seq", "model.beam_width=0", "'model.beam_width' must be at least 1, received 0"),
-    ],
-)
-def test_sequence_fields_declare_their_ranges(registry, model, override, message):
-    from keraslab.core.actions import resolve_run_config
-
-    plugin = registry.get("sequence")
-    with pytest.raises(ConfigError) as caught:
-        resolve_run_config(plugin, plugin.model(model), overrides=[override])
-    assert message in str(caught.value)

@@ -269,12 +269,10 @@ def model_signatures(spec: ModelSpec, model: Any, context: ExportContext, defaul
     return signatures
 
 
-_TRAINERS: Dict[str, Trainer] = {}
+_KERAS, _AGENT = KerasTrainer(), AgentTrainer()
+_TRAINERS: Dict[str, Trainer] = {"fit": _KERAS, "custom_step": _KERAS, "variational": _KERAS, "agent": _AGENT}
 
 
 def trainer_for(spec: ModelSpec) -> Trainer:
     """The trainer of `spec`'s training kind."""
-    if not _TRAINERS:
-        keras = KerasTrainer()
-        _TRAINERS.update({"fit": keras, "custom_step": keras, "variational": keras, "agent": AgentTrainer()})
     return _TRAINERS[spec.training]
