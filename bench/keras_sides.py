@@ -127,7 +127,7 @@ def _compiled_model(workload: Workload, steps_per_execution: bool):
         optimizer=tf.keras.optimizers.Adam(config.optimizer.learning_rate),
         loss=loss,
         metrics=metrics,
-        steps_per_execution=config.train.steps_per_execution if steps_per_execution else 1,
+        steps_per_execution=config.devices.steps_per_execution if steps_per_execution else 1,
     )
     return model, config, splits
 

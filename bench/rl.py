@@ -38,9 +38,9 @@ MEMORY = "8. Peak resident memory (MiB)"
 def workload(budget: Budget) -> Workload:
     steps = 500 if budget.tiny else 3_000
     overrides = (
-        f"train.env_steps={steps}",
-        f"train.eval_every_steps={steps}",
-        "train.eval_episodes=1",
+        f"agent.env_steps={steps}",
+        f"agent.eval_every_steps={steps}",
+        "agent.eval_episodes=1",
         "model.keep_best=false",
     )
     if budget.tiny:
@@ -78,7 +78,7 @@ def tutorial_session(params: Dict) -> Dict:
     values = []
     for run in range(params["warmup"] + params["repeats"]):
         tf.keras.utils.set_random_seed(config.train.seed + run)
-        values.append(tutorial_run(config.model, config.train.env_steps))
+        values.append(tutorial_run(config.model, config.agent.env_steps))
         tf.keras.backend.clear_session()
     return {"env_steps_per_second": values[params["warmup"] :]}
 

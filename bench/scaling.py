@@ -1,7 +1,7 @@
 """Figure 7: scaling over devices, workers and data.
 
 * `MirroredStrategy` over 2 logical CPU devices against 1
-  (`--strategy mirrored --set train.logical_cpus=N`), foundations MLP
+  (`--strategy mirrored --set devices.logical_cpus=N`), foundations MLP
   (6 epochs here, to keep `make bench` short).
 * `multi-worker` (`MultiWorkerMirroredStrategy`) with 2 local workers
   against 1, talking over loopback, the same MLP.
@@ -40,12 +40,15 @@ def run(budget: Budget, echo=print) -> List[Comparison]:
     mlp = _with(WORKLOADS["mlp"], "6-epochs", "train.epochs=6").for_budget(budget.tiny)
     mirrored = {
         k: training.keras_side(
-            "keraslab", _with(mlp, f"mirrored{k}", "train.strategy=mirrored", f"train.logical_cpus={k}"), budget, echo
+            "keraslab",
+            _with(mlp, f"mirrored{k}", "devices.strategy=mirrored", f"devices.logical_cpus={k}"),
+            budget,
+            echo,
         )
         for k in (1, 2)
     }
     workers = {
-        k: multi_worker(_with(mlp, f"workers{k}", "train.strategy=multi-worker"), k, budget, echo) for k in (1, 2)
+        k: multi_worker(_with(mlp, f"workers{k}", "devices.strategy=multi-worker"), k, budget, echo) for k in (1, 2)
     }
     epochs = data_scaling(budget, echo)
     eps = training.throughput

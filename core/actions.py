@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 from keraslab.core import building
-from keraslab.core.config import RunConfig, apply_overrides, check_ranges, dump_yaml, load_yaml, resolve_config, to_dict
+from keraslab.core.config import (
+    RunConfig,
+    apply_overrides,
+    check_ranges,
+    dump_yaml,
+    load_yaml,
+    migrate_sections,
+    resolve_config,
+    to_dict,
+)
 from keraslab.core.contract import ModelSpec, Plugin
 from keraslab.core.errors import KeraslabError, RunError, describe_error
 from keraslab.core.paths import check_can_create
@@ -57,7 +66,7 @@ def check_config_unchanged(run: RunDir, config: RunConfig) -> None:
     started = run.state.get("config")
     if started is None:
         return
-    changes = _differences(started, to_dict(config))
+    changes = _differences(migrate_sections(started), to_dict(config))
     if changes:
         listed = ", ".join(f"{key}: {json.dumps(was)} → {json.dumps(now)}" for key, was, now in changes[:5])
         raise RunError(
@@ -247,7 +256,7 @@ def open_finished_run(
 def evaluate_run(registry: Registry, run_path: str, episodes: Optional[int] = None) -> Dict[str, Any]:
     """Evaluates a finished run's final weights on its test split (an
     agent's final policy on `episodes` episodes, by default its
-    `train.eval_episodes`)."""
+    `agent.eval_episodes`)."""
     from keraslab.core.trainer.kinds import trainer_for
 
     run = RunDir.open(run_path)

@@ -13,8 +13,9 @@ starts without TensorFlow.
 Declaring a plugin
     `Plugin`, `ModelSpec`, `DatasetSpec`, `DataInfo`, `__version__`
 Configuration
-    `RunConfig`, `DataConfig`, `OptimizerConfig`, `ScheduleConfig`,
-    `TrainConfig`; `ranged` declares a field's accepted range
+    `RunConfig` and its sections `DataConfig`, `OptimizerConfig`,
+    `ScheduleConfig`, `TrainConfig`, `CheckpointConfig`, `DevicesConfig`,
+    `InitConfig`, `AgentConfig`; `ranged` declares a field's accepted range
 Errors (one line and exit status 2 at the command line)
     `KeraslabError`, `ConfigError`, `PluginError`, `RunError`
 Data
@@ -49,7 +50,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from keraslab.core import __version__
-from keraslab.core.config import DataConfig, OptimizerConfig, RunConfig, ScheduleConfig, TrainConfig, ranged
+from keraslab.core.config import (
+    AgentConfig,
+    CheckpointConfig,
+    DataConfig,
+    DevicesConfig,
+    InitConfig,
+    OptimizerConfig,
+    RunConfig,
+    ScheduleConfig,
+    TrainConfig,
+    ranged,
+)
 from keraslab.core.contract import DataInfo, DatasetSpec, ModelSpec, Plugin
 from keraslab.core.errors import ConfigError, KeraslabError, PluginError, RunError
 from keraslab.core.registry import Registry, registry_of
@@ -148,6 +160,10 @@ __all__ = [
     "OptimizerConfig",
     "ScheduleConfig",
     "TrainConfig",
+    "CheckpointConfig",
+    "DevicesConfig",
+    "InitConfig",
+    "AgentConfig",
     "ranged",
     "KeraslabError",
     "ConfigError",

@@ -187,7 +187,7 @@ class ScheduleConfig:
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """How the shared trainer runs.
+    """How the model is fitted.
 
     Attributes:
         epochs: passes over the training split.
@@ -195,72 +195,162 @@ class TrainConfig:
             times the number of replicas.
         seed: seeds Python, NumPy and TensorFlow.
         deterministic: turn on TensorFlow's op determinism.
-        strategy: auto, default, one-device, mirrored, multi-worker or tpu.
-        steps_per_execution: optimizer steps run per call into the graph.
-        jit_compile: compile the train step with XLA.
-        mixed_precision: train in mixed precision (float16 on GPU, bfloat16
-            elsewhere where supported).
-        checkpoint_every: save a checkpoint every this many epochs...
-        checkpoint_seconds: ...but not within this many seconds of the last
-            one (0: at every `checkpoint_every`), so a model whose epochs
-            take milliseconds does not spend its time saving. A run killed
-            at any moment loses at most the epoch in progress and this many
-            seconds of training; SIGINT/SIGTERM still save first.
-        keep_checkpoints: how many checkpoints to keep.
         early_stopping_patience: epochs without improvement of
             `monitor` before stopping (0 disables); the best weights are restored.
         monitor: the validation metric early stopping watches.
         l1: L1 weight-decay coefficient on kernels (0 disables).
         l2: L2 weight-decay coefficient on kernels (0 disables).
-        logical_cpus: split the CPU into this many logical devices (0 or 1:
-            leave it whole), so `mirrored` can be exercised without GPUs.
-        env_steps: agents: the training budget in environment steps.
-        eval_every_steps: agents: evaluate, log and checkpoint this often.
-        eval_episodes: agents: episodes per evaluation.
-        init_from: a finished run whose weights start this one, layer by
-            layer of the same name and shape (transfer learning).
-        init_output_layers: copy the output layers too (default: a new head).
-        init_exclude: names of further layers to leave freshly initialised.
-        freeze_init: keep the layers copied from `init_from` fixed.
-        freeze_batch_norm: keep batch-norm layers in inference mode with
-            fixed statistics (fine-tuning on few examples).
     """
 
     epochs: int = ranged(20, at_least=1)
     batch_size: int = ranged(64, at_least=1)
     seed: int = ranged(0, at_least=0, at_most=SEED_MAX)
     deterministic: bool = False
-    strategy: Literal["auto", "default", "one-device", "mirrored", "multi-worker", "tpu"] = "auto"
-    steps_per_execution: int = ranged(16, at_least=1)
-    jit_compile: bool = False
-    mixed_precision: bool = False
-    checkpoint_every: int = ranged(1, at_least=1)
-    checkpoint_seconds: float = ranged(1.0, at_least=0)
-    keep_checkpoints: int = ranged(3, at_least=1)
     early_stopping_patience: int = ranged(0, at_least=0)
     monitor: str = "val_loss"
     l1: float = ranged(0.0, at_least=0)
     l2: float = ranged(0.0, at_least=0)
+
+
+@dataclasses.dataclass(frozen=True)
+class DevicesConfig:
+    """Where and how the steps run.
+
+    Attributes:
+        strategy: auto, default, one-device, mirrored, multi-worker or tpu.
+        steps_per_execution: optimizer steps run per call into the graph.
+        jit_compile: compile the train step with XLA.
+        mixed_precision: train in mixed precision (float16 on GPU, bfloat16
+            elsewhere where supported).
+        logical_cpus: split the CPU into this many logical devices (0 or 1:
+            leave it whole), so `mirrored` can be exercised without GPUs.
+    """
+
+    strategy: Literal["auto", "default", "one-device", "mirrored", "multi-worker", "tpu"] = "auto"
+    steps_per_execution: int = ranged(16, at_least=1)
+    jit_compile: bool = False
+    mixed_precision: bool = False
     logical_cpus: int = ranged(0, at_least=0, at_most=256)  # more virtual CPUs than this is a typo
-    env_steps: int = ranged(50_000, at_least=1)
-    eval_every_steps: int = ranged(5_000, at_least=1)
-    eval_episodes: int = ranged(10, at_least=1)
-    init_from: str = ""
-    init_output_layers: bool = False
-    init_exclude: Tuple[str, ...] = ()
-    freeze_init: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckpointConfig:
+    """When training state is saved.
+
+    Attributes:
+        every: save a checkpoint every this many epochs...
+        seconds: ...but not within this many seconds of the last one (0: at
+            every `every`), so a model whose epochs take milliseconds does
+            not spend its time saving. A run killed at any moment loses at
+            most the epoch in progress and this many seconds of training;
+            SIGINT/SIGTERM still save first.
+        keep: how many checkpoints to keep.
+    """
+
+    every: int = ranged(1, at_least=1)
+    seconds: float = ranged(1.0, at_least=0)
+    keep: int = ranged(3, at_least=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class InitConfig:
+    """Starting from another run's weights (transfer learning).
+
+    Attributes:
+        from_run: a finished run whose weights start this one, layer by
+            layer of the same name and shape.
+        output_layers: copy the output layers too (default: a new head).
+        exclude: names of further layers to leave freshly initialised.
+        freeze: keep the layers copied from `from_run` fixed.
+        freeze_batch_norm: keep batch-norm layers in inference mode with
+            fixed statistics (fine-tuning on few examples).
+    """
+
+    from_run: str = ""
+    output_layers: bool = False
+    exclude: Tuple[str, ...] = ()
+    freeze: bool = False
     freeze_batch_norm: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
+class AgentConfig:
+    """The budget of models that learn by acting (training kind "agent").
+
+    Attributes:
+        env_steps: the training budget in environment steps.
+        eval_every_steps: evaluate, log and checkpoint this often.
+        eval_episodes: episodes per evaluation.
+    """
+
+    env_steps: int = ranged(50_000, at_least=1)
+    eval_every_steps: int = ranged(5_000, at_least=1)
+    eval_episodes: int = ranged(10, at_least=1)
+
+
+@dataclasses.dataclass(frozen=True)
 class RunConfig:
-    """Everything that determines a run: the model's own config and the shared parts."""
+    """Everything that determines a run: the model's own config and the shared sections."""
 
     model: Any
     data: DataConfig = DataConfig()
     optimizer: OptimizerConfig = OptimizerConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     train: TrainConfig = TrainConfig()
+    checkpoint: CheckpointConfig = CheckpointConfig()
+    devices: DevicesConfig = DevicesConfig()
+    init: InitConfig = InitConfig()
+    agent: AgentConfig = AgentConfig()
+
+
+SHARED_SECTIONS = ("data", "optimizer", "schedule", "train", "checkpoint", "devices", "init", "agent")
+
+# Keys of the single `train` section of earlier releases, and where they
+# live now; configs, `--set` keys and run directories that use them keep working.
+MOVED_KEYS: Mapping[str, str] = {
+    "train.strategy": "devices.strategy",
+    "train.steps_per_execution": "devices.steps_per_execution",
+    "train.jit_compile": "devices.jit_compile",
+    "train.mixed_precision": "devices.mixed_precision",
+    "train.logical_cpus": "devices.logical_cpus",
+    "train.checkpoint_every": "checkpoint.every",
+    "train.checkpoint_seconds": "checkpoint.seconds",
+    "train.keep_checkpoints": "checkpoint.keep",
+    "train.env_steps": "agent.env_steps",
+    "train.eval_every_steps": "agent.eval_every_steps",
+    "train.eval_episodes": "agent.eval_episodes",
+    "train.init_from": "init.from_run",
+    "train.init_output_layers": "init.output_layers",
+    "train.init_exclude": "init.exclude",
+    "train.freeze_init": "init.freeze",
+    "train.freeze_batch_norm": "init.freeze_batch_norm",
+}
+
+
+def current_key(key: str) -> str:
+    """`key` as it is spelled now (`train.env_steps` → `agent.env_steps`)."""
+    return MOVED_KEYS.get(key, key)
+
+
+def migrate_sections(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A mapping of sections with the keys of earlier releases moved to
+    their sections now (see `MOVED_KEYS`); a key given both ways is refused."""
+    train = values.get("train")
+    if not isinstance(train, Mapping) or not any(f"train.{name}" in MOVED_KEYS for name in train):
+        return values
+    moved = {name: dict(section) if isinstance(section, Mapping) else section for name, section in values.items()}
+    for name in list(train):
+        new = MOVED_KEYS.get(f"train.{name}")
+        if new is None:
+            continue
+        section, field = new.split(".")
+        target = moved.setdefault(section, {})
+        if not isinstance(target, dict):
+            continue  # a malformed section: reported when it is applied
+        if field in target:
+            raise ConfigError(f"Config key 'train.{name}' is now '{new}'; give it once, as '{new}'.")
+        target[field] = moved["train"].pop(name)
+    return moved
 
 
 # --------------------------------------------------------------------------- #
@@ -459,7 +549,10 @@ def _nest(key: str, value: Any) -> Mapping[str, Any]:
 
 
 def apply_overrides(config: Any, values: Mapping[str, Any]) -> Any:
-    """Returns `config` with a nested mapping of values applied, type-checked."""
+    """Returns `config` with a nested mapping of values applied, type-checked;
+    on a `RunConfig`, keys of earlier releases are moved first (`migrate_sections`)."""
+    if isinstance(config, RunConfig):
+        values = migrate_sections(values)
     return _replace(config, values, "")
 
 
@@ -483,7 +576,7 @@ def resolve_config(base: RunConfig, config_file: Optional[str] = None, overrides
         config = apply_overrides(config, load_yaml(config_file))
     for text in overrides:
         key, value = parse_override(text)
-        config = apply_overrides(config, _nest(key, value))
+        config = apply_overrides(config, _nest(current_key(key), value))
     return config
 
 
@@ -495,7 +588,7 @@ def check_ranges(config: RunConfig) -> None:
     field declared with `ranged`, in every section (the model's and its
     nested sections too), then the model's ranges read from field names
     (`check_model_ranges`)."""
-    for section in ("train", "optimizer", "schedule", "data", "model"):
+    for section in SHARED_SECTIONS + ("model",):
         check_declared_ranges(getattr(config, section), section)
     check_model_ranges(config.model)
     name = config.optimizer.name

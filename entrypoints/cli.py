@@ -64,7 +64,7 @@ def _train_options(function):
         click.option("--epochs", type=int, help="Same as --set train.epochs=N."),
         click.option("--seed", type=int, help="Same as --set train.seed=N."),
         click.option("--env", "env_id", help="Agents: the environment id (same as --set model.env=ID)."),
-        click.option("--steps", type=int, help="Agents: the budget in environment steps (--set train.env_steps=N)."),
+        click.option("--steps", type=int, help="Agents: the budget in environment steps (--set agent.env_steps=N)."),
         click.option("--strategy", help="auto, default, one-device, mirrored, multi-worker or tpu."),
         click.option("--synthetic", is_flag=True, help="Train on the dataset's tiny synthetic variant."),
         click.option("--run-dir", help="Directory of this run (default runs/<plugin>/<model>/<timestamp>)."),
@@ -134,10 +134,10 @@ def _shortcut_overrides(dataset, data_path, epochs, seed, strategy, synthetic, e
         ("data.path", data_path),
         ("train.epochs", epochs),
         ("train.seed", seed),
-        ("train.strategy", strategy),
+        ("devices.strategy", strategy),
         ("data.synthetic", True if synthetic else None),
         ("model.env", env_id),
-        ("train.env_steps", steps),
+        ("agent.env_steps", steps),
     ]
     return [f"{key}={value}" for key, value in pairs if value is not None]
 
@@ -172,7 +172,7 @@ def _print_summary(path, summary) -> None:
 def make_evaluate_command(plugin_name: str) -> click.Command:
     @click.command("evaluate")
     @click.argument("run")
-    @click.option("--episodes", type=int, help="Agents: episodes to run (default: the run's train.eval_episodes).")
+    @click.option("--episodes", type=int, help="Agents: episodes to run (default: the run's agent.eval_episodes).")
     @click.pass_context
     def evaluate(ctx, run, episodes):
         """Evaluate a finished RUN's final weights on its test split (an agent's policy on fresh episodes)."""

@@ -12,7 +12,7 @@ from keraslab.core.testing import check_plugin
 from tests.agent_plugin import plugin
 from tests.policy_process import episode_return_without_keraslab
 
-BUDGET = ["train.env_steps=2000", "train.eval_every_steps=500", "train.eval_episodes=3"]
+BUDGET = ["agent.env_steps=2000", "agent.eval_every_steps=500", "agent.eval_episodes=3"]
 
 
 @pytest.fixture
@@ -71,9 +71,9 @@ def test_agent_exports_observation_to_action(chain_registry, tmp_path):
 def test_zero_step_budget_is_refused(chain_registry, tmp_path):
     from keraslab.core.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="'train.env_steps' must be at least 1"):
+    with pytest.raises(ConfigError, match="'agent.env_steps' must be at least 1"):
         actions.start_training(
-            chain_registry, "chain", "q-learning", overrides=["train.env_steps=0"], runs_root=str(tmp_path)
+            chain_registry, "chain", "q-learning", overrides=["agent.env_steps=0"], runs_root=str(tmp_path)
         )
     assert not (tmp_path / "chain").exists()
 
@@ -93,7 +93,7 @@ def test_tf_agents_policy_exports_and_drives_an_episode_without_keraslab(tmp_pat
         "tinyrl",
         "dqn",
         runs_root=str(tmp_path),
-        overrides=["train.env_steps=400", "train.eval_every_steps=200", "train.eval_episodes=2"],
+        overrides=["agent.env_steps=400", "agent.eval_every_steps=200", "agent.eval_episodes=2"],
     )
     assert [r["env_steps"] for r in run.metrics()] == [200, 400]
     assert summary["metrics"]["test"]["mean_return"] >= 8  # every CartPole episode lasts 8+ steps

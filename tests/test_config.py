@@ -9,6 +9,7 @@ from keraslab.core.config import (
     check_ranges,
     dump_yaml,
     load_yaml,
+    migrate_sections,
     parse_override,
     resolve_config,
 )
@@ -57,7 +58,8 @@ def test_unknown_key_lists_the_valid_ones():
 
 
 def test_unknown_section_lists_the_sections():
-    with pytest.raises(ConfigError, match="Valid keys: data, model, optimizer, schedule, train"):
+    sections = "agent, checkpoint, data, devices, init, model, optimizer, schedule, train"
+    with pytest.raises(ConfigError, match=f"Valid keys: {sections}"):
         resolve_config(base(), overrides=["trian.epochs=3"])
 
 
@@ -174,3 +176,39 @@ def test_a_declared_range_is_described_as_it_reads():
     assert Range(low=0, high=256).describe() == "from 0 to 256"
     assert Range(low=0, high=1, high_open=True).describe() == "in [0, 1)"
     assert Range(low=0, high=1, high_open=True).contains(0) and not Range(low=0, high=1, high_open=True).contains(1)
+
+
+def test_each_shared_section_holds_its_own_settings():
+    config = resolve_config(
+        base(),
+        overrides=["devices.strategy=mirrored", "checkpoint.keep=5", "init.freeze=true", "agent.env_steps=10"],
+    )
+    assert (config.devices.strategy, config.checkpoint.keep) == ("mirrored", 5)
+    assert (config.init.freeze, config.agent.env_steps) == (True, 10)
+    assert not hasattr(config.train, "strategy")
+
+
+def test_keys_of_the_single_train_section_still_work(tmp_path):
+    # Configs and run directories written before the sections were split keep working.
+    path = tmp_path / "old.yaml"
+    path.write_text("train:\n  epochs: 4\n  checkpoint_seconds: 0\n  init_exclude: [head]\n")
+    config = resolve_config(base(), str(path), ["train.env_steps=7", "train.strategy=default"])
+    assert config.train.epochs == 4 and config.checkpoint.seconds == 0
+    assert config.init.exclude == ("head",)
+    assert (config.agent.env_steps, config.devices.strategy) == (7, "default")
+
+
+def test_a_key_given_both_ways_is_refused(tmp_path):
+    path = tmp_path / "both.yaml"
+    path.write_text("train:\n  keep_checkpoints: 2\ncheckpoint:\n  keep: 4\n")
+    with pytest.raises(ConfigError, match="'train.keep_checkpoints' is now 'checkpoint.keep'"):
+        resolve_config(base(), str(path))
+
+
+def test_an_old_run_config_reads_back_as_it_ran():
+    old = {"train": {"epochs": 3, "strategy": "default", "keep_checkpoints": 1, "freeze_init": False}}
+    migrated = migrate_sections(old)
+    assert migrated["train"] == {"epochs": 3}
+    assert migrated["devices"] == {"strategy": "default"}
+    assert migrated["checkpoint"] == {"keep": 1} and migrated["init"] == {"freeze": False}
+    assert old["train"]["strategy"] == "default"  # the caller's mapping is left as it was

@@ -45,7 +45,7 @@ def test_mirrored_over_two_logical_cpus(tmp_path, one_device):
         "--strategy",
         "mirrored",
         "--set",
-        "train.logical_cpus=2",
+        "devices.logical_cpus=2",
         "--set",
         "train.batch_size=16",
         "--run-dir",

@@ -27,7 +27,7 @@ TRAIN = [
     "--set",
     "model.dropout=0.0",
     "--set",
-    "train.checkpoint_seconds=0",
+    "checkpoint.seconds=0",
 ]
 # 1,259 training digits in batches of 32 (40 steps), 16 steps an execution: batch callbacks at
 # steps 16, 32 and 40 of each epoch, 3 an epoch. Kill points: three seeded draws from epochs 2-30.

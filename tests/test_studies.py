@@ -9,7 +9,7 @@ from keraslab.core.plots import Panel, plot_runs
 from keraslab.core.rundir import RunDir
 from keraslab.core.studies import train_variants, variant_folder
 
-TINY = ["data.synthetic=true", "train.epochs=2", "train.batch_size=32", "train.checkpoint_seconds=0"]
+TINY = ["data.synthetic=true", "train.epochs=2", "train.batch_size=32", "checkpoint.seconds=0"]
 
 
 def test_variants_run_in_their_folders_and_a_stopped_study_continues(registry, tmp_path):

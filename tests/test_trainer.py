@@ -19,7 +19,7 @@ def train(registry, tmp_path, *overrides, model="mlp", run_dir=None):
 
 def test_run_directory_holds_everything(registry, tmp_path, tiny):
     # No checkpoint floor: three epochs of milliseconds would otherwise all fall within its second.
-    run, summary = train(registry, tmp_path, *tiny(3), "train.checkpoint_seconds=0")
+    run, summary = train(registry, tmp_path, *tiny(3), "checkpoint.seconds=0")
     files = {p.name for p in run.path.iterdir()}
     assert {
         "run.json",
@@ -60,7 +60,7 @@ def test_same_seed_same_metrics(registry, tmp_path, tiny):
 
 
 def test_resume_continues_from_the_checkpoint(registry, tmp_path, tiny):
-    run, _ = train(registry, tmp_path, *tiny(4), "train.checkpoint_seconds=0")
+    run, _ = train(registry, tmp_path, *tiny(4), "checkpoint.seconds=0")
     # Pretend the run was killed after epoch 2: drop later checkpoints and logs.
     state = dict(run.state, status="interrupted")
     run.write_state(state)
@@ -87,10 +87,10 @@ def test_checkpoints_wait_for_the_time_floor(registry, tmp_path, tiny):
     def saved(run):
         return sorted(p.name.split(".")[0] for p in run.checkpoints.glob("ckpt-*.index"))
 
-    every_epoch, _ = train(registry, tmp_path, *tiny(3), "train.checkpoint_seconds=0")
+    every_epoch, _ = train(registry, tmp_path, *tiny(3), "checkpoint.seconds=0")
     assert saved(every_epoch) == ["ckpt-1", "ckpt-2", "ckpt-3"]
     # Epochs of milliseconds, a floor of an hour: no epoch is worth a save; the run still completes.
-    floored, summary = train(registry, tmp_path, *tiny(3), "train.checkpoint_seconds=3600")
+    floored, summary = train(registry, tmp_path, *tiny(3), "checkpoint.seconds=3600")
     assert saved(floored) == [] and floored.status == "complete" and summary["epochs"] == 3
 
 
@@ -163,7 +163,7 @@ def test_schedules_lower_the_learning_rate(registry, tmp_path, tiny, schedule):
         *tiny(3),
         f"schedule.name={schedule}",
         "schedule.decay_steps=5",
-        "train.steps_per_execution=1",
+        "devices.steps_per_execution=1",
     )
     rates = [r["learning_rate"] for r in run.metrics()]
     assert rates[-1] < rates[0] <= 1e-3 * (1 + 1e-6)  # float32 rounding
@@ -196,8 +196,8 @@ def test_mixed_precision_and_xla_train_and_export(registry, tmp_path, tiny):
         registry,
         tmp_path,
         *tiny(4),
-        "train.mixed_precision=true",
-        "train.jit_compile=true",
+        "devices.mixed_precision=true",
+        "devices.jit_compile=true",
         "optimizer.learning_rate=0.01",
     )
     assert summary["precision"] == "mixed_bfloat16"  # no GPU here: bfloat16, not float16
@@ -273,7 +273,7 @@ def test_gradient_clipping_reaches_the_optimizer(registry, tmp_path, tiny):
 
 
 def test_warmup_raises_the_learning_rate_linearly(registry, tmp_path, tiny):
-    run, _ = train(registry, tmp_path, *tiny(3), "schedule.warmup_steps=100", "train.steps_per_execution=1")
+    run, _ = train(registry, tmp_path, *tiny(3), "schedule.warmup_steps=100", "devices.steps_per_execution=1")
     rates = [r["learning_rate"] for r in run.metrics()]
     steps = 5  # 140 synthetic training examples in batches of 32, per epoch
     # η(t) = η₀ · min(1, (t + 1) / 100); the log holds the rate of each

@@ -10,7 +10,7 @@ from keraslab.core.registry import Registry
 from keraslab.core.trainer.kinds import AgentTrainer, KerasTrainer, trainer_for
 from tests.agent_plugin import plugin as chain_plugin
 
-BUDGET = ["train.env_steps=1000", "train.eval_every_steps=500", "train.eval_episodes=2"]
+BUDGET = ["agent.env_steps=1000", "agent.eval_every_steps=500", "agent.eval_episodes=2"]
 COMMON_SUMMARY = {"plugin", "model", "dataset", "training", "strategy", "precision", "device", "seed", "versions"}
 
 
@@ -36,7 +36,7 @@ def test_each_training_kind_has_its_trainer(registry):
         ("train.epochs=5", "train.epochs"),
         ("train.batch_size=8", "train.batch_size"),
         ("optimizer.learning_rate=0.1", "optimizer.learning_rate"),
-        ("train.strategy=mirrored", "train.strategy"),
+        ("devices.strategy=mirrored", "devices.strategy"),
         ("schedule.name=cosine", "schedule.name"),
     ],
 )
@@ -58,9 +58,9 @@ def test_every_ignored_setting_is_named_at_once(chain_registry, tmp_path):
 
 
 def test_a_keras_model_refuses_an_agents_budget(registry, tmp_path):
-    with pytest.raises(ConfigError, match="Keras trainer, which does not use train.env_steps"):
+    with pytest.raises(ConfigError, match="Keras trainer, which does not use agent.env_steps"):
         actions.start_training(
-            registry, "foundations", "mlp", overrides=["train.env_steps=10"], runs_root=str(tmp_path)
+            registry, "foundations", "mlp", overrides=["agent.env_steps=10"], runs_root=str(tmp_path)
         )
     assert not any(tmp_path.iterdir())
 

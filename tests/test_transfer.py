@@ -49,8 +49,8 @@ def test_init_from_copies_the_base_freezes_it_and_trains_a_new_head(registry, tm
         tmp_path,
         "target",
         "data.classes=[5, 6, 7, 8, 9]",
-        f"train.init_from={source.path}",
-        "train.freeze_init=true",
+        f"init.from_run={source.path}",
+        "init.freeze=true",
     )
     before, after = np.load(source.path / LAYER_WEIGHTS), np.load(target.path / LAYER_WEIGHTS)
     assert summary["initialized_from"]["layers"] == ["dense_0", "dense_1"]
@@ -66,8 +66,8 @@ def test_unfrozen_init_trains_the_copied_layers(registry, tmp_path):
         tmp_path,
         "target",
         "data.classes=[5, 6, 7, 8, 9]",
-        f"train.init_from={source.path}",
-        "train.init_output_layers=true",
+        f"init.from_run={source.path}",
+        "init.output_layers=true",
     )
     assert "logits" in summary["initialized_from"]["layers"]
     before, after = np.load(source.path / LAYER_WEIGHTS), np.load(target.path / LAYER_WEIGHTS)
@@ -77,8 +77,8 @@ def test_unfrozen_init_trains_the_copied_layers(registry, tmp_path):
 @pytest.mark.parametrize(
     "setting, message",
     [
-        ("train.init_from={missing}", "is not a run directory"),
-        ("train.freeze_init=true", "need train.init_from"),
+        ("init.from_run={missing}", "is not a run directory"),
+        ("init.freeze=true", "need init.from_run"),
     ],
 )
 def test_unusable_init_is_refused_before_any_write(registry, tmp_path, setting, message):
@@ -95,5 +95,5 @@ def test_init_from_another_architecture_is_refused(registry, tmp_path):
             "foundations",
             "logistic-regression",
             run_dir=str(tmp_path / "target"),
-            overrides=["data.synthetic=true", "data.name=breast-cancer", f"train.init_from={source.path}"],
+            overrides=["data.synthetic=true", "data.name=breast-cancer", f"init.from_run={source.path}"],
         )

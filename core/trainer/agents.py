@@ -109,18 +109,18 @@ def checkpoint_of(program: AgentProgram) -> tf.train.Checkpoint:
 def train_agent(
     plugin: Plugin, spec: ModelSpec, config: RunConfig, run: RunDir, resume: bool = False
 ) -> Dict[str, Any]:
-    """Trains an agent for `train.env_steps` environment steps into `run`."""
+    """Trains an agent for `agent.env_steps` environment steps into `run`."""
     tf.keras.utils.set_random_seed(config.train.seed)
     program = build_program(spec, config)
     checkpoint = checkpoint_of(program)
     if resume:
         restore_newest_intact(checkpoint, run.checkpoints)
-    manager = tf.train.CheckpointManager(checkpoint, str(run.checkpoints), max_to_keep=config.train.keep_checkpoints)
+    manager = tf.train.CheckpointManager(checkpoint, str(run.checkpoints), max_to_keep=config.checkpoint.keep)
     run.truncate_metrics("env_steps", program.env_steps)
 
     stop = SignalGuard()
     metrics = MetricsWriter(run.metrics_file)
-    budget, every = config.train.env_steps, config.train.eval_every_steps
+    budget, every = config.agent.env_steps, config.agent.eval_every_steps
     next_eval = (program.env_steps // every + 1) * every
     started, steps_at_start = time.perf_counter(), program.env_steps
     with stop:
@@ -129,7 +129,7 @@ def train_agent(
             if program.env_steps >= next_eval or program.env_steps >= budget or program.finished:
                 record = {"env_steps": program.env_steps, "seconds": round(time.perf_counter() - started, 3)}
                 record.update({k: float(v) for k, v in train_metrics.items()})
-                record.update({k: float(v) for k, v in program.evaluate(config.train.eval_episodes).items()})
+                record.update({k: float(v) for k, v in program.evaluate(config.agent.eval_episodes).items()})
                 metrics.append(record)
                 print(
                     " - ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in record.items()),
@@ -146,13 +146,13 @@ def train_agent(
 
     tf.train.Checkpoint(**program.trackables()).write(str(run.path / FINAL_AGENT))
     records = run.metrics()
-    final = program.evaluate(config.train.eval_episodes)
+    final = program.evaluate(config.agent.eval_episodes)
     strategy = describe(tf.distribute.get_strategy())  # agents run in this process, outside any strategy
     summary = {
         **run_summary(plugin, spec, config, run.state.get("dataset", ""), strategy),
         "metrics": {"train": records[-1] if records else {}, "test": {k: float(v) for k, v in final.items()}},
         "env_steps": program.env_steps,
-        "eval_episodes": config.train.eval_episodes,
+        "eval_episodes": config.agent.eval_episodes,
         "train_seconds": round(seconds, 3),
         "env_steps_per_second": round((program.env_steps - steps_at_start) / max(seconds, 1e-9), 1),
     }

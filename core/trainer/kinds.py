@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from keraslab.core import building
-from keraslab.core.config import RunConfig, to_dict
+from keraslab.core.config import SHARED_SECTIONS, RunConfig, to_dict
 from keraslab.core.contract import ModelSpec, Plugin
 from keraslab.core.errors import ConfigError, KeraslabError
 from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable
@@ -34,10 +34,9 @@ from keraslab.core.refs import resolve_declared
 from keraslab.core.rundir import RunDir
 
 #: Settings only agents use; the Keras trainer refuses them.
-AGENT_SETTINGS = ("train.env_steps", "train.eval_every_steps", "train.eval_episodes")
+AGENT_SETTINGS = ("agent.env_steps", "agent.eval_every_steps", "agent.eval_episodes")
 #: Settings agents use; every other setting of the shared sections is refused for them.
-AGENT_USES = ("train.seed", "train.keep_checkpoints", *AGENT_SETTINGS)
-SHARED_SECTIONS = ("data", "optimizer", "schedule", "train")
+AGENT_USES = ("train.seed", "checkpoint.keep", *AGENT_SETTINGS)
 
 
 @dataclasses.dataclass
@@ -129,7 +128,7 @@ class KerasTrainer(Trainer):
     """`Model.fit` under a `tf.distribute` strategy (`keraslab.core.trainer.loop`)."""
 
     name = "Keras trainer"
-    uses = "Agents' settings (train.env_steps, ...) are for rl models."
+    uses = "Agents' settings (agent.env_steps, ...) are for rl models."
 
     def unused(self) -> Tuple[str, ...]:
         return AGENT_SETTINGS
@@ -139,7 +138,7 @@ class KerasTrainer(Trainer):
         plugin.dataset(config.data.name)  # an unknown dataset fails here, naming the available ones
         from keraslab.core.trainer.transfer import check_config
 
-        check_config(config.train)  # a source run that cannot be used fails before any write
+        check_config(config.init)  # a source run that cannot be used fails before any write
 
     def prepare(self, plugin: Plugin, spec: ModelSpec, config: RunConfig) -> Prepared:
         from keraslab.core.trainer.loop import build, prepare_runtime
@@ -198,8 +197,8 @@ class AgentTrainer(Trainer):
 
     name = "agent trainer"
     uses = (
-        "It uses the model's own settings (--set model.KEY=...), train.env_steps (--steps), "
-        "train.eval_every_steps, train.eval_episodes, train.keep_checkpoints and train.seed."
+        "It uses the model's own settings (--set model.KEY=...), agent.env_steps (--steps), "
+        "agent.eval_every_steps, agent.eval_episodes, checkpoint.keep and train.seed."
     )
 
     def unused(self) -> Tuple[str, ...]:
@@ -222,7 +221,7 @@ class AgentTrainer(Trainer):
         if episodes is not None and episodes < 1:
             raise episodes_error(spec, episodes)
         program, _ = self.load(plugin, spec, config, run)
-        episodes = episodes or config.train.eval_episodes
+        episodes = episodes or config.agent.eval_episodes
         metrics = {k: float(v) for k, v in program.evaluate(episodes).items()}
         return {"split": "episodes", "examples": episodes, "metrics": metrics}
 

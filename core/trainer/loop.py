@@ -58,18 +58,18 @@ class Built:
 def prepare_runtime(config: RunConfig) -> tf.distribute.Strategy:
     """Sets the process-wide settings (devices, seeds, determinism, precision)
     and returns the strategy the config asks for."""
-    train = config.train
-    configure_logical_cpus(train.logical_cpus)
+    train, devices = config.train, config.devices
+    configure_logical_cpus(devices.logical_cpus)
     # First: a multi-worker strategy must configure collective ops before
     # anything else starts TensorFlow's runtime.
-    strategy = make_strategy(train.strategy)
+    strategy = make_strategy(devices.strategy)
     tf.keras.utils.set_random_seed(train.seed)
     # Layers draw from tf.random.Generator objects, whose state is a variable
     # the checkpoint saves: a resumed run continues the same random stream.
     tf.keras.backend.experimental.enable_tf_random_generator()
     if train.deterministic:
         tf.config.experimental.enable_op_determinism()
-    if train.mixed_precision:
+    if devices.mixed_precision:
         policy = "mixed_float16" if tf.config.list_logical_devices("GPU") else "mixed_bfloat16"
         tf.keras.mixed_precision.set_global_policy(policy)
     else:
@@ -87,7 +87,7 @@ def build(
 ) -> Built:
     """Builds model, optimizer and checkpoint for `spec` inside the strategy's
     scope; the data and the strategy are made here unless given. With
-    `train.init_from`, the model starts from that run's weights
+    `init.from_run`, the model starts from that run's weights
     (`initialize=False`: a finished run being rebuilt, which loads its own)."""
     if strategy is None:
         strategy = prepare_runtime(config)
@@ -96,11 +96,11 @@ def build(
     with strategy.scope():
         model = building.build_model(spec, config, building.data_info(splits), plugin=plugin.name)
         building.check_model(spec, model, splits, plugin=plugin.name, dataset=config.data.name)
-        initialized = initialize_from_run(model, config.train) if initialize else ()
-        if config.train.freeze_batch_norm:
+        initialized = initialize_from_run(model, config.init) if initialize else ()
+        if config.init.freeze_batch_norm:
             freeze_batch_norm(model)
         if (
-            config.train.mixed_precision
+            config.devices.mixed_precision
             and getattr(model, "_is_graph_network", False)
             and isinstance(model.output, tf.Tensor)
         ):
@@ -116,8 +116,8 @@ def build(
             optimizer=optimizer,
             loss=loss,
             metrics=metrics,
-            steps_per_execution=config.train.steps_per_execution,
-            jit_compile=config.train.jit_compile,
+            steps_per_execution=config.devices.steps_per_execution,
+            jit_compile=config.devices.jit_compile,
         )
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch, rng=random_generators(model))
@@ -169,9 +169,7 @@ def train(
         latest = tf.train.latest_checkpoint(str(run.checkpoints))
         if latest:
             built.checkpoint.restore(latest).expect_partial()
-    manager = tf.train.CheckpointManager(
-        built.checkpoint, str(checkpoint_dir), max_to_keep=config.train.keep_checkpoints
-    )
+    manager = tf.train.CheckpointManager(built.checkpoint, str(checkpoint_dir), max_to_keep=config.checkpoint.keep)
     first_epoch = int(built.epoch.numpy())
     if chief:
         run.truncate_metrics("epoch", first_epoch)
@@ -186,7 +184,7 @@ def train(
         pipeline.evaluation_dataset(built.splits.validation, global_batch) if len(built.splits.validation) else None
     )
 
-    saver = cb.EpochCheckpoint(manager, built.epoch, config.train.checkpoint_every, config.train.checkpoint_seconds)
+    saver = cb.EpochCheckpoint(manager, built.epoch, config.checkpoint.every, config.checkpoint.seconds)
     guard = cb.NonFiniteLossGuard(saver)
     stopper = cb.StopOnSignal(saver)
     # The metrics line of an epoch is written before its checkpoint; a resume
@@ -243,16 +241,16 @@ def train(
         "train_seconds": round(earlier_seconds + train_seconds, 3),
         "examples_per_second": round(len(built.splits.train) * epochs_run / max(train_seconds, 1e-9), 1),
         "examples": {k: len(getattr(built.splits, k)) for k in ("train", "validation", "test")},
-        "jit_compile": config.train.jit_compile,
-        "steps_per_execution": config.train.steps_per_execution,
+        "jit_compile": config.devices.jit_compile,
+        "steps_per_execution": config.devices.steps_per_execution,
     }
     if first_epoch:
         summary["resumed_at_epoch"] = first_epoch  # train_seconds counts the epochs before it, from metrics.jsonl
-    if config.train.init_from:
+    if config.init.from_run:
         summary["initialized_from"] = {
-            "run": config.train.init_from,
+            "run": config.init.from_run,
             "layers": list(built.initialized),
-            "frozen": config.train.freeze_init,
+            "frozen": config.init.freeze,
         }
     records = run.metrics()
     if records:

@@ -3,7 +3,7 @@
 `auto` picks, in order: a TPU when one is attached to this host, a
 `MirroredStrategy` over every GPU when there are several, a
 `OneDeviceStrategy` on a single GPU, and the default strategy on CPU.
-With no GPU and several logical CPU devices (`train.logical_cpus`),
+With no GPU and several logical CPU devices (`devices.logical_cpus`),
 `mirrored` mirrors over the CPUs, which is how the GPU path is exercised on
 a CPU-only machine.
 """
@@ -33,7 +33,7 @@ def configure_logical_cpus(count: int) -> None:
         existing = len(tf.config.list_logical_devices("CPU"))
         if existing != count:
             raise KeraslabError(
-                f"train.logical_cpus={count} cannot be applied: TensorFlow already started with "
+                f"devices.logical_cpus={count} cannot be applied: TensorFlow already started with "
                 f"{existing} logical CPU device(s) in this process."
             ) from None
 

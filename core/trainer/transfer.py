@@ -1,14 +1,14 @@
 """Starting a model from another run's weights: transfer learning.
 
 Every finished run writes `final/layers.npz`, its weights keyed by layer name
-("conv0_0/0", "conv0_0/1", ...). A new run with `train.init_from=RUN` copies
+("conv0_0/0", "conv0_0/1", ...). A new run with `init.from_run=RUN` copies
 into each of its layers the weights of the layer of the same name in RUN,
 where every weight has the same shape. The model's output layers are left
-at their fresh initialisation (a new head) unless `train.init_output_layers`,
-and so are the layers named in `train.init_exclude` (a deeper new head);
-`train.freeze_init` keeps the copied layers fixed (batch norm then also uses
+at their fresh initialisation (a new head) unless `init.output_layers`,
+and so are the layers named in `init.exclude` (a deeper new head);
+`init.freeze` keeps the copied layers fixed (batch norm then also uses
 its copied moving statistics), so only the new head trains;
-`train.freeze_batch_norm` keeps only the batch-norm layers fixed, for
+`init.freeze_batch_norm` keeps only the batch-norm layers fixed, for
 fine-tuning the rest.
 
 Fine-tuning in two stages is two runs: the head on a frozen base, then the
@@ -24,7 +24,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.config import TrainConfig
+from keraslab.core.config import InitConfig
 from keraslab.core.errors import ConfigError, RunError
 from keraslab.core.rundir import COMPLETE, RunDir
 
@@ -70,16 +70,16 @@ def check_source(path: str) -> Path:
     try:
         run = RunDir.open(path)
     except RunError as error:
-        raise ConfigError(f"train.init_from: {error}") from None
+        raise ConfigError(f"init.from_run: {error}") from None
     if run.status != COMPLETE:
         raise ConfigError(
-            f"train.init_from: run '{path}' is {run.status}, not complete; "
+            f"init.from_run: run '{path}' is {run.status}, not complete; "
             "only a finished run's weights can start another."
         )
     weights = run.path / LAYER_WEIGHTS
     if not weights.is_file():
         raise ConfigError(
-            f"train.init_from: run '{path}' has no {LAYER_WEIGHTS} (it predates transfer support); train it again."
+            f"init.from_run: run '{path}' has no {LAYER_WEIGHTS} (it predates transfer support); train it again."
         )
     return weights
 
@@ -96,24 +96,24 @@ def freeze_batch_norm(model: tf.keras.Model) -> int:
     return frozen
 
 
-def check_config(train: TrainConfig) -> None:
-    if (train.freeze_init or train.init_output_layers) and not train.init_from:
-        raise ConfigError("train.freeze_init and train.init_output_layers need train.init_from (a finished run).")
-    if train.init_from:
-        check_source(train.init_from)
+def check_config(init: InitConfig) -> None:
+    if (init.freeze or init.output_layers) and not init.from_run:
+        raise ConfigError("init.freeze and init.output_layers need init.from_run (a finished run).")
+    if init.from_run:
+        check_source(init.from_run)
 
 
-def initialize_from_run(model: tf.keras.Model, train: TrainConfig) -> Tuple[str, ...]:
-    """Copies `train.init_from`'s weights into `model` layer by layer and
+def initialize_from_run(model: tf.keras.Model, init: InitConfig) -> Tuple[str, ...]:
+    """Copies `init.from_run`'s weights into `model` layer by layer and
     freezes the copied layers if asked; returns the names of the copied layers.
 
     Call before `compile`: Keras reads `trainable` when it compiles.
     """
-    if not train.init_from:
+    if not init.from_run:
         return ()
-    with np.load(check_source(train.init_from)) as source:
+    with np.load(check_source(init.from_run)) as source:
         saved = {key.rsplit("/", 1)[0] for key in source.files}
-        skip = set(train.init_exclude) | (set() if train.init_output_layers else set(output_layer_names(model)))
+        skip = set(init.exclude) | (set() if init.output_layers else set(output_layer_names(model)))
         copied = []
         for name, layer in layers_with_weights(model).items():
             if name in skip or name not in saved:
@@ -124,12 +124,12 @@ def initialize_from_run(model: tf.keras.Model, train: TrainConfig) -> Tuple[str,
             if any(a is None or a.shape != tuple(w.shape) for a, w in zip(arrays, layer.weights)):
                 continue
             layer.set_weights(arrays)
-            if train.freeze_init:
+            if init.freeze:
                 layer.trainable = False
             copied.append(name)
     if not copied:
         raise ConfigError(
-            f"train.init_from: run '{train.init_from}' shares no layer (same name and weight shapes) "
+            f"init.from_run: run '{init.from_run}' shares no layer (same name and weight shapes) "
             f"with model '{model.name}'; transfer needs the same architecture."
         )
     return tuple(copied)

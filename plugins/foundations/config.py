@@ -70,5 +70,6 @@ def regression_preset(config: RunConfig) -> RunConfig:
     return dataclasses.replace(
         config,
         optimizer=dataclasses.replace(config.optimizer, name="sgd", learning_rate=0.1),
-        train=dataclasses.replace(config.train, epochs=300, batch_size=512, steps_per_execution=1),
+        train=dataclasses.replace(config.train, epochs=300, batch_size=512),
+        devices=dataclasses.replace(config.devices, steps_per_execution=1),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar, Literal, Tuple
 
-from keraslab.core.api import ConfigError, RunConfig
+from keraslab.core.api import AgentConfig, ConfigError, RunConfig
 from keraslab.plugins.rl.environments import check_environment
 
 
@@ -315,9 +315,7 @@ def budget_preset(env_steps: int, eval_every_steps: int, eval_episodes: int):
     def preset(config: RunConfig) -> RunConfig:
         return dataclasses.replace(
             config,
-            train=dataclasses.replace(
-                config.train, env_steps=env_steps, eval_every_steps=eval_every_steps, eval_episodes=eval_episodes
-            ),
+            agent=AgentConfig(env_steps=env_steps, eval_every_steps=eval_every_steps, eval_episodes=eval_episodes),
         )
 
     return preset

@@ -155,9 +155,8 @@ def language_model_preset(config: RunConfig) -> RunConfig:
     return dataclasses.replace(
         config,
         optimizer=dataclasses.replace(config.optimizer, learning_rate=2e-3, clipnorm=1.0),
-        train=dataclasses.replace(
-            config.train, epochs=30, batch_size=32, steps_per_execution=1, early_stopping_patience=3
-        ),
+        train=dataclasses.replace(config.train, epochs=30, batch_size=32, early_stopping_patience=3),
+        devices=dataclasses.replace(config.devices, steps_per_execution=1),
     )
 
 

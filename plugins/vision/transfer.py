@@ -4,7 +4,7 @@ For each seed, four runs of the same network through the shared trainer:
 
 1. pretrain on the source classes (digits 0–4), all their training images;
 2. head: the target classes (5–9) with `shots` labelled images per class;
-   the pretrained layers frozen (`train.freeze_init`), a new head (the
+   the pretrained layers frozen (`init.freeze`), a new head (the
    output layer and `new_layers`, freshly initialised) trained at a high
    learning rate;
 3. fine-tune: every layer from the head run at a lower learning rate,
@@ -110,17 +110,17 @@ class TransferStudy:
             stage_settings = [f"data.classes={list(self.source_classes)}", f"train.epochs={self.pretrain_epochs}"]
         elif stage == "head":
             stage_settings = target + [
-                f"train.init_from={folder / 'pretrain'}",
-                "train.freeze_init=true",
-                f"train.init_exclude={list(self.new_layers)}",
+                f"init.from_run={folder / 'pretrain'}",
+                "init.freeze=true",
+                f"init.exclude={list(self.new_layers)}",
                 f"train.epochs={self.head_epochs}",
                 f"optimizer.learning_rate={self.head_learning_rate}",
             ]
         elif stage == "finetune":
             stage_settings = target + [
-                f"train.init_from={folder / 'head'}",
-                "train.init_output_layers=true",
-                "train.freeze_batch_norm=true",
+                f"init.from_run={folder / 'head'}",
+                "init.output_layers=true",
+                "init.freeze_batch_norm=true",
                 f"train.epochs={self.finetune_epochs}",
                 f"optimizer.learning_rate={self.finetune_learning_rate}",
             ]

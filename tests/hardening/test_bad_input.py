@@ -131,7 +131,7 @@ def test_a_config_file_that_is_not_utf8_is_one_line(cli_runner, tmp_path):
         ("train.seed=-1", "'train.seed' must be from 0 to 4294967295, received -1"),
         ("train.seed=4294967296", "'train.seed' must be from 0 to 4294967295"),
         ("data.seed=-3", "'data.seed' must be from 0 to 4294967295"),
-        ("train.logical_cpus=100000", "'train.logical_cpus' must be from 0 to 256"),
+        ("devices.logical_cpus=100000", "'devices.logical_cpus' must be from 0 to 256"),
         ("model.dropout=1.5", "'model.dropout' is a dropout rate and must be in [0, 1), received 1.5"),
         ("model.hidden_units=[-1]", "'model.hidden_units' is a size and every entry must be at least 1, received [-1]"),
         ("model.hidden_units=[64,0]", "received [64, 0]"),

@@ -23,9 +23,9 @@ TRAIN = [
     "--set",
     "model.dropout=0.0",
     "--set",
-    "train.checkpoint_seconds=0",
+    "checkpoint.seconds=0",
     "--set",
-    "train.keep_checkpoints=3",
+    "checkpoint.keep=3",
 ]
 KILLED_IN_EPOCH = 9  # 3 batch callbacks an epoch: the 25th is epoch 9's first
 

@@ -18,7 +18,7 @@ TRAIN = [
     "--set",
     "model.dropout=0.0",
     "--set",
-    "train.checkpoint_seconds=0",
+    "checkpoint.seconds=0",
 ]
 
 
@@ -95,3 +95,34 @@ def test_a_key_given_twice_in_a_yaml_file_is_refused(cli_runner, tmp_path):
     assert result.exit_code == 2
     assert "c.yaml:3: key 'epochs' is given twice; keep one" in result.output
     assert not (tmp_path / "run").exists()
+
+
+def _as_single_train_section(config):
+    """`config` laid out as earlier releases wrote it: one `train` section."""
+    from keraslab.core.config import MOVED_KEYS
+
+    old = {name: dict(section) if isinstance(section, dict) else section for name, section in config.items()}
+    for was, now in MOVED_KEYS.items():
+        section, field = now.split(".")
+        old["train"][was.split(".")[1]] = old[section].pop(field)
+    for section in ("checkpoint", "devices", "init", "agent"):
+        assert not old.pop(section), section
+    return old
+
+
+def test_a_run_written_with_the_single_train_section_still_resumes(tmp_path, killed_run):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(killed_run, copy)
+    config = yaml.safe_load((copy / "config.yaml").read_text())
+    (copy / "config.yaml").write_text(yaml.safe_dump(_as_single_train_section(config)))
+    state = json.loads((copy / "run.json").read_text())
+    state["config"] = _as_single_train_section(state["config"])
+    (copy / "run.json").write_text(json.dumps(state))
+    out = run("foundations", "train", "mlp", "--resume", str(copy), cwd=tmp_path)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    summary = json.loads((copy / "summary.json").read_text())
+    assert summary["resumed_at_epoch"] == 3 and summary["epochs"] == 6
+    evaluated = run("foundations", "evaluate", str(copy), cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]

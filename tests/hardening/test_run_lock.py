@@ -21,7 +21,7 @@ TRAIN = [
     "--set",
     "model.dropout=0.0",
     "--set",
-    "train.checkpoint_seconds=0",
+    "checkpoint.seconds=0",
 ]
 
 

@@ -17,7 +17,7 @@ def test_dqn_learns_cartpole_and_its_export_plays_without_keraslab(registry, tmp
         "rl",
         "dqn",
         runs_root=str(tmp_path),
-        overrides=["train.env_steps=10000", "train.eval_every_steps=5000", "train.eval_episodes=20"],
+        overrides=["agent.env_steps=10000", "agent.eval_every_steps=5000", "agent.eval_episodes=20"],
     )
     records = run.metrics()
     assert [r["env_steps"] for r in records] == [5000, 10000]
@@ -58,9 +58,9 @@ def test_policy_gradient_agents_learn_cartpole_on_a_short_budget(registry, tmp_p
         agent,
         runs_root=str(tmp_path),
         overrides=[
-            "train.env_steps=8000",
-            "train.eval_every_steps=4000",
-            "train.eval_episodes=20",
+            "agent.env_steps=8000",
+            "agent.eval_every_steps=4000",
+            "agent.eval_episodes=20",
             "model.select_every=2000",
         ],
     )
@@ -77,7 +77,7 @@ def test_ddpg_swings_the_pendulum_up_and_exports_continuous_actions(registry, tm
         "rl",
         "ddpg",
         runs_root=str(tmp_path),
-        overrides=["train.env_steps=5000", "train.eval_every_steps=2500", "train.eval_episodes=5"],
+        overrides=["agent.env_steps=5000", "agent.eval_every_steps=2500", "agent.eval_episodes=5"],
     )
     # Random torques score about −1,200 on Pendulum; the optimum is about −150.
     assert summary["metrics"]["test"]["mean_return"] > -600
@@ -93,9 +93,9 @@ def test_double_dqn_with_n_step_returns_and_reward_clipping_trains(registry, tmp
         "ddqn",
         runs_root=str(tmp_path),
         overrides=[
-            "train.env_steps=1000",
-            "train.eval_every_steps=500",
-            "train.eval_episodes=2",
+            "agent.env_steps=1000",
+            "agent.eval_every_steps=500",
+            "agent.eval_episodes=2",
             "model.warmup_steps=250",
             "model.n_step=3",
             "model.reward_clip=1.0",

@@ -8,7 +8,7 @@ import pytest
 from keraslab.core import actions
 from keraslab.core.trainer.agents import load_trained_agent
 
-QUICK = ["train.eval_episodes=100"]
+QUICK = ["agent.eval_episodes=100"]
 
 
 def train(registry, tmp_path, agent, *overrides):
@@ -41,7 +41,7 @@ def test_expected_return_is_the_success_rate_measured_in_gym(registry, tmp_path)
 
 
 def test_q_learning_learns_frozen_lake_and_resumes_exactly(registry, tmp_path):
-    budget = ["train.env_steps=60000", "train.eval_every_steps=20000", "model.epsilon_decay_steps=40000"]
+    budget = ["agent.env_steps=60000", "agent.eval_every_steps=20000", "model.epsilon_decay_steps=40000"]
     run, whole = train(registry, tmp_path, "q-learning", *budget)
     assert whole["metrics"]["test"]["exact_return"] > 0.5  # a random policy reaches the goal 1.5% of the time
     full = run.metrics()
@@ -60,7 +60,7 @@ def test_q_learning_learns_frozen_lake_and_resumes_exactly(registry, tmp_path):
 
 
 def test_td0_converges_to_the_exact_values_of_its_policy(registry, tmp_path):
-    run, _ = train(registry, tmp_path, "td0", "train.env_steps=100000", "train.eval_every_steps=25000")
+    run, _ = train(registry, tmp_path, "td0", "agent.env_steps=100000", "agent.eval_every_steps=25000")
     errors = [r["value_rmse"] for r in run.metrics()]
     assert errors[-1] < 0.05 and errors[-1] < errors[0]
 
@@ -71,8 +71,8 @@ def test_td0_evaluates_the_random_policy_too(registry, tmp_path):
         tmp_path,
         "td0",
         "model.policy=random",
-        "train.env_steps=50000",
-        "train.eval_every_steps=25000",
+        "agent.env_steps=50000",
+        "agent.eval_every_steps=25000",
         "model.alpha=0.01",
     )
     errors = [r["value_rmse"] for r in run.metrics()]
@@ -104,7 +104,7 @@ def test_evaluate_and_play_a_trained_policy(cli_runner, registry, tmp_path):
         (["dqn", "--env", "Pendulum-v1"], "acts in discrete action spaces; 'Pendulum-v1' has continuous"),
         (["value-iteration", "--env", "CartPole-v1"], "needs a finite state space with a known model"),
         (["dqn", "--env", "FrozenLake-v1"], "takes vector observations; 'FrozenLake-v1' numbers its states"),
-        (["q-learning", "--steps", "0"], "'train.env_steps' must be at least 1"),
+        (["q-learning", "--steps", "0"], "'agent.env_steps' must be at least 1"),
         (["q-learning", "--set", "model.alpha=0"], "'model.alpha' must be in (0.0, 1.0]"),
     ],
 )
@@ -118,9 +118,9 @@ def test_impossible_runs_are_refused_before_any_write(cli_runner, tmp_path, args
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_q_learning_reaches_the_targets(registry, tmp_path, seed):
-    _, lake = train(registry, tmp_path, "q-learning", "train.eval_episodes=1000", f"train.seed={seed}")
+    _, lake = train(registry, tmp_path, "q-learning", "agent.eval_episodes=1000", f"train.seed={seed}")
     assert lake["metrics"]["test"]["exact_return"] >= 0.70  # measured 0.740
     _, taxi = train(
-        registry, tmp_path, "q-learning", "model.env=Taxi-v3", "train.eval_episodes=1000", f"train.seed={seed}"
+        registry, tmp_path, "q-learning", "model.env=Taxi-v3", "agent.eval_episodes=1000", f"train.seed={seed}"
     )
     assert taxi["metrics"]["test"]["mean_return"] >= 7  # measured 7.91 (value iteration's optimum: 7.93)
