@@ -86,35 +86,17 @@ def tutorial_session(params: Dict) -> Dict:
 def tutorial_run(c, env_steps: int) -> float:
     """The tutorial's loop with keraslab's DqnConfig `c`: env steps per second."""
     import tensorflow as tf
-    from tf_agents.agents.dqn import dqn_agent
     from tf_agents.drivers import dynamic_step_driver
     from tf_agents.environments import suite_gym, tf_py_environment
-    from tf_agents.networks import q_network
     from tf_agents.policies import random_tf_policy
     from tf_agents.replay_buffers import tf_uniform_replay_buffer
     from tf_agents.utils import common
 
-    from keraslab.plugins.rl.dqn import linear_schedule
+    from keraslab.plugins.rl.dqn import make_dqn_agent
 
     train_env = tf_py_environment.TFPyEnvironment(suite_gym.load(c.env))
     steps = tf.Variable(0, dtype=tf.int64)
-    q_net = q_network.QNetwork(
-        train_env.observation_spec(), train_env.action_spec(), fc_layer_params=tuple(c.hidden_units)
-    )
-    agent = dqn_agent.DqnAgent(
-        train_env.time_step_spec(),
-        train_env.action_spec(),
-        q_network=q_net,
-        optimizer=tf.keras.optimizers.Adam(c.learning_rate),
-        epsilon_greedy=linear_schedule(steps, c.epsilon_start, c.epsilon_end, c.epsilon_decay_steps),
-        n_step_update=c.n_step,
-        target_update_tau=c.target_update_tau,
-        target_update_period=c.target_update_period,
-        td_errors_loss_fn=common.element_wise_huber_loss,
-        gamma=c.gamma,
-        gradient_clipping=c.gradient_clip or None,
-        train_step_counter=tf.Variable(0, dtype=tf.int64),
-    )
+    agent, _ = make_dqn_agent(c, train_env, steps)
     agent.initialize()
     replay_buffer = tf_uniform_replay_buffer.TFUniformReplayBuffer(
         agent.collect_data_spec, batch_size=train_env.batch_size, max_length=c.replay_capacity

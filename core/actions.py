@@ -47,7 +47,7 @@ def resolve_run_config(
 def load_run_config(spec: ModelSpec, run: RunDir) -> RunConfig:
     """The config a run was started with, read back from its config.yaml,
     with the same checks as a new run's (a run directory can come from anyone)."""
-    config = apply_overrides(RunConfig(model=spec.config), load_yaml(run.config_file))
+    config = apply_overrides(RunConfig(model=spec.config, data=spec.data_config()), load_yaml(run.config_file))
     check_ranges(config)
     check_references(config)
     return config
@@ -66,7 +66,7 @@ def check_config_unchanged(run: RunDir, config: RunConfig) -> None:
     started = run.state.get("config")
     if started is None:
         return
-    changes = _differences(migrate_sections(started), to_dict(config))
+    changes = _differences(migrate_sections(started, config), to_dict(config))
     if changes:
         listed = ", ".join(f"{key}: {json.dumps(was)} → {json.dumps(now)}" for key, was, now in changes[:5])
         raise RunError(

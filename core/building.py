@@ -20,7 +20,7 @@ from keraslab.core.refs import resolve_declared
 
 def default_config(spec: ModelSpec) -> RunConfig:
     """The model's default run config: the shared defaults with its preset applied."""
-    config = RunConfig(model=spec.config, data=DataConfig(name=spec.default_dataset))
+    config = RunConfig(model=spec.config, data=spec.data_config(name=spec.default_dataset))
     if spec.preset is not None:
         config = resolve_declared(spec.preset, f"model '{spec.name}'.preset")(config)
         if not isinstance(config, RunConfig):

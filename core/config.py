@@ -107,6 +107,10 @@ def check_declared_ranges(section: Any, prefix: str) -> None:
 class DataConfig:
     """Which data to train on and how to split it.
 
+    A model whose datasets take further settings (a sequence model's window
+    of history) declares a subclass as its `ModelSpec.data_config`; the
+    run's `data` section is then an instance of it.
+
     Attributes:
         name: dataset name; empty means the model's default dataset.
         path: a user's own file or folder, read by the dataset's loader.
@@ -120,9 +124,6 @@ class DataConfig:
         train_per_class: classification data only: keep at most this many
             training examples of each class (0: all); validation and test
             splits are unchanged. For few-shot and transfer experiments.
-        window: sequence data only: steps of history in each example (a
-            language model's window, a forecaster's lags); 0: the dataset's
-            default.
         nan: what to do with rows that hold NaN or ±inf: "refuse" (the
             default: the run is not started) or "drop" them.
     """
@@ -135,7 +136,6 @@ class DataConfig:
     seed: int = ranged(0, at_least=0, at_most=SEED_MAX)
     classes: Tuple[int, ...] = ()
     train_per_class: int = ranged(0, at_least=0)
-    window: int = ranged(0, at_least=0)
     nan: Literal["refuse", "drop"] = "refuse"
 
 
@@ -327,18 +327,25 @@ MOVED_KEYS: Mapping[str, str] = {
 }
 
 
+# Keys earlier releases wrote into every run's config with the value they
+# had when unused; a section that no longer declares them drops them at that value.
+RETIRED_KEYS: Mapping[str, Any] = {"data.window": 0}
+
+
 def current_key(key: str) -> str:
     """`key` as it is spelled now (`train.env_steps` → `agent.env_steps`)."""
     return MOVED_KEYS.get(key, key)
 
 
-def migrate_sections(values: Mapping[str, Any]) -> Mapping[str, Any]:
+def migrate_sections(values: Mapping[str, Any], config: Optional[RunConfig] = None) -> Mapping[str, Any]:
     """A mapping of sections with the keys of earlier releases moved to
-    their sections now (see `MOVED_KEYS`); a key given both ways is refused."""
-    train = values.get("train")
-    if not isinstance(train, Mapping) or not any(f"train.{name}" in MOVED_KEYS for name in train):
-        return values
+    their sections now (see `MOVED_KEYS`); a key given both ways is refused.
+    Given the config the values apply to, retired keys its sections do not
+    declare are dropped where they hold their unused value (`RETIRED_KEYS`)."""
     moved = {name: dict(section) if isinstance(section, Mapping) else section for name, section in values.items()}
+    train = moved.get("train")
+    if not isinstance(train, dict):
+        train = {}
     for name in list(train):
         new = MOVED_KEYS.get(f"train.{name}")
         if new is None:
@@ -349,7 +356,13 @@ def migrate_sections(values: Mapping[str, Any]) -> Mapping[str, Any]:
             continue  # a malformed section: reported when it is applied
         if field in target:
             raise ConfigError(f"Config key 'train.{name}' is now '{new}'; give it once, as '{new}'.")
-        target[field] = moved["train"].pop(name)
+        target[field] = train.pop(name)
+    for key, unused in RETIRED_KEYS.items() if config is not None else ():
+        section, field = key.split(".")
+        target = moved.get(section)
+        declared = {f.name for f in dataclasses.fields(getattr(config, section))}
+        if isinstance(target, dict) and field in target and field not in declared and target[field] == unused:
+            del target[field]
     return moved
 
 
@@ -552,7 +565,7 @@ def apply_overrides(config: Any, values: Mapping[str, Any]) -> Any:
     """Returns `config` with a nested mapping of values applied, type-checked;
     on a `RunConfig`, keys of earlier releases are moved first (`migrate_sections`)."""
     if isinstance(config, RunConfig):
-        values = migrate_sections(values)
+        values = migrate_sections(values, config)
     return _replace(config, values, "")
 
 

@@ -26,6 +26,7 @@ import dataclasses
 import re
 from typing import Any, Callable, Literal, Optional, Sequence, Tuple, Union
 
+from keraslab.core.config import DataConfig
 from keraslab.core.refs import Ref
 
 TrainingKind = Literal["fit", "custom_step", "variational", "agent"]
@@ -90,6 +91,9 @@ class ModelSpec:
             the export's `serving_default` takes for these examples, where
             they differ from the features (a language model serves strings,
             not token ids); used for the warm-up requests.
+        data_config: the class of the run's `data` section: `DataConfig`,
+            or a frozen subclass of it with the further settings this
+            model's datasets read (a sequence model's `window`).
     """
 
     name: str
@@ -104,6 +108,7 @@ class ModelSpec:
     export: Optional[Ref] = None
     report: Optional[Ref] = None
     serving_examples: Optional[Ref] = None
+    data_config: type = DataConfig
 
     @property
     def trains_on_data(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, List
 
+from keraslab.core.config import DataConfig
 from keraslab.core.contract import NAME_PATTERN, TASKS, TRAINING_KINDS, DatasetSpec, ModelSpec, Plugin
 from keraslab.core.errors import PluginError
 
@@ -67,6 +68,11 @@ def validate_plugin(plugin: Plugin) -> None:
             raise fail(name, f"{field}.config", "must be an instance of a frozen dataclass")
         if not type(model.config).__dataclass_params__.frozen:
             raise fail(name, f"{field}.config", f"{type(model.config).__name__} must be frozen")
+        data_config = model.data_config
+        if not (isinstance(data_config, type) and issubclass(data_config, DataConfig)):
+            raise fail(
+                name, f"{field}.data_config", f"must be DataConfig or a subclass of it, received {data_config!r}"
+            )
         _check_ref(name, f"{field}.build", model.build)
         _check_ref(name, f"{field}.preset", model.preset, optional=True)
         _check_ref(name, f"{field}.export", model.export, optional=True)

@@ -149,6 +149,13 @@ def test_every_builtin_default_config_is_in_range(registry):
         ("sequence", "char-rnn", "model.dropout=1", "'model.dropout' must be in [0, 1), received 1"),
         ("sequence", "wavenet", "model.block_dropout=-0.5", "'model.block_dropout' must be in [0, 1)"),
         ("sequence", "seq2seq", "model.beam_width=0", "'model.beam_width' must be at least 1, received 0"),
+        ("generative", "gan", "model.label_smoothing=0.5", "'model.label_smoothing' must be in (0.5, 1], received 0.5"),
+        ("generative", "vae", "model.hidden_units=[]", "'model.hidden_units' must list at least one value"),
+        ("generative", "rbm", "model.chains=0", "'model.chains' must be at least 1, received 0"),
+        ("rl", "dqn", "model.target_update_tau=0", "'model.target_update_tau' must be in (0, 1], received 0"),
+        ("rl", "dqn", "model.update_every=0", "'model.update_every' must be at least 1, received 0"),
+        ("rl", "ppo", "model.select_every=0", "'model.select_every' must be at least 1, received 0"),
+        ("rl", "q-learning", "model.epsilon_end=1.5", "'model.epsilon_end' must be from 0 to 1, received 1.5"),
     ],
 )
 def test_plugins_fields_declare_their_ranges(registry, plugin_name, model, override, message):
@@ -212,3 +219,23 @@ def test_an_old_run_config_reads_back_as_it_ran():
     assert migrated["devices"] == {"strategy": "default"}
     assert migrated["checkpoint"] == {"keep": 1} and migrated["init"] == {"freeze": False}
     assert old["train"]["strategy"] == "default"  # the caller's mapping is left as it was
+
+
+def test_a_key_earlier_releases_wrote_for_every_model_still_reads_back():
+    # Run configs of earlier releases hold `data.window: 0` whatever the model;
+    # the key is now the sequence models' own, and elsewhere it is dropped at that value.
+    config = apply_overrides(base(), {"data": {"name": "digits", "window": 0}})
+    assert config.data.name == "digits" and not hasattr(config.data, "window")
+    with pytest.raises(ConfigError, match="Unknown config key 'data.window'"):
+        apply_overrides(base(), {"data": {"window": 5}})  # a value that would have had an effect
+
+
+def test_a_model_declares_the_further_data_settings_its_datasets_read():
+    from keraslab.core.building import default_config
+    from keraslab.plugins.foundations import plugin as foundations
+    from keraslab.plugins.sequence import plugin as sequence
+
+    forecaster = default_config(sequence.model("forecaster"))
+    assert resolve_config(forecaster, overrides=["data.window=9"]).data.window == 9
+    with pytest.raises(ConfigError, match="Unknown config key 'data.window'"):
+        resolve_config(default_config(foundations.model("mlp")), overrides=["data.window=9"])

@@ -36,6 +36,7 @@ def _with_model(**changes):
         ({"build": 42}, "model 'linear'.build"),
         ({"default_dataset": "mnist"}, "model 'linear'.default_dataset"),
         ({"input_name": "not an identifier"}, "model 'linear'.input_name"),
+        ({"data_config": dict}, "model 'linear'.data_config"),
     ],
 )
 def test_validation_names_plugin_and_field(changes, field):

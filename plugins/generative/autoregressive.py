@@ -26,9 +26,9 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from keraslab.core.api import DataInfo, KeraslabError
+from keraslab.core.api import DataInfo
 from keraslab.plugins.generative.config import AutoregressiveConfig
-from keraslab.plugins.generative.density import DensityModel, features_of, stateless_seed
+from keraslab.plugins.generative.density import DensityModel, binary_image_shape, features_of, stateless_seed
 
 
 def bernoulli_log_prob(logits: tf.Tensor, x: tf.Tensor) -> tf.Tensor:
@@ -180,33 +180,18 @@ class PixelCNN(AutoregressiveImageModel):
         return self.to_logits(self.head(tf.nn.relu(hidden)))
 
 
-def _image_shape(info: DataInfo, model: str):
-    if len(info.input_shape) != 3:
-        raise KeraslabError(
-            f"'{model}' models images (height, width, channels); this dataset's examples have "
-            f"shape {info.input_shape}. Use digits-binary or a file of 8×8 images."
-        )
-    features = info.train_features
-    if features is not None and not np.all((features == 0) | (features == 1)):
-        raise KeraslabError(
-            f"'{model}' models binary pixels; this dataset's pixels are not all 0 or 1. "
-            "Use digits-binary (the digits binarised at half intensity)."
-        )
-    return info.input_shape
-
-
 def _built(model: AutoregressiveImageModel) -> AutoregressiveImageModel:
     model(tf.zeros([1, *model.image_shape]))
     return model
 
 
 def build_nade(config: AutoregressiveConfig, info: DataInfo) -> NADE:
-    return _built(NADE(_image_shape(info, "nade"), config.hidden_units[0], name="nade"))
+    return _built(NADE(binary_image_shape(info, "nade"), config.hidden_units[0], name="nade"))
 
 
 def build_made(config: AutoregressiveConfig, info: DataInfo) -> MADE:
-    return _built(MADE(_image_shape(info, "made"), config.hidden_units, config.dropout, name="made"))
+    return _built(MADE(binary_image_shape(info, "made"), config.hidden_units, config.dropout, name="made"))
 
 
 def build_pixelcnn(config: AutoregressiveConfig, info: DataInfo) -> PixelCNN:
-    return _built(PixelCNN(_image_shape(info, "pixelcnn"), config, name="pixelcnn"))
+    return _built(PixelCNN(binary_image_shape(info, "pixelcnn"), config, name="pixelcnn"))

@@ -1,31 +1,15 @@
-"""Configurations of the generative models; each is checked when it is made."""
+"""Configurations of the generative models. Numeric ranges are declared on
+the fields (`ranged`) and checked by core before anything is built; choices
+and constraints between values are checked when a config is made."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Literal, Tuple
 
-from keraslab.core.api import ConfigError, OptimizerConfig, RunConfig, ScheduleConfig
+from keraslab.core.api import ConfigError, OptimizerConfig, RunConfig, ScheduleConfig, ranged
 
 GAN_LOSSES = ("non-saturating", "minimax", "wasserstein")
-
-
-def check_positive(config, *keys: str) -> None:
-    """Every named field at least 1 (a tuple field: each element at least 1)."""
-    for key in keys:
-        value = getattr(config, key)
-        values = value if isinstance(value, tuple) else (value,)
-        if not values or min(values) < 1:
-            raise ConfigError(
-                f"Config key 'model.{key}' must be at least 1"
-                f"{' for every layer' if isinstance(value, tuple) else ''}, received "
-                f"{list(value) if isinstance(value, tuple) else value}."
-            )
-
-
-def check_fraction(value: float, key: str, low: float = 0.0, high: float = 1.0) -> None:
-    if not low <= value < high:
-        raise ConfigError(f"Config key 'model.{key}' must be in [{low:g}, {high:g}), received {value}.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,11 +21,8 @@ class FlowConfig:
         hidden_units: sizes of each conditioner's hidden layers.
     """
 
-    layers: int = 8
-    hidden_units: Tuple[int, ...] = (64, 64)
-
-    def __post_init__(self):
-        check_positive(self, "layers", "hidden_units")
+    layers: int = ranged(8, at_least=1)
+    hidden_units: Tuple[int, ...] = ranged((64, 64), at_least=1, nonempty=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,19 +42,16 @@ class AutoencoderConfig:
     """
 
     architecture: Literal["dense", "conv"] = "dense"
-    hidden_units: Tuple[int, ...] = (128,)
-    code_dim: int = 8
+    hidden_units: Tuple[int, ...] = ranged((128,), at_least=1, nonempty=True)
+    code_dim: int = ranged(8, at_least=1)
     linear: bool = False
-    noise_stddev: float = 0.0
+    noise_stddev: float = ranged(0.0, at_least=0)
 
     def __post_init__(self):
         if self.architecture not in ("dense", "conv"):
             raise ConfigError(
                 f"Unknown autoencoder architecture '{self.architecture}' (model.architecture). Accepted: dense, conv."
             )
-        check_positive(self, "code_dim", "hidden_units")
-        if self.noise_stddev < 0:
-            raise ConfigError(f"Config key 'model.noise_stddev' must be at least 0, received {self.noise_stddev}.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,22 +70,13 @@ class VAEConfig:
             the test split.
     """
 
-    latent_dim: int = 8
-    hidden_units: Tuple[int, ...] = (256, 128)
-    beta: float = 1.0
+    latent_dim: int = ranged(8, at_least=1)
+    hidden_units: Tuple[int, ...] = ranged((256, 128), at_least=1, nonempty=True)
+    beta: float = ranged(1.0, at_least=0)
     conditional: bool = False
-    flow_layers: int = 0
-    flow_hidden_units: int = 64
-    importance_samples: int = 200
-
-    def __post_init__(self):
-        check_positive(self, "latent_dim", "hidden_units", "flow_hidden_units", "importance_samples")
-        if self.beta < 0:
-            raise ConfigError(
-                f"Config key 'model.beta' must be at least 0 (β weighs the KL term), received {self.beta}."
-            )
-        if self.flow_layers < 0:
-            raise ConfigError(f"Config key 'model.flow_layers' must be at least 0, received {self.flow_layers}.")
+    flow_layers: int = ranged(0, at_least=0)
+    flow_hidden_units: int = ranged(64, at_least=1)
+    importance_samples: int = ranged(200, at_least=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,30 +98,19 @@ class GANConfig:
         adam_beta_1: β₁ of both players' Adam optimizers.
     """
 
-    latent_dim: int = 32
-    hidden_units: Tuple[int, ...] = (256, 256)
+    latent_dim: int = ranged(32, at_least=1)
+    hidden_units: Tuple[int, ...] = ranged((256, 256), at_least=1, nonempty=True)
     loss: Literal["non-saturating", "minimax", "wasserstein"] = "non-saturating"
-    label_smoothing: float = 0.9
-    gradient_penalty: float = 10.0
-    critic_steps: int = 1
+    label_smoothing: float = ranged(0.9, above=0.5, at_most=1)
+    gradient_penalty: float = ranged(10.0, at_least=0)
+    critic_steps: int = ranged(1, at_least=1)
     conditional: bool = False
-    dropout: float = 0.3
-    adam_beta_1: float = 0.5
+    dropout: float = ranged(0.3, at_least=0, below=1)
+    adam_beta_1: float = ranged(0.5, at_least=0, below=1)
 
     def __post_init__(self):
         if self.loss not in GAN_LOSSES:
             raise ConfigError(f"Unknown GAN loss '{self.loss}' (model.loss). Accepted: {', '.join(GAN_LOSSES)}.")
-        check_positive(self, "latent_dim", "hidden_units", "critic_steps")
-        if not 0.5 < self.label_smoothing <= 1.0:
-            raise ConfigError(
-                f"Config key 'model.label_smoothing' must be in (0.5, 1], received {self.label_smoothing}."
-            )
-        if self.gradient_penalty < 0:
-            raise ConfigError(
-                f"Config key 'model.gradient_penalty' must be at least 0, received {self.gradient_penalty}."
-            )
-        check_fraction(self.dropout, "dropout")
-        check_fraction(self.adam_beta_1, "adam_beta_1")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,18 +125,10 @@ class RBMConfig:
         chains: persistent chains (PCD only).
     """
 
-    hidden_units: int = 128
-    cd_steps: int = 1
+    hidden_units: int = ranged(128, at_least=1)
+    cd_steps: int = ranged(1, at_least=1)
     persistent: bool = False
-    chains: int = 100
-
-    def __post_init__(self):
-        if self.hidden_units < 1:
-            raise ConfigError(
-                f"An RBM needs at least one hidden unit: model.hidden_units must be at least 1, "
-                f"received {self.hidden_units}."
-            )
-        check_positive(self, "cd_steps", "chains")
+    chains: int = ranged(100, at_least=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,15 +147,13 @@ class AutoregressiveConfig:
             over-fitting the 1,257 training digits).
     """
 
-    hidden_units: Tuple[int, ...] = (256,)
-    filters: int = 64
-    conv_layers: int = 4
-    kernel_size: int = 3
-    dropout: float = 0.0
+    hidden_units: Tuple[int, ...] = ranged((256,), at_least=1, nonempty=True)
+    filters: int = ranged(64, at_least=1)
+    conv_layers: int = ranged(4, at_least=1)
+    kernel_size: int = ranged(3, at_least=1)
+    dropout: float = ranged(0.0, at_least=0, below=1)
 
     def __post_init__(self):
-        check_positive(self, "hidden_units", "filters", "conv_layers", "kernel_size")
-        check_fraction(self.dropout, "dropout")
         if self.kernel_size % 2 == 0:
             raise ConfigError(f"Config key 'model.kernel_size' must be odd, received {self.kernel_size}.")
 
@@ -218,7 +166,7 @@ class BernoulliConfig:
         pseudo_count: Laplace smoothing of each pixel's frequency.
     """
 
-    pseudo_count: float = 1.0
+    pseudo_count: float = ranged(1.0, at_least=0)
 
 
 def _preset(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.api import OwnLossModel
+from keraslab.core.api import DataInfo, KeraslabError, OwnLossModel
 
 
 def features_of(data):
@@ -101,3 +101,20 @@ class DensityModel(GenerativeModel):
 
     def call(self, inputs, training=None):
         return self.log_prob(inputs)
+
+
+def binary_image_shape(info: DataInfo, model: str) -> tuple:
+    """The input shape of a model of binary images, refused in one line where
+    the dataset's examples are not images or their pixels not all 0 or 1."""
+    if len(info.input_shape) != 3:
+        raise KeraslabError(
+            f"'{model}' models images (height, width, channels); this dataset's examples have "
+            f"shape {info.input_shape}. Use digits-binary or a file of 8×8 images."
+        )
+    features = info.train_features
+    if features is not None and not np.all((features == 0) | (features == 1)):
+        raise KeraslabError(
+            f"'{model}' models binary pixels; this dataset's pixels are not all 0 or 1. "
+            "Use digits-binary (the digits binarised at half intensity)."
+        )
+    return info.input_shape

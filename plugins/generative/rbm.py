@@ -23,9 +23,9 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.api import DataInfo, KeraslabError
+from keraslab.core.api import DataInfo
 from keraslab.plugins.generative.config import RBMConfig
-from keraslab.plugins.generative.density import GenerativeModel, features_of
+from keraslab.plugins.generative.density import GenerativeModel, binary_image_shape, features_of
 
 SAMPLING_STEPS = 1000
 
@@ -188,17 +188,8 @@ class RBM(GenerativeModel):
 
 
 def build_rbm(config: RBMConfig, info: DataInfo) -> RBM:
-    if len(info.input_shape) != 3:
-        raise KeraslabError(
-            f"The RBM here models images (height, width, channels); this dataset's examples have "
-            f"shape {info.input_shape}."
-        )
+    binary_image_shape(info, "rbm")
     features = info.train_features
-    if features is not None and not np.all((features == 0) | (features == 1)):
-        raise KeraslabError(
-            "The RBM models binary pixels; this dataset's pixels are not all 0 or 1. "
-            "Use digits-binary (the digits binarised at half intensity)."
-        )
     mean = features.mean(axis=0) if features is not None else np.full(info.input_shape, 0.5)
     model = RBM(config, info.input_shape, mean, name="rbm")
     model(tf.zeros([1, *info.input_shape]))

@@ -1,33 +1,22 @@
 """Configurations of the rl agents. Each names its environment (`env`,
 `keraslab rl train AGENT --env ID`) and is checked when it is made: an
 unknown environment, or one whose action space the agent cannot act in,
-stops with the list of environments it can use, before anything is written."""
+stops with the list of environments it can use, before anything is written.
+Numeric ranges are declared on the fields (`ranged`) and checked by core."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import ClassVar, Literal, Tuple
 
-from keraslab.core.api import AgentConfig, ConfigError, RunConfig
+from keraslab.core.api import AgentConfig, ConfigError, RunConfig, ranged
 from keraslab.plugins.rl.environments import check_environment
-
-
-def _check_range(key: str, value: float, low: float, high: float, low_open: bool = True) -> None:
-    inside = (low < value if low_open else low <= value) and value <= high
-    if not inside:
-        bracket = "(" if low_open else "["
-        raise ConfigError(f"Config key 'model.{key}' must be in {bracket}{low}, {high}], received {value}.")
 
 
 def _check_update_every(value: int) -> None:
     """Replay agents update after every `update_every` of an iteration's 250 steps."""
-    if 250 % value:
+    if value >= 1 and 250 % value:  # below 1: refused by the field's range
         raise ConfigError(f"Config key 'model.update_every' must divide 250 (steps per iteration), received {value}.")
-
-
-def _check_positive(key: str, value: int) -> None:
-    if value < 1:
-        raise ConfigError(f"Config key 'model.{key}' must be at least 1, received {value}.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,12 +31,11 @@ class PlannerConfig:
 
     AGENT: ClassVar[str] = "value-iteration"
     env: str = "FrozenLake-v1"
-    gamma: float = 0.99
-    tolerance: float = 1e-8
+    gamma: float = ranged(0.99, above=0, at_most=1)
+    tolerance: float = ranged(1e-8, above=0)
 
     def __post_init__(self):
         check_environment(self.AGENT, self.env, "discrete", tabular=True)
-        _check_range("gamma", self.gamma, 0.0, 1.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,20 +55,15 @@ class QLearningConfig:
     """
 
     env: str = "FrozenLake-v1"
-    gamma: float = 0.99
-    alpha: float = 0.05
-    epsilon_start: float = 1.0
-    epsilon_end: float = 0.05
-    epsilon_decay_steps: int = 150_000
-    steps_per_iteration: int = 1000
+    gamma: float = ranged(0.99, above=0, at_most=1)
+    alpha: float = ranged(0.05, above=0, at_most=1)
+    epsilon_start: float = ranged(1.0, at_least=0, at_most=1)
+    epsilon_end: float = ranged(0.05, at_least=0, at_most=1)
+    epsilon_decay_steps: int = ranged(150_000, at_least=0)
+    steps_per_iteration: int = ranged(1000, at_least=1)
 
     def __post_init__(self):
         check_environment("q-learning", self.env, "discrete", tabular=True)
-        _check_range("gamma", self.gamma, 0.0, 1.0)
-        _check_range("alpha", self.alpha, 0.0, 1.0)
-        _check_range("epsilon_start", self.epsilon_start, 0.0, 1.0, low_open=False)
-        _check_range("epsilon_end", self.epsilon_end, 0.0, 1.0, low_open=False)
-        _check_positive("steps_per_iteration", self.steps_per_iteration)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,16 +75,13 @@ class TemporalDifferenceConfig:
     """
 
     env: str = "FrozenLake-v1"
-    gamma: float = 0.99
-    alpha: float = 0.02
+    gamma: float = ranged(0.99, above=0, at_most=1)
+    alpha: float = ranged(0.02, above=0, at_most=1)
     policy: Literal["optimal", "random"] = "optimal"
-    steps_per_iteration: int = 1000
+    steps_per_iteration: int = ranged(1000, at_least=1)
 
     def __post_init__(self):
         check_environment("td0", self.env, "discrete", tabular=True)
-        _check_range("gamma", self.gamma, 0.0, 1.0)
-        _check_range("alpha", self.alpha, 0.0, 1.0)
-        _check_positive("steps_per_iteration", self.steps_per_iteration)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,20 +100,16 @@ class DeepAgentConfig:
 
     AGENT: ClassVar[str] = ""
     ACTIONS: ClassVar[str] = "discrete"
-    POSITIVE: ClassVar[Tuple[str, ...]] = ()  # keys that must be at least 1
     env: str = "CartPole-v1"
     keep_best: bool = True
-    select_every: int = 1_000
-    selection_episodes: int = 10
+    select_every: int = ranged(1_000, at_least=1)
+    selection_episodes: int = ranged(10, at_least=1)
 
     def agent_name(self) -> str:
         return self.AGENT
 
     def __post_init__(self):
         check_environment(self.agent_name(), self.env, self.ACTIONS)
-        _check_range("gamma", self.gamma, 0.0, 1.0)
-        for key in ("select_every", "selection_episodes", *self.POSITIVE):
-            _check_positive(key, getattr(self, key))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,30 +146,22 @@ class DqnConfig(DeepAgentConfig):
             picks the next action, the target network values it.
     """
 
-    POSITIVE: ClassVar[Tuple[str, ...]] = (
-        "batch_size",
-        "replay_capacity",
-        "target_update_period",
-        "n_step",
-        "update_every",
-        "updates_per_round",
-    )
     hidden_units: Tuple[int, ...] = (256, 256)
     learning_rate: float = 2.3e-3
-    gamma: float = 0.99
-    batch_size: int = 64
-    replay_capacity: int = 100_000
-    warmup_steps: int = 1_000
-    update_every: int = 250
-    updates_per_round: int = 125
-    target_update_period: int = 125
-    target_update_tau: float = 1.0
-    epsilon_start: float = 1.0
-    epsilon_end: float = 0.04
-    epsilon_decay_steps: int = 8_000
-    n_step: int = 1
-    reward_clip: float = 0.0
-    gradient_clip: float = 10.0
+    gamma: float = ranged(0.99, above=0, at_most=1)
+    batch_size: int = ranged(64, at_least=1)
+    replay_capacity: int = ranged(100_000, at_least=1)
+    warmup_steps: int = ranged(1_000, at_least=0)
+    update_every: int = ranged(250, at_least=1)
+    updates_per_round: int = ranged(125, at_least=1)
+    target_update_period: int = ranged(125, at_least=1)
+    target_update_tau: float = ranged(1.0, above=0, at_most=1)
+    epsilon_start: float = ranged(1.0, at_least=0, at_most=1)
+    epsilon_end: float = ranged(0.04, at_least=0, at_most=1)
+    epsilon_decay_steps: int = ranged(8_000, at_least=0)
+    n_step: int = ranged(1, at_least=1)
+    reward_clip: float = ranged(0.0, at_least=0)
+    gradient_clip: float = ranged(10.0, at_least=0)
     double: bool = False
 
     def agent_name(self) -> str:
@@ -201,7 +169,6 @@ class DqnConfig(DeepAgentConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        _check_range("target_update_tau", self.target_update_tau, 0.0, 1.0)
         _check_update_every(self.update_every)
 
 
@@ -221,16 +188,15 @@ class ReinforceConfig(DeepAgentConfig):
     """
 
     AGENT: ClassVar[str] = "reinforce"
-    POSITIVE: ClassVar[Tuple[str, ...]] = ("episodes_per_iteration",)
     hidden_units: Tuple[int, ...] = (64, 64)
     value_units: Tuple[int, ...] = (64, 64)
     learning_rate: float = 1e-3
-    gamma: float = 0.99
-    episodes_per_iteration: int = 4
-    value_loss_coef: float = 0.2
+    gamma: float = ranged(0.99, above=0, at_most=1)
+    episodes_per_iteration: int = ranged(4, at_least=1)
+    value_loss_coef: float = ranged(0.2, at_least=0)
     normalize_returns: bool = True
-    entropy_coef: float = 0.0
-    select_every: int = 5_000
+    entropy_coef: float = ranged(0.0, at_least=0)
+    select_every: int = ranged(5_000, at_least=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -248,20 +214,19 @@ class PpoConfig(DeepAgentConfig):
     """
 
     AGENT: ClassVar[str] = "ppo"
-    POSITIVE: ClassVar[Tuple[str, ...]] = ("collect_steps", "epochs")
     hidden_units: Tuple[int, ...] = (64, 64)
     value_units: Tuple[int, ...] = (64, 64)
     learning_rate: float = 3e-4
-    gamma: float = 0.99
-    gae_lambda: float = 0.95
-    collect_steps: int = 1_000
-    epochs: int = 20
-    clip_ratio: float = 0.2
-    entropy_coef: float = 0.0
-    select_every: int = 5_000
+    gamma: float = ranged(0.99, above=0, at_most=1)
+    gae_lambda: float = ranged(0.95, at_least=0, at_most=1)
+    collect_steps: int = ranged(1_000, at_least=1)
+    epochs: int = ranged(20, at_least=1)
+    clip_ratio: float = ranged(0.2, above=0, below=1)
+    entropy_coef: float = ranged(0.0, at_least=0)
+    select_every: int = ranged(5_000, at_least=1)
     # Ten selection episodes kept a network that scored 413 over 100 evaluation
     # episodes on seed 1; twenty tell the good networks from the lucky ones.
-    selection_episodes: int = 20
+    selection_episodes: int = ranged(20, at_least=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -285,27 +250,25 @@ class DdpgConfig(DeepAgentConfig):
 
     AGENT: ClassVar[str] = "ddpg"
     ACTIONS: ClassVar[str] = "continuous"
-    POSITIVE: ClassVar[Tuple[str, ...]] = ("batch_size", "replay_capacity", "update_every", "updates_per_round")
     env: str = "Pendulum-v1"
     actor_units: Tuple[int, ...] = (256, 256)
     critic_observation_units: Tuple[int, ...] = (256,)
     critic_joint_units: Tuple[int, ...] = (256,)
     actor_learning_rate: float = 1e-3
     critic_learning_rate: float = 1e-3
-    gamma: float = 0.99
-    batch_size: int = 128
-    replay_capacity: int = 100_000
-    warmup_steps: int = 1_000
-    update_every: int = 1
-    updates_per_round: int = 1
-    target_update_tau: float = 0.005
-    ou_stddev: float = 0.2
-    ou_damping: float = 0.15
-    select_every: int = 2_000
+    gamma: float = ranged(0.99, above=0, at_most=1)
+    batch_size: int = ranged(128, at_least=1)
+    replay_capacity: int = ranged(100_000, at_least=1)
+    warmup_steps: int = ranged(1_000, at_least=0)
+    update_every: int = ranged(1, at_least=1)
+    updates_per_round: int = ranged(1, at_least=1)
+    target_update_tau: float = ranged(0.005, above=0, at_most=1)
+    ou_stddev: float = ranged(0.2, at_least=0)
+    ou_damping: float = ranged(0.15, at_least=0)
+    select_every: int = ranged(2_000, at_least=1)
 
     def __post_init__(self):
         super().__post_init__()
-        _check_range("target_update_tau", self.target_update_tau, 0.0, 1.0)
         _check_update_every(self.update_every)
 
 

@@ -30,32 +30,36 @@ def linear_schedule(step: tf.Variable, start: float, end: float, steps: int):
     return value
 
 
+def make_dqn_agent(c: DqnConfig, env, steps: tf.Variable):
+    """tf-agents' `DqnAgent` (`DdqnAgent` where `c.double`) and its Q-network,
+    set as `c` says, for the batched tf environment `env`; ε follows
+    `linear_schedule` of the environment-step counter `steps`."""
+    from tf_agents.agents.dqn import dqn_agent
+    from tf_agents.networks import q_network
+    from tf_agents.utils import common
+
+    network = q_network.QNetwork(env.observation_spec(), env.action_spec(), fc_layer_params=tuple(c.hidden_units))
+    agent_class = dqn_agent.DdqnAgent if c.double else dqn_agent.DqnAgent
+    agent = agent_class(
+        env.time_step_spec(),
+        env.action_spec(),
+        q_network=network,
+        optimizer=tf.keras.optimizers.Adam(c.learning_rate),
+        epsilon_greedy=linear_schedule(steps, c.epsilon_start, c.epsilon_end, c.epsilon_decay_steps),
+        n_step_update=c.n_step,
+        target_update_tau=c.target_update_tau,
+        target_update_period=c.target_update_period,
+        td_errors_loss_fn=common.element_wise_huber_loss,
+        gamma=c.gamma,
+        gradient_clipping=c.gradient_clip or None,
+        train_step_counter=tf.Variable(0, dtype=tf.int64, name="updates"),
+    )
+    return agent, network
+
+
 class DqnProgram(ReplayProgram):
     def make_agent(self):
-        from tf_agents.agents.dqn import dqn_agent
-        from tf_agents.networks import q_network
-        from tf_agents.utils import common
-
-        c = self.config
-        network = q_network.QNetwork(
-            self.env.observation_spec(), self.env.action_spec(), fc_layer_params=tuple(c.hidden_units)
-        )
-        agent_class = dqn_agent.DdqnAgent if c.double else dqn_agent.DqnAgent
-        agent = agent_class(
-            self.env.time_step_spec(),
-            self.env.action_spec(),
-            q_network=network,
-            optimizer=tf.keras.optimizers.Adam(c.learning_rate),
-            epsilon_greedy=linear_schedule(self.steps, c.epsilon_start, c.epsilon_end, c.epsilon_decay_steps),
-            n_step_update=c.n_step,
-            target_update_tau=c.target_update_tau,
-            target_update_period=c.target_update_period,
-            td_errors_loss_fn=common.element_wise_huber_loss,
-            gamma=c.gamma,
-            gradient_clipping=c.gradient_clip or None,
-            train_step_counter=tf.Variable(0, dtype=tf.int64, name="updates"),
-        )
-        return agent, network
+        return make_dqn_agent(self.config, self.env, self.steps)
 
     @property
     def train_sequence_length(self) -> int:

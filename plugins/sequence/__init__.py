@@ -18,6 +18,7 @@ _LANGUAGE_REPORT = "keraslab.plugins.sequence.report:write_language_model_report
 def _language_model(name, description, builder, model_config):
     return ModelSpec(
         name=name,
+        data_config=config.SequenceDataConfig,
         description=description,
         build=f"{_MODELS}:{builder}",
         config=model_config,
@@ -34,6 +35,7 @@ def _language_model(name, description, builder, model_config):
 def _word_embedding(name, description, builder, model_config, task, dataset, preset):
     return ModelSpec(
         name=name,
+        data_config=config.SequenceDataConfig,
         description=description,
         build=f"{_EMBEDDINGS}:{builder}",
         config=model_config,
@@ -73,6 +75,7 @@ plugin = Plugin(
             config.WaveNetConfig(),
         ),
         ModelSpec(
+            data_config=config.SequenceDataConfig,
             name="rnn-classifier",
             description="Many-to-one recurrent classifier (digits read row by row).",
             build=f"{_MODELS}:build_recurrent_classifier",
@@ -82,6 +85,7 @@ plugin = Plugin(
             preset=config.classifier_preset,
         ),
         ModelSpec(
+            data_config=config.SequenceDataConfig,
             name="forecaster",
             description="Recurrent one-step forecaster of a series, beside AR(p).",
             build=f"{_MODELS}:build_forecaster",
@@ -93,6 +97,7 @@ plugin = Plugin(
             report="keraslab.plugins.sequence.forecasting:write_forecast_report",
         ),
         ModelSpec(
+            data_config=config.SequenceDataConfig,
             name="seq2seq",
             description="Encoder-decoder with Bahdanau attention (or without); greedy and beam search.",
             build=f"{_SEQ2SEQ}:build_seq2seq",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal, Tuple
 
-from keraslab.core.api import ConfigError, RunConfig, ranged
+from keraslab.core.api import ConfigError, DataConfig, RunConfig, ranged
 
 CELLS = ("simple", "lstm", "gru", "irnn")
 Cell = Literal["simple", "lstm", "gru", "irnn"]
@@ -16,6 +16,20 @@ Cell = Literal["simple", "lstm", "gru", "irnn"]
 def check_cell(cell: str) -> None:
     if cell not in CELLS:
         raise ConfigError(f"Unknown cell type '{cell}' (model.cell). Accepted: {', '.join(CELLS)}.")
+
+
+@dataclasses.dataclass(frozen=True)
+class SequenceDataConfig(DataConfig):
+    """The `data` section of every sequence model: core's settings and the
+    length of history the text, series and word datasets cut.
+
+    Attributes:
+        window: steps of history in each example (a language model's
+            window, a forecaster's lags, the word distance of skip-gram
+            pairs and co-occurrence counts); 0: the dataset's default.
+    """
+
+    window: int = ranged(0, at_least=0)
 
 
 @dataclasses.dataclass(frozen=True)

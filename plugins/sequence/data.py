@@ -18,6 +18,7 @@ import numpy as np
 from keraslab.core import api
 from keraslab.core.api import DataConfig, Examples, KeraslabError
 from keraslab.plugins.sequence import text
+from keraslab.plugins.sequence.config import SequenceDataConfig
 
 WINDOW = 100
 
@@ -39,7 +40,7 @@ def encode_config_text(config: DataConfig, level: text.Level, corpus: str = "") 
     return text.encode_text(corpus or text.corpus(config), level, config.validation_fraction, config.test_fraction)
 
 
-def language_window(config: DataConfig, default: int, encoded: text.EncodedText) -> int:
+def language_window(config: SequenceDataConfig, default: int, encoded: text.EncodedText) -> int:
     """`data.window`, or the default; refused where a part has fewer tokens than one window."""
     window = config.window or default
     shortest = min(len(encoded.train), len(encoded.validation), len(encoded.test)) - 1
@@ -51,7 +52,7 @@ def language_window(config: DataConfig, default: int, encoded: text.EncodedText)
     return window
 
 
-def load_characters(config: DataConfig) -> Examples:
+def load_characters(config: SequenceDataConfig) -> Examples:
     encoded = encode_config_text(config, "char")
     return language_examples(encoded, language_window(config, WINDOW, encoded))
 
@@ -66,7 +67,7 @@ def tiny_corpus(seed: int, length: int = 6_000) -> str:
     return "".join(sentences)
 
 
-def synthetic_characters(config: DataConfig) -> Examples:
+def synthetic_characters(config: SequenceDataConfig) -> Examples:
     encoded = encode_config_text(config, "char", tiny_corpus(config.seed))
     return language_examples(encoded, language_window(config, 20, encoded))
 

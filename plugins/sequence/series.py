@@ -20,7 +20,8 @@ from typing import Tuple
 
 import numpy as np
 
-from keraslab.core.api import DataConfig, Examples, KeraslabError
+from keraslab.core.api import Examples, KeraslabError
+from keraslab.plugins.sequence.config import SequenceDataConfig
 
 SUNSPOT_WINDOW = 9  # the AR(9) baseline's lags: both see the same years
 CO2_WINDOW = 24
@@ -85,15 +86,15 @@ def window_examples(series: Series, window: int) -> Examples:
     return Examples(features, targets, split_at=(series.validation_start - window, series.test_start - window))
 
 
-def load_sunspots(config: DataConfig) -> Examples:
+def load_sunspots(config: SequenceDataConfig) -> Examples:
     return window_examples(sunspots(), config.window or SUNSPOT_WINDOW)
 
 
-def load_co2(config: DataConfig) -> Examples:
+def load_co2(config: SequenceDataConfig) -> Examples:
     return window_examples(co2(config.validation_fraction, config.test_fraction), config.window or CO2_WINDOW)
 
 
-def synthetic_series(config: DataConfig) -> Examples:
+def synthetic_series(config: SequenceDataConfig) -> Examples:
     """A noisy sine of period 11 (a small sunspot cycle), 200 steps."""
     rng = np.random.default_rng(config.seed)
     t = np.arange(200, dtype=np.float64)

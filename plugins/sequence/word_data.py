@@ -28,6 +28,7 @@ import numpy as np
 
 from keraslab.core.api import DataConfig, Examples
 from keraslab.plugins.sequence import text
+from keraslab.plugins.sequence.config import SequenceDataConfig
 
 WINDOW = 3
 MAX_VOCABULARY = 5_000
@@ -119,21 +120,21 @@ def _parts_as_examples(encoded: text.EncodedText, make, with_counts: bool) -> Ex
     )
 
 
-def load_skipgrams(config: DataConfig, corpus: str = "") -> Examples:
+def load_skipgrams(config: SequenceDataConfig, corpus: str = "") -> Examples:
     window = config.window or WINDOW
     return _parts_as_examples(encoded_words(config, corpus), lambda ids: skipgram_pairs(ids, window), with_counts=False)
 
 
-def load_cooccurrences(config: DataConfig, corpus: str = "") -> Examples:
+def load_cooccurrences(config: SequenceDataConfig, corpus: str = "") -> Examples:
     window = config.window or WINDOW
     return _parts_as_examples(
         encoded_words(config, corpus), lambda ids: cooccurrence_cells(ids, window), with_counts=True
     )
 
 
-def synthetic_skipgrams(config: DataConfig) -> Examples:
+def synthetic_skipgrams(config: SequenceDataConfig) -> Examples:
     return load_skipgrams(config, grouped_corpus(300, config.seed))
 
 
-def synthetic_cooccurrences(config: DataConfig) -> Examples:
+def synthetic_cooccurrences(config: SequenceDataConfig) -> Examples:
     return load_cooccurrences(config, grouped_corpus(300, config.seed))

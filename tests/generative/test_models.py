@@ -204,7 +204,7 @@ def test_bad_input_to_the_commands_is_one_line_and_exit_2(runs, cli_runner, tmp_
     "model, setting, message",
     [
         ("beta-vae", "model.beta=-1", "must be at least 0"),
-        ("rbm", "model.hidden_units=0", "at least one hidden unit"),
+        ("rbm", "model.hidden_units=0", "model.hidden_units' must be at least 1"),
     ],
 )
 def test_bad_configs_are_refused_before_training(cli_runner, tmp_path, model, setting, message):

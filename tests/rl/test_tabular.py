@@ -105,7 +105,7 @@ def test_evaluate_and_play_a_trained_policy(cli_runner, registry, tmp_path):
         (["value-iteration", "--env", "CartPole-v1"], "needs a finite state space with a known model"),
         (["dqn", "--env", "FrozenLake-v1"], "takes vector observations; 'FrozenLake-v1' numbers its states"),
         (["q-learning", "--steps", "0"], "'agent.env_steps' must be at least 1"),
-        (["q-learning", "--set", "model.alpha=0"], "'model.alpha' must be in (0.0, 1.0]"),
+        (["q-learning", "--set", "model.alpha=0"], "'model.alpha' must be in (0, 1]"),
     ],
 )
 def test_impossible_runs_are_refused_before_any_write(cli_runner, tmp_path, args, message):

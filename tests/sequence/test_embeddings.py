@@ -9,10 +9,9 @@ import tensorflow as tf
 
 from keraslab.core import actions
 from keraslab.core.actions import export_run
-from keraslab.core.config import DataConfig
 from keraslab.core.export.predict import predict
 from keraslab.plugins.sequence import word_data
-from keraslab.plugins.sequence.config import GloVeConfig
+from keraslab.plugins.sequence.config import GloVeConfig, SequenceDataConfig
 from keraslab.plugins.sequence.embeddings import GloVe, group_separation
 
 
@@ -26,7 +25,7 @@ def test_pairs_and_counts_follow_the_window_and_skip_unknown_words():
 
 
 def test_the_grouped_corpus_uses_every_group_word_and_splits_by_position():
-    examples = word_data.load_skipgrams(DataConfig())
+    examples = word_data.load_skipgrams(SequenceDataConfig())
     words = set(examples.class_names)
     assert all(w in words for group in word_data.GROUPS.values() for w in group)
     a, b = examples.split_at

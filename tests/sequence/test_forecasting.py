@@ -7,14 +7,14 @@ import pytest
 
 from keraslab.core import actions
 from keraslab.core.actions import export_run
-from keraslab.core.config import DataConfig
 from keraslab.core.data import split_examples
 from keraslab.core.export.predict import predict
 from keraslab.plugins.sequence import series
+from keraslab.plugins.sequence.config import SequenceDataConfig
 
 
 def test_sunspots_split_by_the_year_predicted():
-    examples = series.load_sunspots(DataConfig(window=9))
+    examples = series.load_sunspots(SequenceDataConfig(window=9))
     splits = split_examples(examples, 0.15, 0.15, seed=0)
     assert len(splits.test) == 2008 - 1947 + 1 and len(splits.validation) == 1946 - 1927 + 1
     # The last training window ends in 1925 and predicts 1926 (value 63.9 in statsmodels' table).
@@ -58,7 +58,7 @@ def test_a_window_longer_than_the_series_is_refused(cli_runner, tmp_path):
 
 
 def test_co2_is_monthly_without_gaps_and_split_by_position():
-    examples = series.load_co2(DataConfig(validation_fraction=0.15, test_fraction=0.15))
+    examples = series.load_co2(SequenceDataConfig(validation_fraction=0.15, test_fraction=0.15))
     assert examples.input_shape == (series.CO2_WINDOW,) and not np.isnan(examples.features).any()
     a, b = examples.split_at
     # 526 months from March 1958: the last 79 targets (15%) are the test part, the 79 before them validation.

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from keraslab.core.config import DataConfig
 from keraslab.core.data import split_examples
 from keraslab.core.errors import KeraslabError
 from keraslab.plugins.sequence import data, text
+from keraslab.plugins.sequence.config import SequenceDataConfig
 
 
 def test_default_corpus_is_python_s_help_text():
@@ -35,12 +35,12 @@ def test_windows_and_their_next_tokens():
 
 
 def test_text_windows_split_by_position_never_straddle_parts():
-    examples = data.synthetic_characters(DataConfig(seed=0))
+    examples = data.synthetic_characters(SequenceDataConfig(seed=0))
     splits = split_examples(examples, 0.15, 0.15, seed=123)
     a, b = examples.split_at
     assert len(splits.train) == a and len(splits.validation) == b - a
     # The test windows are the end of the text: the last window's last target is the text's last token.
-    encoded = data.encode_config_text(DataConfig(), "char", data.tiny_corpus(0))
+    encoded = data.encode_config_text(SequenceDataConfig(), "char", data.tiny_corpus(0))
     assert splits.test.targets[-1, -1] == encoded.test[(len(encoded.test) - 1) // 20 * 20]
 
 
