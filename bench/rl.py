@@ -92,7 +92,7 @@ def tutorial_run(c, env_steps: int) -> float:
     from tf_agents.replay_buffers import tf_uniform_replay_buffer
     from tf_agents.utils import common
 
-    from keraslab.plugins.rl.dqn import make_dqn_agent
+    from keraslab.plugins.rl.models.dqn import make_dqn_agent
 
     train_env = tf_py_environment.TFPyEnvironment(suite_gym.load(c.env))
     steps = tf.Variable(0, dtype=tf.int64)

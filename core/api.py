@@ -40,8 +40,9 @@ Exports
     `image_signatures`, `Exportable`, `write_export`, `check_export_name`,
     `WARMUP_EXAMPLES`, `read_request`
 Plots
-    `pyplot` (Matplotlib's pyplot on a file-only backend); `plot_runs` and
-    `Panel`: several runs of a study on one figure
+    `pyplot` (Matplotlib's pyplot on a file-only backend); `save_figure`
+    (lay out, write and close a figure); `plot_runs` and `Panel`: several
+    runs of a study on one figure
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and readers
     from keraslab.core.export.predict import read_request
     from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable, check_export_name, write_export
     from keraslab.core.export.signatures import ExportContext, classifier_outputs, image_signatures, serving_default
-    from keraslab.core.plots import Panel, plot_runs, pyplot
+    from keraslab.core.plots import Panel, plot_runs, pyplot, save_figure
     from keraslab.core.sample_data import (
         DIGIT_NAMES,
         diabetes,
@@ -126,7 +127,7 @@ _LAZY = {
         ("ExportContext", "classifier_outputs", "image_signatures", "serving_default"),
         "keraslab.core.export.signatures",
     ),
-    **dict.fromkeys(("Panel", "plot_runs", "pyplot"), "keraslab.core.plots"),
+    **dict.fromkeys(("Panel", "plot_runs", "pyplot", "save_figure"), "keraslab.core.plots"),
     **dict.fromkeys(
         (
             "DIGIT_NAMES",
@@ -195,6 +196,7 @@ __all__ = [
     "pyplot",
     "Panel",
     "plot_runs",
+    "save_figure",
     "DIGIT_NAMES",
     "diabetes",
     "diabetes_table",

@@ -18,6 +18,15 @@ def pyplot():
     return plt
 
 
+def save_figure(figure, path: Path | str, dpi: int = 100) -> Path:
+    """Lays `figure` out, writes it to `path` (PNG, or the format its suffix
+    names) and closes it, so a study drawing many figures holds none of them."""
+    figure.tight_layout()
+    figure.savefig(path, dpi=dpi)
+    pyplot().close(figure)
+    return Path(path)
+
+
 NOT_PLOTTED = ("epoch", "env_steps", "seconds", "learning_rate")
 
 
@@ -37,9 +46,7 @@ def plot_learning_curves(records: Sequence[Mapping[str, float]], path: Path, tit
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
     return path
 
 
@@ -93,7 +100,5 @@ def plot_runs(
         ax.legend(fontsize=7)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
     return path

@@ -92,7 +92,7 @@ CAUGHT = [
     ("keraslab.plugins.vision", "import tensorflow as tf\n", "declaration imports no TensorFlow"),
     (
         "keraslab.plugins.vision.models",
-        "from keraslab.plugins.sequence.text import Vocabulary\n",
+        "from keraslab.plugins.sequence.data.text import Vocabulary\n",
         "may not import another plugin",
     ),
     ("keraslab.entrypoints.cli", "import tensorflow\n", "only inside the commands"),

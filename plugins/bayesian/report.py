@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.core.api import pyplot
+from keraslab.core.api import pyplot, save_figure
 from keraslab.plugins.bayesian import uncertainty as u
 
 
@@ -73,10 +73,7 @@ def plot_reliability(mean_probabilities, targets, result, path: Path) -> Path:
     hist.set_yscale("log")
     hist.set_xlabel("confidence")
     hist.set_title(f"test images per bin ({result['samples']} passes)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def regression_outputs(model, features: np.ndarray, samples: int):
@@ -198,10 +195,7 @@ def plot_regression(model, splits, samples: int, result: dict, path: Path) -> Pa
         ax.set_ylabel("predicted")
     ax.set_title(f"test MAE {result['mae']:.3f}, NLL {result['nll']:.3f}")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def run_dataset(run_path: Path) -> str:

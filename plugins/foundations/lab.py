@@ -237,7 +237,7 @@ def table(results: Sequence[Result], tolerance: float) -> str:
 
 def plot(problem_name: str, results: Sequence[Result], path: Path) -> Path:
     """Paths of every method on the loss contours of the problem."""
-    from keraslab.core.api import pyplot
+    from keraslab.core.api import pyplot, save_figure
 
     plt = pyplot()
     problem = PROBLEMS[problem_name]()
@@ -255,7 +255,4 @@ def plot(problem_name: str, results: Sequence[Result], path: Path) -> Path:
     ax.set_ylim(y0, y1)
     ax.set_title(f"{problem_name}: optimizer paths on log-loss contours")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)

@@ -128,7 +128,7 @@ def select_degree(x_train, y_train, x_validation, y_validation, degrees: Sequenc
 
 
 def plot_degree_selection(selection: DegreeSelection, path, true_degree: int = None):
-    from keraslab.core.api import pyplot
+    from keraslab.core.api import pyplot, save_figure
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -141,10 +141,7 @@ def plot_degree_selection(selection: DegreeSelection, path, true_degree: int = N
     ax.set_ylabel("mean squared error")
     ax.set_title("Choosing the degree on a validation split")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def best_linear_accuracy(features: np.ndarray, targets: np.ndarray, directions: int = 720) -> float:

@@ -23,7 +23,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.api import Panel, plot_runs, pyplot
+from keraslab.core.api import Panel, plot_runs, pyplot, save_figure
 
 INITIALISERS = {
     "zeros": lambda: tf.keras.initializers.Zeros(),
@@ -87,10 +87,7 @@ def plot_layer_scales(results: Sequence[LayerScales], path: Path) -> Path:
         ax.set_xlabel("hidden layer")
         ax.grid(alpha=0.3)
     axes[1].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 #: Variants of the regularisation study: label -> config overrides.

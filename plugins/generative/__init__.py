@@ -7,13 +7,13 @@ from keraslab.core.api import DatasetSpec, ModelSpec, Plugin, __version__
 from keraslab.plugins.generative import config
 
 _DATA = "keraslab.plugins.generative.data"
-_FLOWS = "keraslab.plugins.generative.flows"
-_VAE = "keraslab.plugins.generative.vae"
-_GANS = "keraslab.plugins.generative.gans"
-_AUTOREGRESSIVE = "keraslab.plugins.generative.autoregressive"
+_FLOWS = "keraslab.plugins.generative.models.flows"
+_VAE = "keraslab.plugins.generative.models.vae"
+_GANS = "keraslab.plugins.generative.models.gans"
+_AUTOREGRESSIVE = "keraslab.plugins.generative.models.autoregressive"
 _POINTS_REPORT = "keraslab.plugins.generative.report:write_points_report"
 _IMAGE_REPORT = "keraslab.plugins.generative.report:write_image_report"
-_EXPORTS = "keraslab.plugins.generative.exports"
+_EXPORTS = "keraslab.plugins.generative.models.exports"
 
 
 def _flow(name, description, builder):
@@ -71,20 +71,20 @@ plugin = Plugin(
         _image_model(
             "autoencoder",
             "Autoencoder: dense or convolutional (model.architecture), denoising as an option.",
-            "keraslab.plugins.generative.autoencoders:build_autoencoder",
+            "keraslab.plugins.generative.models.autoencoders:build_autoencoder",
             config.AutoencoderConfig(),
             dataset="digits",
-            export="keraslab.plugins.generative.autoencoders:export_autoencoder",
+            export="keraslab.plugins.generative.models.autoencoders:export_autoencoder",
             task="generative",
         ),
         _image_model(
             "linear-autoencoder",
             "Linear autoencoder: its decoder spans PCA's top code_dim components.",
-            "keraslab.plugins.generative.autoencoders:build_autoencoder",
+            "keraslab.plugins.generative.models.autoencoders:build_autoencoder",
             config.AutoencoderConfig(linear=True, code_dim=4),
             dataset="digits",
             preset=config.linear_autoencoder_preset,
-            export="keraslab.plugins.generative.autoencoders:export_autoencoder",
+            export="keraslab.plugins.generative.models.autoencoders:export_autoencoder",
             task="generative",
         ),
         _image_model(
@@ -148,10 +148,10 @@ plugin = Plugin(
         _image_model(
             "rbm",
             "Binary RBM trained by contrastive divergence, CD-k (model.persistent=true: PCD).",
-            "keraslab.plugins.generative.rbm:build_rbm",
+            "keraslab.plugins.generative.models.rbm:build_rbm",
             config.RBMConfig(),
             preset=config.rbm_preset,
-            export="keraslab.plugins.generative.rbm:export_rbm",
+            export="keraslab.plugins.generative.models.rbm:export_rbm",
             task="generative",
         ),
         _image_model(

@@ -7,7 +7,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from keraslab.core.api import pyplot
+from keraslab.core.api import pyplot, save_figure
 
 
 def save_grid(
@@ -27,10 +27,7 @@ def save_grid(
             if captions is not None:
                 axis.set_title(captions[index], fontsize=7)
     figure.suptitle(title, fontsize=9)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path, dpi=110)
 
 
 def density_grid(log_prob, points: np.ndarray, resolution: int = 120):
@@ -66,7 +63,4 @@ def save_density_panels(
     for axis in axes[:2]:
         axis.set_aspect("equal")
     figure.suptitle(title)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path, dpi=110)

@@ -48,7 +48,7 @@ def bernoulli_nll(train: np.ndarray, test: np.ndarray, pseudo_count: float = 1.0
 
 
 def write_points_report(model, splits, run_path) -> None:
-    from keraslab.plugins.generative.flows import gaussian_nll
+    from keraslab.plugins.generative.models.flows import gaussian_nll
 
     test = splits.test.features
     result = {

@@ -8,10 +8,10 @@ Declares the plugin; agents are imported on first use."""
 from keraslab.core.api import ModelSpec, Plugin, __version__
 from keraslab.plugins.rl import config
 
-_TABULAR = "keraslab.plugins.rl.tabular"
-_DQN = "keraslab.plugins.rl.dqn"
-_PG = "keraslab.plugins.rl.policy_gradient"
-_DDPG = "keraslab.plugins.rl.ddpg"
+_TABULAR = "keraslab.plugins.rl.models.tabular"
+_DQN = "keraslab.plugins.rl.models.dqn"
+_PG = "keraslab.plugins.rl.models.policy_gradient"
+_DDPG = "keraslab.plugins.rl.models.ddpg"
 
 
 def _agent(name, description, build, model_config, preset):

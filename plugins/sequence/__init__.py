@@ -5,14 +5,14 @@ baselines. Declares the plugin; models and loaders are imported on first use."""
 from keraslab.core.api import DatasetSpec, ModelSpec, Plugin, __version__
 from keraslab.plugins.sequence import config
 
-_MODELS = "keraslab.plugins.sequence.models"
+_MODELS = "keraslab.plugins.sequence.models.language"
 _DATA = "keraslab.plugins.sequence.data"
-_SEQ2SEQ = "keraslab.plugins.sequence.seq2seq"
-_PROBLEMS = "keraslab.plugins.sequence.problems"
-_EMBEDDINGS = "keraslab.plugins.sequence.embeddings"
-_EMBEDDING_REPORT = "keraslab.plugins.sequence.embedding_report:write_embedding_report"
-_WORDS = "keraslab.plugins.sequence.word_data"
-_LANGUAGE_REPORT = "keraslab.plugins.sequence.report:write_language_model_report"
+_SEQ2SEQ = "keraslab.plugins.sequence.models.seq2seq"
+_PROBLEMS = "keraslab.plugins.sequence.data.problems"
+_EMBEDDINGS = "keraslab.plugins.sequence.models.embeddings"
+_EMBEDDING_REPORT = "keraslab.plugins.sequence.report.embeddings:write_embedding_report"
+_WORDS = "keraslab.plugins.sequence.data.word_data"
+_LANGUAGE_REPORT = "keraslab.plugins.sequence.report.language_model:write_language_model_report"
 
 
 def _language_model(name, description, builder, model_config):
@@ -94,7 +94,7 @@ plugin = Plugin(
             default_dataset="sunspots",
             input_name="window",
             preset=config.forecaster_preset,
-            report="keraslab.plugins.sequence.forecasting:write_forecast_report",
+            report="keraslab.plugins.sequence.report.forecasts:write_forecast_report",
         ),
         ModelSpec(
             data_config=config.SequenceDataConfig,
@@ -107,7 +107,7 @@ plugin = Plugin(
             input_name="text",
             preset=config.seq2seq_preset,
             export=f"{_SEQ2SEQ}:export_seq2seq",
-            report=f"{_SEQ2SEQ}_report:write_seq2seq_report",
+            report="keraslab.plugins.sequence.report.seq2seq:write_seq2seq_report",
             serving_examples=f"{_PROBLEMS}:source_strings",
         ),
         _word_embedding(
@@ -139,14 +139,14 @@ plugin = Plugin(
         DatasetSpec(
             "sunspots",
             "statsmodels' yearly sunspots 1700-2008; test 1947-2008, validation 1927-1946.",
-            "keraslab.plugins.sequence.series:load_sunspots",
-            "keraslab.plugins.sequence.series:synthetic_series",
+            "keraslab.plugins.sequence.data.series:load_sunspots",
+            "keraslab.plugins.sequence.data.series:synthetic_series",
         ),
         DatasetSpec(
             "co2",
             "statsmodels' Mauna Loa CO2, monthly 1958-2001, split by position.",
-            "keraslab.plugins.sequence.series:load_co2",
-            "keraslab.plugins.sequence.series:synthetic_series",
+            "keraslab.plugins.sequence.data.series:load_co2",
+            "keraslab.plugins.sequence.data.series:synthetic_series",
         ),
         DatasetSpec(
             "digits-rows",

@@ -8,7 +8,7 @@ import click
 
 from keraslab.core.api import KeraslabError
 
-_LANGUAGE_REPORT = "keraslab.plugins.sequence.report:write_language_model_report"
+_LANGUAGE_REPORT = "keraslab.plugins.sequence.report.language_model:write_language_model_report"
 
 
 @click.command("generate")
@@ -32,8 +32,8 @@ def generate(ctx, run, prompt, length, temperature, seed):
     """
     import tensorflow as tf
 
-    from keraslab.plugins.sequence.generation import sample_ids
-    from keraslab.plugins.sequence.text import Vocabulary
+    from keraslab.plugins.sequence.data.text import Vocabulary
+    from keraslab.plugins.sequence.models.generation import sample_ids
 
     if length < 1:
         raise KeraslabError(f"--length must be at least 1, received {length}.")
@@ -76,8 +76,8 @@ def ngram_command(data_path, orders, validation_fraction, test_fraction, as_json
     Witten–Bell smoothing: held-out bits per character of each, on the same
     positional split as the neural language models."""
     from keraslab.core.api import DataConfig
-    from keraslab.plugins.sequence import ngram
     from keraslab.plugins.sequence.data import encode_config_text
+    from keraslab.plugins.sequence.models import ngram
 
     if orders < 1:
         raise KeraslabError(f"--orders must be at least 1, received {orders}.")
@@ -128,7 +128,7 @@ def compare_cells(ctx, cells, dataset, units, epochs, seed, synthetic, out):
 
     from keraslab.core.api import registry_of, train_variants
     from keraslab.plugins.sequence.config import CELLS
-    from keraslab.plugins.sequence.curves import plot_cell_curves
+    from keraslab.plugins.sequence.report.curves import plot_cell_curves
 
     names = [c.strip() for c in cells.split(",") if c.strip()]
     unknown = [c for c in names if c not in CELLS]
@@ -233,8 +233,8 @@ def translate(ctx, run, texts, beam):
     import numpy as np
     import tensorflow as tf
 
-    from keraslab.plugins.sequence import problems
-    from keraslab.plugins.sequence.seq2seq import beam_search
+    from keraslab.plugins.sequence.data import problems
+    from keraslab.plugins.sequence.models.seq2seq import beam_search
 
     if beam < 0:
         raise KeraslabError(f"--beam must be 0 (greedy) or a number of beams, received {beam}.")
@@ -256,7 +256,7 @@ def translate(ctx, run, texts, beam):
 @click.pass_context
 def neighbours(ctx, run, word, count):
     """The words nearest WORD (cosine similarity) in a word2vec or glove RUN."""
-    from keraslab.plugins.sequence.embeddings import nearest
+    from keraslab.plugins.sequence.models.embeddings import nearest
 
     if count < 1:
         raise KeraslabError(f"--count must be at least 1, received {count}.")

@@ -78,7 +78,7 @@ def clipped(result: Dict[str, np.ndarray], clip_norm: float) -> np.ndarray:
 
 
 def plot_gradients(results: Dict[str, Dict], clip_norm: float, path, title: str):
-    from keraslab.core.api import pyplot
+    from keraslab.core.api import pyplot, save_figure
 
     plt = pyplot()
     fig, (raw, after) = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
@@ -95,7 +95,4 @@ def plot_gradients(results: Dict[str, Dict], clip_norm: float, path, title: str)
         ax.legend(fontsize=8)
     raw.set_ylabel("mean norm over test sequences")
     fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.core.api import pyplot
+from keraslab.core.api import pyplot, save_figure
 
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
@@ -52,10 +52,7 @@ def plot_confusion_matrix(matrix: np.ndarray, names, path: Path) -> Path:
     ax.set_ylabel("true")
     accuracy = np.trace(matrix) / max(matrix.sum(), 1)
     ax.set_title(f"test confusion matrix (accuracy {accuracy:.3f})")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_misclassified(
@@ -73,10 +70,7 @@ def plot_misclassified(
         ax.imshow(image[..., 0] if image.shape[-1] == 1 else image / max(image.max(), 1), cmap="gray_r")
         ax.set_title(f"{names[truth[index]]}→{names[predicted[index]]}", fontsize=8, color="red")
     fig.suptitle(f"misclassified test images ({len(np.flatnonzero(truth != predicted))}), true→predicted", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def intersection_over_union(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
@@ -117,9 +111,7 @@ def write_segmentation_report(model, splits, run_path) -> None:
             if i == 0:
                 axes[row][i].set_title(title, fontsize=8, loc="left")
     fig.suptitle(f"segmentation: mean IoU {result['mean_iou']:.3f}", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(Path(run_path) / "segmentation.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, Path(run_path) / "segmentation.png")
 
 
 def pair_auc(embeddings: np.ndarray, labels: np.ndarray) -> float:
@@ -185,6 +177,4 @@ def write_detection_report(model, splits, run_path) -> None:
         "(green: true, orange: predicted)",
         fontsize=8,
     )
-    fig.tight_layout()
-    fig.savefig(Path(run_path) / "detection.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, Path(run_path) / "detection.png")

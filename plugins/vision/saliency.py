@@ -24,7 +24,7 @@ def saliency_map(model: tf.keras.Model, image: np.ndarray):
 
 def plot_saliency(image: np.ndarray, gradient: np.ndarray, title: str, path):
     """The image beside its saliency map; returns `path`."""
-    from keraslab.core.api import pyplot
+    from keraslab.core.api import pyplot, save_figure
 
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(6, 3.2))
@@ -36,7 +36,4 @@ def plot_saliency(image: np.ndarray, gradient: np.ndarray, title: str, path):
     for ax in axes:
         ax.axis("off")
     fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)

@@ -187,7 +187,7 @@ def record_study(study: TransferStudy, out: Path) -> None:
 def plot_study(results: Sequence[Dict], path: Path, study: TransferStudy) -> Path:
     """Test accuracy of each stage, per seed: pretraining (on the source
     classes) beside the three ways to learn the target classes."""
-    from keraslab.core.api import pyplot
+    from keraslab.core.api import pyplot, save_figure
 
     plt = pyplot()
     labels = {
@@ -206,10 +206,7 @@ def plot_study(results: Sequence[Dict], path: Path, study: TransferStudy) -> Pat
     ax.set_ylabel("test accuracy")
     ax.set_title(f"{_digits(study.target_classes)} from {study.shots} images per class")
     ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def _digits(classes: Sequence[int]) -> str:

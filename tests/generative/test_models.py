@@ -11,7 +11,6 @@ from keraslab.core import actions
 from keraslab.core.actions import export_run
 from keraslab.core.config import DataConfig
 from keraslab.core.contract import DataInfo
-from keraslab.plugins.generative import autoregressive, flows, vae
 from keraslab.plugins.generative.config import (
     AutoregressiveConfig,
     FlowConfig,
@@ -19,6 +18,7 @@ from keraslab.plugins.generative.config import (
 )
 from keraslab.plugins.generative.data import load_binary_digits
 from keraslab.plugins.generative.evaluation import frechet_distance
+from keraslab.plugins.generative.models import autoregressive, flows, vae
 from keraslab.plugins.generative.report import bernoulli_nll
 
 POINTS = DataInfo(input_shape=(2,), num_classes=None, num_train_examples=100)

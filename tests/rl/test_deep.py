@@ -7,7 +7,7 @@ import pytest
 from keraslab.core import actions
 from keraslab.core.actions import export_run
 from keraslab.core.export.predict import predict
-from keraslab.plugins.rl.deep import load_tf_environment
+from keraslab.plugins.rl.models.deep import load_tf_environment
 from tests.policy_process import episode_return_without_keraslab
 
 

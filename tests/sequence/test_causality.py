@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from keraslab.core.contract import DataInfo
-from keraslab.plugins.sequence import config, models
+from keraslab.plugins.sequence import config
+from keraslab.plugins.sequence.models import language as models
 
 INFO = DataInfo(input_shape=(None,), num_classes=12, num_train_examples=10, class_names=tuple("abcdefghijkl"))
 BUILDERS = {

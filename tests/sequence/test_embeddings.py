@@ -10,9 +10,9 @@ import tensorflow as tf
 from keraslab.core import actions
 from keraslab.core.actions import export_run
 from keraslab.core.export.predict import predict
-from keraslab.plugins.sequence import word_data
 from keraslab.plugins.sequence.config import GloVeConfig, SequenceDataConfig
-from keraslab.plugins.sequence.embeddings import GloVe, group_separation
+from keraslab.plugins.sequence.data import word_data
+from keraslab.plugins.sequence.models.embeddings import GloVe, group_separation
 
 
 def test_pairs_and_counts_follow_the_window_and_skip_unknown_words():

@@ -9,8 +9,8 @@ from keraslab.core import actions
 from keraslab.core.actions import export_run
 from keraslab.core.data import split_examples
 from keraslab.core.export.predict import predict
-from keraslab.plugins.sequence import series
 from keraslab.plugins.sequence.config import SequenceDataConfig
+from keraslab.plugins.sequence.data import series
 
 
 def test_sunspots_split_by_the_year_predicted():

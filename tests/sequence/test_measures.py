@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keraslab.plugins.sequence.report import bits_in_context
+from keraslab.plugins.sequence.report.language_model import bits_in_context
 
 VOCABULARY = 4
 

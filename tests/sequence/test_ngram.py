@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from keraslab.core.errors import KeraslabError
-from keraslab.plugins.sequence import ngram
+from keraslab.plugins.sequence.models import ngram
 
 # "abab a": ids a=1, b=2, space=3 over a vocabulary of V = 4 (id 0 unknown).
 TRAIN = np.array([1, 2, 1, 2, 3, 1])

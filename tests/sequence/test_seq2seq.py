@@ -14,9 +14,9 @@ from keraslab.core.actions import export_run
 from keraslab.core.contract import DataInfo
 from keraslab.core.errors import KeraslabError
 from keraslab.core.export.predict import predict
-from keraslab.plugins.sequence import problems
 from keraslab.plugins.sequence.config import Seq2SeqConfig
-from keraslab.plugins.sequence.seq2seq import beam_search, build_seq2seq
+from keraslab.plugins.sequence.data import problems
+from keraslab.plugins.sequence.models.seq2seq import beam_search, build_seq2seq
 
 
 def test_addition_problems_are_distinct_sums_of_every_length():

@@ -5,8 +5,9 @@ import pytest
 
 from keraslab.core.data import split_examples
 from keraslab.core.errors import KeraslabError
-from keraslab.plugins.sequence import data, text
+from keraslab.plugins.sequence import data
 from keraslab.plugins.sequence.config import SequenceDataConfig
+from keraslab.plugins.sequence.data import text
 
 
 def test_default_corpus_is_python_s_help_text():

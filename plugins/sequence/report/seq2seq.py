@@ -16,9 +16,9 @@ from typing import Dict, List
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.api import pyplot
-from keraslab.plugins.sequence.problems import PAD, decode_ids
-from keraslab.plugins.sequence.seq2seq import beam_search
+from keraslab.core.api import pyplot, save_figure
+from keraslab.plugins.sequence.data.problems import PAD, decode_ids
+from keraslab.plugins.sequence.models.seq2seq import beam_search
 
 BATCH = 512
 HEAT_MAPS = 4
@@ -105,10 +105,7 @@ def plot_accuracy_by_length(result: Dict, decodings: Dict, path: Path, title: st
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_attention(model, sources: np.ndarray, outputs: np.ndarray, weights: np.ndarray, path: Path) -> Path:
@@ -129,7 +126,4 @@ def plot_attention(model, sources: np.ndarray, outputs: np.ndarray, weights: np.
         ax.set_xlabel("source")
     axes[0][0].set_ylabel("output")
     fig.suptitle("attention weights α (greedy decoding of the longest test problems)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

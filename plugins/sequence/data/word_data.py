@@ -27,8 +27,8 @@ from typing import Dict, Optional
 import numpy as np
 
 from keraslab.core.api import DataConfig, Examples
-from keraslab.plugins.sequence import text
 from keraslab.plugins.sequence.config import SequenceDataConfig
+from keraslab.plugins.sequence.data import text
 
 WINDOW = 3
 MAX_VOCABULARY = 5_000

@@ -14,7 +14,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keraslab.plugins.rl.config import DdpgConfig
-from keraslab.plugins.rl.off_policy import ReplayProgram
+from keraslab.plugins.rl.models.off_policy import ReplayProgram
 
 
 class DdpgProgram(ReplayProgram):

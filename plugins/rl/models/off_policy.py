@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keraslab.plugins.rl.deep import DeepAgentProgram
+from keraslab.plugins.rl.models.deep import DeepAgentProgram
 
 STEPS_PER_ITERATION = 250
 

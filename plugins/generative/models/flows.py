@@ -32,7 +32,7 @@ import tensorflow_probability as tfp
 
 from keraslab.core.api import DataInfo
 from keraslab.plugins.generative.config import FlowConfig
-from keraslab.plugins.generative.density import DensityModel, stateless_seed
+from keraslab.plugins.generative.models.density import DensityModel, stateless_seed
 
 tfb = tfp.bijectors
 tfd = tfp.distributions
@@ -161,7 +161,7 @@ def gaussian_nll(train: np.ndarray, test: np.ndarray) -> float:
 def export_flow(model: Flow, context) -> dict:
     """`serving_default` and `log_prob`: points → `log_prob`; `sample`:
     seed, count → `samples`."""
-    from keraslab.plugins.generative.exports import sample_signature
+    from keraslab.plugins.generative.models.exports import sample_signature
 
     spec = tf.TensorSpec([None, *context.input_shape], tf.float32, name=context.input_name)
     score = tf.function(lambda points: {"log_prob": model.log_prob(points)}, input_signature=[spec])

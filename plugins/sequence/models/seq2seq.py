@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from keraslab.core.api import DataInfo, OwnLossModel
 from keraslab.plugins.sequence.config import Seq2SeqConfig
-from keraslab.plugins.sequence.problems import END, GO, PAD
+from keraslab.plugins.sequence.data.problems import END, GO, PAD
 
 layers = tf.keras.layers
 
@@ -243,7 +243,7 @@ def export_seq2seq(model: Seq2Seq, context) -> dict:
     * beam_search: beam search of `model.beam_width` beams, with the
       output's `log_probability`.
     """
-    from keraslab.plugins.sequence.tokens import CharacterTable
+    from keraslab.plugins.sequence.data.tokens import CharacterTable
 
     table = CharacterTable(model.vocabulary)
     model.character_table = table  # saved with the model

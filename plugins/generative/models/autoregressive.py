@@ -28,7 +28,7 @@ import tensorflow_probability as tfp
 
 from keraslab.core.api import DataInfo
 from keraslab.plugins.generative.config import AutoregressiveConfig
-from keraslab.plugins.generative.density import DensityModel, binary_image_shape, features_of, stateless_seed
+from keraslab.plugins.generative.models.density import DensityModel, binary_image_shape, features_of, stateless_seed
 
 
 def bernoulli_log_prob(logits: tf.Tensor, x: tf.Tensor) -> tf.Tensor:

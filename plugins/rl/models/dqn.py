@@ -17,7 +17,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keraslab.plugins.rl.config import DqnConfig
-from keraslab.plugins.rl.off_policy import ReplayProgram
+from keraslab.plugins.rl.models.off_policy import ReplayProgram
 
 
 def linear_schedule(step: tf.Variable, start: float, end: float, steps: int):

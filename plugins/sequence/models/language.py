@@ -4,7 +4,7 @@ A language model maps ids [batch, T] to logits [batch, T, V]: position t's
 logits are the distribution of token t + 1 given tokens 0..t (causal), so
 training is teacher forcing on a whole window at once and the loss is the
 mean cross-entropy of every next token. Generation feeds the model its own
-samples (`generation.py`).
+samples (`models/generation.py`).
 """
 
 from __future__ import annotations
@@ -87,8 +87,8 @@ def export_language_model(model: tf.keras.Model, context) -> dict:
 
     An empty text or prompt starts as after a line break.
     """
-    from keraslab.plugins.sequence.generation import next_token_logits, sample_continuation
-    from keraslab.plugins.sequence.tokens import CharacterTable
+    from keraslab.plugins.sequence.data.tokens import CharacterTable
+    from keraslab.plugins.sequence.models.generation import next_token_logits, sample_continuation
 
     table = CharacterTable(model.vocabulary)
     model.character_table = table  # saved with the model, so the signatures' lookups travel with it

@@ -20,10 +20,10 @@ from typing import Dict, List
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.api import Examples, pyplot
-from keraslab.plugins.sequence import ngram
-from keraslab.plugins.sequence.generation import sample_ids
-from keraslab.plugins.sequence.text import Vocabulary
+from keraslab.core.api import Examples, pyplot, save_figure
+from keraslab.plugins.sequence.data.text import Vocabulary
+from keraslab.plugins.sequence.models import ngram
+from keraslab.plugins.sequence.models.generation import sample_ids
 
 NGRAM_ORDERS = 6
 
@@ -124,7 +124,4 @@ def plot_bits(rows: List[Dict], result: Dict, path: Path) -> Path:
     ax.set_title(f"{100 * result['below_best_ngram']:.1f}% below the best n-gram ({best:.3f})")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

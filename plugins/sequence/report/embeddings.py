@@ -16,10 +16,10 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
-from keraslab.core.api import pyplot
-from keraslab.plugins.sequence import word_data
-from keraslab.plugins.sequence.embeddings import group_separation, nearest
-from keraslab.plugins.sequence.text import UNKNOWN
+from keraslab.core.api import pyplot, save_figure
+from keraslab.plugins.sequence.data import word_data
+from keraslab.plugins.sequence.data.text import UNKNOWN
+from keraslab.plugins.sequence.models.embeddings import group_separation, nearest
 
 NEIGHBOURS = 5
 WORDS_PLOTTED = 100
@@ -81,7 +81,4 @@ def plot_projection(vectors: np.ndarray, vocabulary: Sequence[str], path: Path, 
     ax.set_title(title)
     ax.set_xlabel("principal component 1")
     ax.set_ylabel("principal component 2")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

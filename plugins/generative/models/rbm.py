@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from keraslab.core.api import DataInfo
 from keraslab.plugins.generative.config import RBMConfig
-from keraslab.plugins.generative.density import GenerativeModel, binary_image_shape, features_of
+from keraslab.plugins.generative.models.density import GenerativeModel, binary_image_shape, features_of
 
 SAMPLING_STEPS = 1000
 
@@ -199,7 +199,7 @@ def build_rbm(config: RBMConfig, info: DataInfo) -> RBM:
 def export_rbm(model: RBM, context) -> dict:
     """`serving_default`: images → `free_energy`, `reconstruction`,
     `hidden_probabilities`; `sample`: seed, count → p(v|h) after 1,000 Gibbs steps."""
-    from keraslab.plugins.generative.exports import image_spec, sample_signature
+    from keraslab.plugins.generative.models.exports import image_spec, sample_signature
 
     def outputs(images):
         v = tf.reshape(images, [-1, model.pixels])

@@ -37,9 +37,15 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from keraslab.core.api import DataInfo, KeraslabError
-from keraslab.plugins.generative.autoregressive import bernoulli_log_prob
 from keraslab.plugins.generative.config import VAEConfig
-from keraslab.plugins.generative.density import DensityModel, LabelConditioning, features_of, labels_of, stateless_seed
+from keraslab.plugins.generative.models.autoregressive import bernoulli_log_prob
+from keraslab.plugins.generative.models.density import (
+    DensityModel,
+    LabelConditioning,
+    features_of,
+    labels_of,
+    stateless_seed,
+)
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -240,7 +246,7 @@ def export_vae(model: VAE, context) -> dict:
     * `decode`: latent codes (and labels) → images; `sample`: seed, count
       (or labels) → decoder means.
     """
-    from keraslab.plugins.generative.exports import LABELS, image_spec, sample_signature
+    from keraslab.plugins.generative.models.exports import LABELS, image_spec, sample_signature
 
     def outputs(images, labels=None):
         mean, log_sigma, _ = model.encode(images, labels)

@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from keraslab.core.api import DataInfo, KeraslabError, OwnLossModel
 from keraslab.plugins.generative.config import AutoencoderConfig
-from keraslab.plugins.generative.density import features_of
+from keraslab.plugins.generative.models.density import features_of
 
 
 class Autoencoder(OwnLossModel):
@@ -195,7 +195,7 @@ def build_autoencoder(config: AutoencoderConfig, info: DataInfo) -> Autoencoder:
 
 def export_autoencoder(model: Autoencoder, context) -> dict:
     """`serving_default`: images → `code`, `reconstruction`."""
-    from keraslab.plugins.generative.exports import image_spec
+    from keraslab.plugins.generative.models.exports import image_spec
 
     def outputs(images):
         return {"code": model.encode(images), "reconstruction": model(images)}

@@ -17,8 +17,8 @@ import numpy as np
 
 from keraslab.core import api
 from keraslab.core.api import DataConfig, Examples, KeraslabError
-from keraslab.plugins.sequence import text
 from keraslab.plugins.sequence.config import SequenceDataConfig
+from keraslab.plugins.sequence.data import text
 
 WINDOW = 100
 

@@ -26,7 +26,7 @@ import tensorflow as tf
 
 from keraslab.core.api import DataInfo, KeraslabError
 from keraslab.plugins.generative.config import GANConfig
-from keraslab.plugins.generative.density import (
+from keraslab.plugins.generative.models.density import (
     GenerativeModel,
     LabelConditioning,
     features_of,
@@ -184,7 +184,7 @@ def export_gan(model: GAN, context) -> dict:
     """`sample`: seed, count (or labels) → images; `serving_default`: images
     → `critic_score` (the discriminator's logit: higher is "more real"; for
     a cGAN one score per label, `critic_score_by_label`)."""
-    from keraslab.plugins.generative.exports import image_spec, sample_signature
+    from keraslab.plugins.generative.models.exports import image_spec, sample_signature
 
     def scores(images):
         if not model.conditional:

@@ -24,7 +24,7 @@ from typing import Callable, List, Sequence, Tuple
 import numpy as np
 
 from keraslab.core.api import DataConfig, Examples, KeraslabError
-from keraslab.plugins.sequence.text import read_text_file
+from keraslab.plugins.sequence.data.text import read_text_file
 
 PAD, GO, END = 0, 1, 2
 SPECIAL_TOKENS = ("", "<go>", "<end>")  # never single characters, so no text maps onto them

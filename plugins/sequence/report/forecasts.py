@@ -11,8 +11,8 @@ from typing import Callable, Dict
 
 import numpy as np
 
-from keraslab.core.api import pyplot
-from keraslab.plugins.sequence import series as s
+from keraslab.core.api import pyplot, save_figure
+from keraslab.plugins.sequence.data import series as s
 
 MULTI_STEP_HORIZON = 11  # a solar cycle
 MULTI_STEP_ORIGINS = 3
@@ -101,7 +101,4 @@ def plot_forecasts(
     zoom.set_title(f"forecasts {MULTI_STEP_HORIZON} steps ahead, each fed back as input")
     zoom.set_xlabel("time step")
     zoom.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keraslab.plugins.rl.config import PpoConfig, ReinforceConfig
-from keraslab.plugins.rl.deep import DeepAgentProgram
+from keraslab.plugins.rl.models.deep import DeepAgentProgram
 
 
 class OnPolicyProgram(DeepAgentProgram):
