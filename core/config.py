@@ -303,7 +303,7 @@ class RunConfig:
     agent: AgentConfig = AgentConfig()
 
 
-SHARED_SECTIONS = ("data", "optimizer", "schedule", "train", "checkpoint", "devices", "init", "agent")
+SHARED_SECTIONS = tuple(field.name for field in dataclasses.fields(RunConfig) if field.name != "model")
 
 # Keys of the single `train` section of earlier releases, and where they
 # live now; configs, `--set` keys and run directories that use them keep working.
@@ -330,11 +330,6 @@ MOVED_KEYS: Mapping[str, str] = {
 # Keys earlier releases wrote into every run's config with the value they
 # had when unused; a section that no longer declares them drops them at that value.
 RETIRED_KEYS: Mapping[str, Any] = {"data.window": 0}
-
-
-def current_key(key: str) -> str:
-    """`key` as it is spelled now (`train.env_steps` → `agent.env_steps`)."""
-    return MOVED_KEYS.get(key, key)
 
 
 def migrate_sections(values: Mapping[str, Any], config: Optional[RunConfig] = None) -> Mapping[str, Any]:
@@ -589,7 +584,7 @@ def resolve_config(base: RunConfig, config_file: Optional[str] = None, overrides
         config = apply_overrides(config, load_yaml(config_file))
     for text in overrides:
         key, value = parse_override(text)
-        config = apply_overrides(config, _nest(current_key(key), value))
+        config = apply_overrides(config, _nest(key, value))
     return config
 
 

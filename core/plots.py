@@ -46,8 +46,7 @@ def plot_learning_curves(records: Sequence[Mapping[str, float]], path: Path, tit
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(title)
-    save_figure(fig, path)
-    return path
+    return save_figure(fig, path)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,5 +99,4 @@ def plot_runs(
         ax.legend(fontsize=7)
     if title:
         fig.suptitle(title)
-    save_figure(fig, path, dpi=110)
-    return path
+    return save_figure(fig, path, dpi=110)

@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from keraslab.core import building
-from keraslab.core.config import SHARED_SECTIONS, RunConfig, to_dict
+from keraslab.core.config import SHARED_SECTIONS, AgentConfig, RunConfig, to_dict
 from keraslab.core.contract import ModelSpec, Plugin
 from keraslab.core.errors import ConfigError, KeraslabError
 from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable
@@ -34,7 +34,7 @@ from keraslab.core.refs import resolve_declared
 from keraslab.core.rundir import RunDir
 
 #: Settings only agents use; the Keras trainer refuses them.
-AGENT_SETTINGS = ("agent.env_steps", "agent.eval_every_steps", "agent.eval_episodes")
+AGENT_SETTINGS = tuple(f"agent.{field.name}" for field in dataclasses.fields(AgentConfig))
 #: Settings agents use; every other setting of the shared sections is refused for them.
 AGENT_USES = ("train.seed", "checkpoint.keep", *AGENT_SETTINGS)
 

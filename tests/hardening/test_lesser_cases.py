@@ -98,7 +98,8 @@ def test_a_key_given_twice_in_a_yaml_file_is_refused(cli_runner, tmp_path):
 
 
 def _as_single_train_section(config):
-    """`config` laid out as earlier releases wrote it: one `train` section."""
+    """`config` laid out as earlier releases wrote it: one `train` section,
+    and `data.window` in every model's config."""
     from keraslab.core.config import MOVED_KEYS
 
     old = {name: dict(section) if isinstance(section, dict) else section for name, section in config.items()}
@@ -107,6 +108,7 @@ def _as_single_train_section(config):
         old["train"][was.split(".")[1]] = old[section].pop(field)
     for section in ("checkpoint", "devices", "init", "agent"):
         assert not old.pop(section), section
+    old["data"]["window"] = 0
     return old
 
 
