@@ -19,7 +19,9 @@ Configuration
 Errors (one line and exit status 2 at the command line)
     `KeraslabError`, `ConfigError`, `PluginError`, `RunError`
 Data
-    `Examples`, `split_examples`, `read_table`, `load_splits`; the shared
+    `Examples`, `split_examples`, `read_table`, `load_splits`; streamed
+    from files: `ExampleFiles`, `split_files`, `image_folder`, and
+    `predict_split` (a model's outputs over any split); the shared
     embedded datasets `digits`, `synthetic_digits`, `DIGIT_NAMES`,
     `diabetes`, `synthetic_regression`, and as loaders of a table or the
     user's file: `digit_table`, `synthetic_digit_table`, `diabetes_table`,
@@ -84,6 +86,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and readers
     from keraslab.core.export.predict import read_request
     from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable, check_export_name, write_export
     from keraslab.core.export.signatures import ExportContext, classifier_outputs, image_signatures, serving_default
+    from keraslab.core.image_folders import image_folder
     from keraslab.core.plots import Panel, plot_runs, pyplot, save_figure
     from keraslab.core.sample_data import (
         DIGIT_NAMES,
@@ -96,11 +99,13 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and readers
         synthetic_regression,
         synthetic_regression_table,
     )
+    from keraslab.core.streams import ExampleFiles, split_files
     from keraslab.core.studies import VariantRun, train_variants
     from keraslab.core.tables import read_table
     from keraslab.core.testing import check_plugin, validate_plugin
     from keraslab.core.trainer.agents import AgentProgram
     from keraslab.core.trainer.own_loss import OwnLossModel
+    from keraslab.core.trainer.pipeline import predict_split
 
 # The names imported on first use, and the module each comes from.
 _LAZY = {
@@ -120,6 +125,9 @@ _LAZY = {
     "load_splits": "keraslab.core.building",
     **dict.fromkeys(("Examples", "split_examples"), "keraslab.core.data"),
     "read_request": "keraslab.core.export.predict",
+    "image_folder": "keraslab.core.image_folders",
+    **dict.fromkeys(("ExampleFiles", "split_files"), "keraslab.core.streams"),
+    "predict_split": "keraslab.core.trainer.pipeline",
     **dict.fromkeys(
         ("WARMUP_EXAMPLES", "Exportable", "check_export_name", "write_export"), "keraslab.core.export.serving"
     ),
@@ -184,6 +192,10 @@ __all__ = [
     "load_splits",
     "Examples",
     "split_examples",
+    "ExampleFiles",
+    "split_files",
+    "image_folder",
+    "predict_split",
     "read_request",
     "WARMUP_EXAMPLES",
     "Exportable",

@@ -16,6 +16,10 @@ from keraslab.core.data import Examples, Splits, limit_per_class, select_classes
 from keraslab.core.data_checks import check_examples
 from keraslab.core.errors import KeraslabError, PluginError, describe_error
 from keraslab.core.refs import resolve_declared
+from keraslab.core.streams import ExampleFiles, split_files
+
+# Examples of a streamed training split decoded for `DataInfo.train_features`.
+STREAMED_SAMPLE = 256
 
 
 def default_config(spec: ModelSpec) -> RunConfig:
@@ -28,16 +32,17 @@ def default_config(spec: ModelSpec) -> RunConfig:
     return config
 
 
-def load_examples(plugin: Plugin, data: DataConfig) -> Examples:
-    """Loads the dataset `data.name` of `plugin` (its synthetic variant if asked)."""
+def load_examples(plugin: Plugin, data: DataConfig):
+    """Loads the dataset `data.name` of `plugin` (its synthetic variant if
+    asked): `Examples` in memory, or `ExampleFiles` streamed from disk."""
     dataset = plugin.dataset(data.name)
     field = "synthetic" if data.synthetic else "load"
     loader = resolve_declared(getattr(dataset, field), f"plugin '{plugin.name}', dataset '{dataset.name}'.{field}")
     examples = loader(data)
-    if not isinstance(examples, Examples):
+    if not isinstance(examples, (Examples, ExampleFiles)):
         raise PluginError(
             f"plugin '{plugin.name}', dataset '{dataset.name}'.{field} returned a "
-            f"{type(examples).__name__}, expected keraslab.core.data.Examples"
+            f"{type(examples).__name__}, expected keraslab.core.data.Examples or keraslab.core.streams.ExampleFiles"
         )
     return examples
 
@@ -53,22 +58,30 @@ def load_splits(plugin: Plugin, spec: ModelSpec, data: DataConfig) -> Splits:
         raise KeraslabError(f"Model '{spec.name}' is a classifier but dataset '{data.name}' has no class targets.")
     if data.classes:
         examples = select_classes(examples, data.classes)
-    splits = split_examples(examples, data.validation_fraction, data.test_fraction, data.seed)
+    if isinstance(examples, ExampleFiles):
+        splits = split_files(examples, data.validation_fraction, data.test_fraction, data.seed)
+    else:
+        splits = split_examples(examples, data.validation_fraction, data.test_fraction, data.seed)
     if data.train_per_class:
         splits = dataclasses.replace(splits, train=limit_per_class(splits.train, data.train_per_class))
     return splits
 
 
 def data_info(splits: Splits) -> DataInfo:
+    """What the builder may know of the training split. A streamed split
+    gives `train_features` as a sample: its first `STREAMED_SAMPLE` examples."""
     train = splits.train
+    streamed = isinstance(train, ExampleFiles)
+    features = train.load(range(min(STREAMED_SAMPLE, len(train)))).features if streamed else train.features
     return DataInfo(
-        input_shape=train.input_shape,
+        input_shape=tuple(train.input_shape),
         num_classes=train.num_classes,
         num_train_examples=len(train),
-        train_features=train.features,
-        input_dtype=str(np.asarray(train.features).dtype),
+        train_features=features,
+        input_dtype=train.input_dtype if streamed else str(np.asarray(features).dtype),
         train_targets=train.targets,
         class_names=train.class_names,
+        streamed=streamed,
     )
 
 
@@ -109,7 +122,7 @@ def check_model(spec: ModelSpec, model, splits: Splits, plugin: str = "?", datas
     import tensorflow as tf
 
     where = f"plugin '{plugin}', model '{spec.name}'"
-    batch = splits.train.features[:8]
+    batch = splits.train.load(range(min(8, len(splits.train)))).features
     try:
         output = model(batch, training=False)
     except Exception as error:

@@ -126,6 +126,9 @@ class DataConfig:
             splits are unchanged. For few-shot and transfer experiments.
         nan: what to do with rows that hold NaN or ±inf: "refuse" (the
             default: the run is not started) or "drop" them.
+        unreadable: what to do with a file of a streamed folder that is not
+            what its suffix says (an image that is not one): "refuse" (the
+            default: named, and the run is not started) or "skip" it.
     """
 
     name: str = ""
@@ -137,6 +140,7 @@ class DataConfig:
     classes: Tuple[int, ...] = ()
     train_per_class: int = ranged(0, at_least=0)
     nan: Literal["refuse", "drop"] = "refuse"
+    unreadable: Literal["refuse", "skip"] = "refuse"
 
 
 @dataclasses.dataclass(frozen=True)

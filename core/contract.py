@@ -48,12 +48,16 @@ class DataInfo:
         num_classes: number of classes for classifiers, else None.
         num_train_examples: size of the training split (scales a KL term).
         train_features: the training features, for layers that adapt to the
-            data (a `Normalization` layer, so the export takes raw values).
+            data (a `Normalization` layer, so the export takes raw values);
+            when the data is streamed from files, a sample of them (the
+            first 256 training examples).
         input_dtype: dtype of the raw features ("float32", "uint8", ...).
         train_targets: the training targets (None for unlabelled data), for
             heads that work on the targets' scale.
         class_names: the names of the classes (a language model's
             vocabulary, which its export tokenizes raw text with).
+        streamed: the training data is read from files as it trains
+            (`train_features` is then a sample).
     """
 
     input_shape: Tuple[int, ...]
@@ -63,6 +67,7 @@ class DataInfo:
     input_dtype: str = "float32"
     train_targets: Any = dataclasses.field(default=None, repr=False, compare=False)
     class_names: Tuple[str, ...] = dataclasses.field(default=(), repr=False, compare=False)
+    streamed: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,7 +8,7 @@ same seed gives the same held-out examples on every machine.
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -60,14 +60,20 @@ class Examples:
         targets = None if self.targets is None else self.targets[indices]
         return dataclasses.replace(self, features=self.features[indices], targets=targets, split_at=None)
 
+    def load(self, indices: Optional[np.ndarray] = None) -> "Examples":
+        """The examples at `indices` (all by default), as a streamed split's
+        `load` reads them: code that reads a few examples of any split calls this."""
+        return self if indices is None else self.take(np.asarray(indices, np.int64))
+
 
 @dataclasses.dataclass(frozen=True)
 class Splits:
-    """Train, validation and test parts of one dataset."""
+    """Train, validation and test parts of one dataset: `Examples`, or
+    `keraslab.core.streams.ExampleFiles` for data streamed from files."""
 
-    train: Examples
-    validation: Examples
-    test: Examples
+    train: Any
+    validation: Any
+    test: Any
 
 
 def split_examples(examples: Examples, validation_fraction: float, test_fraction: float, seed: int) -> Splits:
@@ -114,7 +120,7 @@ def split_examples(examples: Examples, validation_fraction: float, test_fraction
     return Splits(**{k: examples.take(v) for k, v in chosen.items()})
 
 
-def _class_targets(examples: Examples, setting: str) -> Tuple[np.ndarray, int]:
+def _class_targets(examples, setting: str) -> Tuple[np.ndarray, int]:
     """(the class id of each example, the number of classes)."""
     if not examples.num_classes or examples.targets is None or examples.targets.ndim != 1:
         raise KeraslabError(
@@ -123,9 +129,10 @@ def _class_targets(examples: Examples, setting: str) -> Tuple[np.ndarray, int]:
     return examples.targets, examples.num_classes
 
 
-def select_classes(examples: Examples, classes: Tuple[int, ...]) -> Examples:
+def select_classes(examples, classes: Tuple[int, ...]):
     """The examples of `classes` only, their targets renumbered 0..k−1 in the
-    order given (so classes (5, 6) become 0 and 1, named as before)."""
+    order given (so classes (5, 6) become 0 and 1, named as before); in
+    memory or streamed (`ExampleFiles`) alike."""
     targets, num_classes = _class_targets(examples, "data.classes")
     unknown = [c for c in classes if not 0 <= c < num_classes]
     if unknown or len(set(classes)) != len(classes) or len(classes) < 2:
@@ -136,10 +143,15 @@ def select_classes(examples: Examples, classes: Tuple[int, ...]) -> Examples:
     renumber = np.full(num_classes, -1, np.int64)
     renumber[list(classes)] = np.arange(len(classes))
     names = examples.class_names or tuple(str(c) for c in range(num_classes))
-    return Examples(examples.features[keep], renumber[targets[keep]], len(classes), tuple(names[c] for c in classes))
+    return dataclasses.replace(
+        examples.take(keep),
+        targets=renumber[targets[keep]],
+        num_classes=len(classes),
+        class_names=tuple(names[c] for c in classes),
+    )
 
 
-def limit_per_class(examples: Examples, count: int) -> Examples:
+def limit_per_class(examples, count: int):
     """At most `count` examples of each class: the first ones in the current
     (seeded) order, so the choice is fixed by the split seed."""
     targets, num_classes = _class_targets(examples, "data.train_per_class")

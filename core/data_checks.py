@@ -8,6 +8,10 @@ one class reports "accuracy 1.0000". So, before a run is created:
   instead, as an explicit choice, and says how many went;
 * a classifier's targets must be whole class ids in 0..num_classes−1, and
   at least two classes must be present.
+
+Streamed datasets (`ExampleFiles`) are checked on their targets only: their
+features are decoded images, finite by construction, and reading them all
+here would defeat streaming.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from keraslab.core.data import Examples
 from keraslab.core.errors import KeraslabError
 
 
-def check_examples(examples: Examples, source: str, nan: str = "refuse", classifier: bool = False) -> Examples:
+def check_examples(examples, source: str, nan: str = "refuse", classifier: bool = False):
     """Returns `examples` if they can be trained on (less the non-finite rows
     under `nan="drop"`); raises `KeraslabError` otherwise.
 
@@ -31,6 +35,10 @@ def check_examples(examples: Examples, source: str, nan: str = "refuse", classif
         nan: "refuse" or "drop", the `data.nan` setting.
         classifier: whether a classifier trains on them.
     """
+    if not isinstance(examples, Examples):
+        if classifier and examples.targets is not None and examples.num_classes is not None:
+            _check_class_ids(examples, source)
+        return examples
     bad = _non_finite_rows(examples.features)
     if examples.targets is not None:
         bad |= _non_finite_rows(examples.targets)
@@ -59,7 +67,7 @@ def _non_finite_rows(values) -> np.ndarray:
     return ~np.isfinite(array.reshape(len(array), -1)).all(axis=1)
 
 
-def _check_class_ids(examples: Examples, source: str) -> None:
+def _check_class_ids(examples, source: str) -> None:
     targets, k = np.asarray(examples.targets), int(examples.num_classes or 0)
     if targets.ndim != 1:
         return  # one-hot or multi-label targets: the plugin's own format

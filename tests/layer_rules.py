@@ -65,6 +65,8 @@ LAYERS = (
         "data",
         (
             "keraslab.core.data",
+            "keraslab.core.streams",
+            "keraslab.core.image_folders",
             "keraslab.core.data_checks",
             "keraslab.core.tables",
             "keraslab.core.sample_data",
@@ -72,7 +74,7 @@ LAYERS = (
             "keraslab.core.plots",
         ),
         ("numpy",),
-        "examples in memory, their splits and checks, building a model, plots",
+        "examples in memory or streamed from files, their splits and checks, building a model, plots",
     ),
     Layer(
         "export",

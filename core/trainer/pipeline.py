@@ -1,9 +1,14 @@
-"""Input pipelines: `tf.data` from examples in memory.
+"""Input pipelines: `tf.data` from examples in memory or streamed from files.
 
 Training order is a pure function of (seed, epoch): epoch e visits the
 examples in the permutation `stateless_shuffle(range(n), seed=[seed, e])`.
 A resumed run therefore sees exactly the batches the uninterrupted run would
-have seen from its checkpoint on.
+have seen from its checkpoint on. This holds for both kinds of data: in
+memory a batch gathers its rows from one tensor; streamed (`ExampleFiles`),
+each example's file is read and decoded in parallel (`deterministic=True`
+keeps the order), and `prefetch` overlaps reading with the training step.
+Only the file names are held in memory, so memory does not grow with the
+dataset. No `tf.data` iterator state needs saving: the order is recomputed.
 """
 
 from __future__ import annotations
@@ -12,43 +17,71 @@ import math
 
 import tensorflow as tf
 
-from keraslab.core.data import Examples
+from keraslab.core.streams import ExampleFiles
 
 
-def steps_per_epoch(examples: Examples, global_batch: int) -> int:
+def steps_per_epoch(examples, global_batch: int) -> int:
     return max(1, math.ceil(len(examples) / global_batch))
 
 
-def training_dataset(
-    examples: Examples, global_batch: int, seed: int, first_epoch: int, last_epoch: int
-) -> tf.data.Dataset:
+def training_dataset(examples, global_batch: int, seed: int, first_epoch: int, last_epoch: int) -> tf.data.Dataset:
     """Batches for epochs first_epoch..last_epoch-1, each freshly shuffled.
 
-    The whole split lives in memory as one tensor (`cache` in effect); each
-    batch gathers its rows, then `prefetch(AUTOTUNE)` overlaps input with
-    compute.
+    In memory the whole split is one tensor (`cache` in effect) and each
+    batch gathers its rows; streamed, each example is read from its file.
+    `prefetch(AUTOTUNE)` overlaps input with compute.
     """
-    features = tf.constant(examples.features)
-    targets = None if examples.targets is None else tf.constant(examples.targets)
     n = len(examples)
+    streamed = isinstance(examples, ExampleFiles)
 
     def epoch_batches(epoch):
         order = tf.random.experimental.stateless_shuffle(
             tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch])
         )
-        return tf.data.Dataset.from_tensor_slices(order).batch(global_batch)
+        indices = tf.data.Dataset.from_tensor_slices(order)
+        return (_read_files(indices, examples) if streamed else indices).batch(global_batch)
 
     batches = tf.data.Dataset.range(first_epoch, last_epoch).flat_map(epoch_batches)
+    if streamed:
+        return batches.prefetch(tf.data.AUTOTUNE)
+    features = tf.constant(examples.features)
+    targets = None if examples.targets is None else tf.constant(examples.targets)
     return batches.map(_gather(features, targets), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
-def evaluation_dataset(examples: Examples, global_batch: int) -> tf.data.Dataset:
-    """Batches in order, cached, for validation and test."""
+def evaluation_dataset(examples, global_batch: int) -> tf.data.Dataset:
+    """Batches in order for validation and test (cached when in memory)."""
+    if isinstance(examples, ExampleFiles):
+        indices = tf.data.Dataset.range(len(examples))
+        return _read_files(indices, examples).batch(global_batch).prefetch(tf.data.AUTOTUNE)
     if examples.targets is None:
         data = tf.data.Dataset.from_tensor_slices(examples.features)
     else:
         data = tf.data.Dataset.from_tensor_slices((examples.features, examples.targets))
     return data.batch(global_batch).cache().prefetch(tf.data.AUTOTUNE)
+
+
+def feature_batches(examples, batch_size: int = 256) -> tf.data.Dataset:
+    """The features alone, in order, in batches: what `predict` takes."""
+    return evaluation_dataset(examples, batch_size).map(lambda *element: element[0])
+
+
+def predict_split(model: tf.keras.Model, examples, batch_size: int = 256):
+    """The model's outputs for every example of a split, in order, in memory
+    or streamed (a report's predictions over a test folder of any size)."""
+    return model.predict(feature_batches(examples, batch_size), verbose=0)
+
+
+def _read_files(indices: tf.data.Dataset, files: ExampleFiles) -> tf.data.Dataset:
+    """Example `i` for each index: its file read and decoded, in parallel, in order."""
+    paths = tf.constant(files.files())
+    targets = None if files.targets is None else tf.constant(files.targets)
+
+    def read(index):
+        features = tf.cast(files.decode(tf.io.read_file(paths[index])), files.input_dtype)
+        return features if targets is None else (features, targets[index])
+
+    return indices.map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
 def _gather(features, targets):

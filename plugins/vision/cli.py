@@ -21,7 +21,7 @@ def saliency(ctx, run, index, out):
     test = built.splits.test
     if not 0 <= index < len(test):
         raise KeraslabError(f"--index must be in 0..{len(test) - 1} (the run's test images), received {index}.")
-    image = test.features[index]
+    image = test.load([index]).features[0]
     gradient, probabilities = saliency_map(built.model, image)
     names = list(test.class_names) or [str(i) for i in range(test.num_classes)]
     predicted = int(probabilities.argmax())

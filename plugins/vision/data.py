@@ -4,18 +4,16 @@
 * shapes: generated 32×32×1 scenes of one circle, square or triangle on a
   noisy background, with its per-pixel mask and bounding box; a pure
   function of the seed.
-* any folder of images with one sub-folder per class (`--data PATH`), read
-  with `tf.keras.utils.image_dataset_from_directory`.
+* any folder of images with one sub-folder per class (`--data PATH`),
+  streamed from its files as the model trains (docs/data.md).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from keraslab.core import api
-from keraslab.core.api import DataConfig, Examples, KeraslabError
+from keraslab.core.api import DataConfig, Examples
 
 SHAPES = ("circle", "square", "triangle")
 SHAPE_SIZE = 32
@@ -24,7 +22,7 @@ SHAPE_SIZE = 32
 def load_digits(config: DataConfig) -> Examples:
     """Digits as images (n, 8, 8, 1), intensities 0..16, or the user's image folder."""
     if config.path:
-        return read_image_folder(config.path)
+        return read_image_folder(config.path, unreadable=config.unreadable)
     return api.digits("image", "counts")
 
 
@@ -73,7 +71,7 @@ def make_shapes(count: int, seed: int, size: int = SHAPE_SIZE):
 def load_shapes(config: DataConfig) -> Examples:
     """1,500 shape scenes (500 per class), classified by shape."""
     if config.path:
-        return read_image_folder(config.path)
+        return read_image_folder(config.path, unreadable=config.unreadable)
     images, kinds, _, _ = make_shapes(1500, config.seed)
     return Examples(images, kinds, len(SHAPES), SHAPES)
 
@@ -83,49 +81,14 @@ def synthetic_shapes(config: DataConfig) -> Examples:
     return Examples(images, kinds, len(SHAPES), SHAPES)
 
 
-IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what Keras' folder reader takes
+def read_image_folder(path: str, image_size=None, unreadable: str = "refuse"):
+    """Images from `path/<class>/<image>` (or `path/{train,validation,test}/<class>/<image>`),
+    streamed: every image is resized to the size of the first one (or
+    `image_size`) and kept as 0..255 floats, read a batch at a time as the
+    model trains (`keraslab.core.api.image_folder`)."""
+    from keraslab.core.api import image_folder
 
-
-def _is_image_file(path: Path) -> bool:
-    return path.is_file() and not path.name.startswith(".") and path.suffix.lower() in IMAGE_SUFFIXES
-
-
-def read_image_folder(path: str, image_size=None) -> Examples:
-    """Images from `path/<class>/<image>`; every image is resized to the size
-    of the first one (or `image_size`), kept as 0..255 floats. Hidden files
-    and folders (`.DS_Store`, `.git`) and files that are not images by their
-    suffix are skipped, as Keras' folder reader skips them."""
-    import tensorflow as tf
-
-    root = Path(path)
-    if not root.is_dir():
-        raise KeraslabError(f"Image folder '{path}' does not exist; expected one sub-folder of images per class.")
-    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if len(classes) < 2:
-        raise KeraslabError(f"Image folder '{path}' has {len(classes)} class sub-folder(s); at least 2 are needed.")
-    if image_size is None:
-        first = next((f for c in classes for f in sorted((root / c).iterdir()) if _is_image_file(f)), None)
-        if first is None:
-            raise KeraslabError(f"Image folder '{path}' holds no image files.")
-        try:
-            image_size = tuple(tf.io.decode_image(tf.io.read_file(str(first)), expand_animations=False).shape[:2])
-        except tf.errors.InvalidArgumentError:
-            raise KeraslabError(f"'{first}' is not a readable image (accepted: PNG, JPEG, GIF, BMP).") from None
-    try:
-        dataset = tf.keras.utils.image_dataset_from_directory(
-            str(root),
-            labels="inferred",
-            label_mode="int",
-            class_names=classes,
-            image_size=image_size,
-            batch_size=None,
-            shuffle=False,
-            color_mode="rgb",
-        )
-        images, labels = zip(*[(x.numpy(), y.numpy()) for x, y in dataset])
-    except (tf.errors.InvalidArgumentError, ValueError) as error:
-        raise KeraslabError(f"Image folder '{path}' has an unreadable file: {str(error).splitlines()[0]}.") from None
-    return Examples(np.stack(images).astype(np.float32), np.array(labels, np.int64), len(classes), tuple(classes))
+    return image_folder(path, image_size=image_size, unreadable=unreadable)
 
 
 SEGMENT_CLASSES = ("background",) + SHAPES

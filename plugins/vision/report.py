@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.core.api import pyplot, save_figure
+from keraslab.core.api import predict_split, pyplot, save_figure
 
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
@@ -19,16 +19,26 @@ def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> 
 
 
 def write_classifier_report(model, splits, run_path) -> None:
-    """Confusion matrix and a grid of misclassified test images."""
+    """Confusion matrix and a grid of misclassified test images (the test
+    split may be streamed from a folder: only the images shown are read)."""
     test = splits.test
     if not len(test):
         return
-    predicted = np.argmax(model.predict(test.features, verbose=0), axis=-1)
+    predicted = np.argmax(predict_split(model, test), axis=-1)
     names = list(test.class_names) or [str(i) for i in range(test.num_classes)]
     plot_confusion_matrix(
         confusion_matrix(test.targets, predicted, test.num_classes), names, Path(run_path) / "confusion_matrix.png"
     )
-    plot_misclassified(test.features, test.targets, predicted, names, Path(run_path) / "misclassified.png")
+    wrong = np.flatnonzero(test.targets != predicted)
+    shown = wrong[:MISCLASSIFIED_SHOWN]
+    plot_misclassified(
+        test.load(shown).features,
+        test.targets[shown],
+        predicted[shown],
+        names,
+        Path(run_path) / "misclassified.png",
+        total=len(wrong),
+    )
 
 
 def plot_confusion_matrix(matrix: np.ndarray, names, path: Path) -> Path:
@@ -55,11 +65,16 @@ def plot_confusion_matrix(matrix: np.ndarray, names, path: Path) -> Path:
     return save_figure(fig, path)
 
 
+MISCLASSIFIED_SHOWN = 32
+
+
 def plot_misclassified(
-    images: np.ndarray, truth: np.ndarray, predicted: np.ndarray, names, path: Path, limit: int = 32
+    images: np.ndarray, truth: np.ndarray, predicted: np.ndarray, names, path: Path, total=None
 ) -> Path:
+    """The misclassified ones of `images` (at most 32), each titled true→predicted;
+    `total`: how many were misclassified in all, when only some are passed."""
     plt = pyplot()
-    wrong = np.flatnonzero(truth != predicted)[:limit]
+    wrong = np.flatnonzero(truth != predicted)[:MISCLASSIFIED_SHOWN]
     columns = 8
     rows = max(1, int(np.ceil(len(wrong) / columns)))
     fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.3, rows * 1.5), squeeze=False)
@@ -69,7 +84,8 @@ def plot_misclassified(
         image = images[index]
         ax.imshow(image[..., 0] if image.shape[-1] == 1 else image / max(image.max(), 1), cmap="gray_r")
         ax.set_title(f"{names[truth[index]]}→{names[predicted[index]]}", fontsize=8, color="red")
-    fig.suptitle(f"misclassified test images ({len(np.flatnonzero(truth != predicted))}), true→predicted", fontsize=9)
+    total = len(np.flatnonzero(truth != predicted)) if total is None else total
+    fig.suptitle(f"misclassified test images ({total}), true→predicted", fontsize=9)
     return save_figure(fig, path)
 
 

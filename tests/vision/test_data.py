@@ -50,7 +50,7 @@ def test_image_folder_with_one_sub_folder_per_class(tmp_path):
     for i in range(3):
         _write_png(tmp_path / "cats" / f"{i}.png", 10)
         _write_png(tmp_path / "dogs" / f"{i}.png", 200)
-    examples = data.read_image_folder(str(tmp_path))
+    examples = data.read_image_folder(str(tmp_path)).load()
     assert examples.features.shape == (6, 6, 5, 3)
     assert examples.class_names == ("cats", "dogs")
     assert list(examples.targets) == [0, 0, 0, 1, 1, 1]
@@ -76,5 +76,5 @@ def test_unreadable_image_is_named(tmp_path):
     _write_png(tmp_path / "a" / "0.png", 1)
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "1.png").write_text("not an image")
-    with pytest.raises(KeraslabError, match="unreadable"):
+    with pytest.raises(KeraslabError, match="1.png' is not a readable image"):
         data.read_image_folder(str(tmp_path))

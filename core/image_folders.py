@@ -1,0 +1,137 @@
+"""Image folders as streamed datasets: `root/<class>/<image>`, or
+`root/{train,validation,test}/<class>/<image>` when the folder gives its split.
+
+Only the file names are read when the dataset is opened, plus each file's
+first bytes to check that it is an image (PNG, JPEG, GIF or BMP by its
+signature, not only its suffix). The images themselves are decoded and
+resized inside the `tf.data` pipeline, a batch at a time, so a folder far
+larger than memory trains in constant memory. Hidden files and folders
+(`.DS_Store`, `.git`) and files whose suffix is not an image's are skipped,
+as Keras' folder reader skips them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+from keraslab.core.errors import KeraslabError
+from keraslab.core.streams import PART_NAMES, ExampleFiles
+
+IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
+
+
+def is_image_name(path: Path) -> bool:
+    return not path.name.startswith(".") and path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def has_image_signature(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    return any(head.startswith(signature) for signature in SIGNATURES)
+
+
+def image_folder(path: str, image_size: Optional[Tuple[int, int]] = None, unreadable: str = "refuse") -> ExampleFiles:
+    """The images under `path` as `ExampleFiles` of float32 RGB in 0..255.
+
+    Args:
+        path: the folder.
+        image_size: (height, width) every image is resized to (bilinear);
+            None: the size of the first image.
+        unreadable: what to do with a file that has an image's suffix but
+            not an image's signature: "refuse" (name it) or "skip" it (and
+            say how many were skipped).
+
+    Raises:
+        KeraslabError: a missing folder, fewer than two classes, no images,
+            an unreadable image under "refuse".
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise KeraslabError(f"Image folder '{path}' does not exist; expected one sub-folder of images per class.")
+    given = _subfolders(root)
+    split_given = {"train", "test"} <= set(given) and set(given) <= set(PART_NAMES)
+    part_roots = (
+        [(k, root / name) for k, name in enumerate(PART_NAMES) if (root / name).is_dir()]
+        if split_given
+        else [(0, root)]
+    )
+    classes = sorted({c for _, part in part_roots for c in _subfolders(part)})
+    if len(classes) < 2:
+        where = " (under train/)" if split_given else ""
+        raise KeraslabError(
+            f"Image folder '{path}' has {len(classes)} class sub-folder(s){where}; at least 2 are needed."
+        )
+    paths: List[str] = []
+    targets: List[int] = []
+    parts: List[int] = []
+    skipped: List[Path] = []
+    for part, part_root in part_roots:
+        for class_id, name in enumerate(classes):
+            folder = part_root / name
+            if not folder.is_dir():
+                continue
+            for file in sorted(f for f in folder.rglob("*") if f.is_file() and is_image_name(f)):
+                if not has_image_signature(file):
+                    if unreadable != "skip":
+                        raise KeraslabError(
+                            f"'{file}' is not a readable image (accepted: PNG, JPEG, GIF, BMP); remove it, "
+                            "or skip such files with --set data.unreadable=skip."
+                        )
+                    skipped.append(file)
+                    continue
+                paths.append(file.relative_to(root).as_posix())
+                targets.append(class_id)
+                parts.append(part)
+    if not paths:
+        raise KeraslabError(f"Image folder '{path}' holds no image files (accepted: PNG, JPEG, GIF, BMP).")
+    if skipped:
+        print(
+            f"data.unreadable=skip: skipped {len(skipped)} unreadable file(s) of '{path}', the first '{skipped[0]}'.",
+            file=sys.stderr,
+        )
+    if image_size is None:
+        image_size = _size_of(root / paths[0])
+    height, width = int(image_size[0]), int(image_size[1])
+    return ExampleFiles(
+        root=str(root),
+        paths=tuple(paths),
+        decode=_decoder(height, width),
+        input_shape=(height, width, 3),
+        targets=np.array(targets, np.int64),
+        num_classes=len(classes),
+        class_names=tuple(classes),
+        parts=np.array(parts, np.int64) if split_given else None,
+    )
+
+
+def _subfolders(folder: Path) -> List[str]:
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _size_of(file: Path) -> Tuple[int, int]:
+    import tensorflow as tf
+
+    try:
+        shape = tf.io.decode_image(tf.io.read_file(str(file)), expand_animations=False).shape
+    except tf.errors.InvalidArgumentError:
+        raise KeraslabError(f"'{file}' is not a readable image (accepted: PNG, JPEG, GIF, BMP).") from None
+    return int(shape[0]), int(shape[1])
+
+
+def _decoder(height: int, width: int):
+    """File bytes → a (height, width, 3) float32 image in 0..255, as Keras'
+    `image_dataset_from_directory` decodes and resizes (bilinear)."""
+    import tensorflow as tf
+
+    def decode(contents):
+        image = tf.io.decode_image(contents, channels=3, expand_animations=False)
+        image = tf.image.resize(image, (height, width), method="bilinear")
+        image.set_shape((height, width, 3))
+        return image
+
+    return decode

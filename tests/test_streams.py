@@ -1,0 +1,166 @@
+"""Streamed datasets: image folders read from their files as the model trains.
+
+Small generated PNG folders stand in for large ones: what is checked is
+that nothing is decoded before a batch is asked for, that the split needs
+only the file names, and that the training order is the in-memory path's,
+so a resumed run sees the batches an uninterrupted one would.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+from keraslab.core.errors import KeraslabError
+from keraslab.core.image_folders import image_folder
+from keraslab.core.streams import ExampleFiles, split_files
+
+
+def write_png(path, value, size=(6, 5)):
+    import tensorflow as tf
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = np.full((*size, 3), value, np.uint8)
+    path.write_bytes(tf.io.encode_png(image).numpy())
+
+
+def class_folder(root, per_class=20, classes=("a", "b"), size=(6, 5)):
+    """Images whose every pixel is the class id × 40 plus the image's number."""
+    for c, name in enumerate(classes):
+        for i in range(per_class):
+            write_png(root / name / f"{i:03d}.png", 40 * c + i, size)
+    return root
+
+
+def test_opening_a_folder_reads_names_not_images(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    class_folder(tmp_path)
+    decoded = []
+    real = tf.io.decode_image
+    monkeypatch.setattr(tf.io, "decode_image", lambda *a, **k: decoded.append(1) or real(*a, **k))
+    files = image_folder(str(tmp_path))
+    assert isinstance(files, ExampleFiles) and len(files) == 40
+    assert len(decoded) == 1  # the first image, for the size
+    assert files.input_shape == (6, 5, 3) and files.class_names == ("a", "b")
+    with pytest.raises(KeraslabError, match="streamed from its files.*load"):
+        files.features  # noqa: B018
+
+
+def test_loading_decodes_the_chosen_files_only(tmp_path):
+    files = image_folder(str(class_folder(tmp_path)))
+    examples = files.load([0, 21])
+    assert examples.features.shape == (2, 6, 5, 3)
+    assert examples.features[:, 0, 0, 0].tolist() == [0.0, 41.0]
+    assert examples.targets.tolist() == [0, 1]
+
+
+def test_the_split_is_stratified_and_a_function_of_the_names(tmp_path):
+    files = image_folder(str(class_folder(tmp_path / "one")))
+    splits = split_files(files, 0.2, 0.25, seed=3)
+    assert [len(s) for s in (splits.train, splits.validation, splits.test)] == [22, 8, 10]
+    for part in (splits.validation, splits.test):
+        assert np.bincount(part.targets).tolist() == [len(part) // 2] * 2
+    # Another copy of the same names, elsewhere: the same split.
+    copy = image_folder(str(class_folder(tmp_path / "two")))
+    assert split_files(copy, 0.2, 0.25, seed=3).test.paths == splits.test.paths
+    assert split_files(copy, 0.2, 0.25, seed=4).test.paths != splits.test.paths
+    every = set(splits.train.paths) | set(splits.validation.paths) | set(splits.test.paths)
+    assert len(every) == 40
+
+
+def test_a_folder_that_names_its_split_keeps_it(tmp_path):
+    class_folder(tmp_path / "train", per_class=6)
+    class_folder(tmp_path / "test", per_class=2)
+    files = image_folder(str(tmp_path))
+    splits = split_files(files, 0.15, 0.15, seed=0)
+    assert [len(s) for s in (splits.train, splits.validation, splits.test)] == [12, 0, 4]
+    assert all(p.startswith("test/") for p in splits.test.paths)
+
+
+def test_streamed_batches_are_the_in_memory_batches(tmp_path):
+    """Epoch e's order is the same permutation of (seed, e) on both paths,
+    so a run resumed at any epoch reads what the uninterrupted run would."""
+    from keraslab.core.trainer import pipeline
+
+    files = image_folder(str(class_folder(tmp_path, per_class=9)))
+    in_memory = files.load()
+
+    def batches(source, first):
+        return [
+            (x.numpy(), y.numpy())
+            for x, y in pipeline.training_dataset(source, global_batch=4, seed=7, first_epoch=first, last_epoch=3)
+        ]
+
+    streamed, memory = batches(files, 0), batches(in_memory, 0)
+    assert len(streamed) == len(memory) == 3 * 5  # 18 examples: 5 batches an epoch, the last of 2
+    for (xs, ys), (xm, ym) in zip(streamed, memory):
+        np.testing.assert_array_equal(xs, xm)
+        np.testing.assert_array_equal(ys, ym)
+    resumed = batches(files, 1)
+    for (xr, _), (xs, _) in zip(resumed, streamed[5:]):
+        np.testing.assert_array_equal(xr, xs)
+    evaluation = np.concatenate([x.numpy() for x, _ in pipeline.evaluation_dataset(files, 4)])
+    np.testing.assert_array_equal(evaluation, in_memory.features)
+
+
+@pytest.mark.parametrize(
+    "layout, message",
+    [
+        ({}, r"has 0 class sub-folder\(s\); at least 2"),
+        ({"only/0.png": 1}, r"has 1 class sub-folder\(s\)"),
+        ({"a/notes.txt": None, "b/x.csv": None}, "holds no image files"),
+        ({"a/0.png": 1, "b/1.png": "not an image"}, r"1.png' is not a readable image .*data.unreadable=skip"),
+    ],
+)
+def test_bad_folders_are_one_line_and_no_run(cli_runner, tmp_path, layout, message):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for name, value in layout.items():
+        path = folder / name
+        if isinstance(value, int):
+            write_png(path, value)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(value or "")
+    runs = tmp_path / "runs"
+    result = cli_runner("vision", "train", "cnn", "--data", str(folder), "--runs-root", str(runs))
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
+    assert __import__("re").search(message, result.output)
+    assert not runs.exists()
+
+
+def test_unreadable_files_can_be_skipped_and_are_counted(tmp_path, capsys):
+    class_folder(tmp_path, per_class=3)
+    (tmp_path / "a" / "broken.png").write_text("not an image")
+    files = image_folder(str(tmp_path), unreadable="skip")
+    assert len(files) == 6 and "a/broken.png" not in files.paths
+    assert "skipped 1 unreadable file(s)" in capsys.readouterr().err
+
+
+def test_a_classifier_trains_on_a_streamed_folder_and_reports_it(cli_runner, tmp_path):
+    folder = class_folder(tmp_path / "images", per_class=30, classes=("dark", "light", "mid"), size=(8, 8))
+    runs = tmp_path / "runs"
+    result = cli_runner(
+        "vision",
+        "train",
+        "mlp",
+        "--data",
+        str(folder),
+        "--epochs",
+        "30",
+        "--set",
+        "optimizer.learning_rate=1e-2",
+        "--set",
+        "train.batch_size=8",
+        "--runs-root",
+        str(runs),
+    )
+    assert result.exit_code == 0, result.output
+    (run,) = (runs / "vision" / "mlp").iterdir()
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["examples"] == {"train": 66, "validation": 12, "test": 12}  # 4.5 per class rounds to 4
+    assert summary["metrics"]["test"]["accuracy"] >= 0.9  # chance: 1/3; the classes differ in brightness
+    assert (run / "confusion_matrix.png").stat().st_size > 1_000
+    assert (run / "misclassified.png").is_file()
