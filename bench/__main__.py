@@ -12,7 +12,7 @@ import argparse
 import dataclasses
 import time
 
-from bench import harness, memory, rl, roofline, scaling, serving, startup, training
+from bench import harness, memory, rl, roofline, scaling, serving, startup, streaming, training
 
 BENCHMARKS = {
     "startup": startup.run,
@@ -23,6 +23,7 @@ BENCHMARKS = {
     "rl": rl.run,
     "scaling": scaling.run,
     "memory": memory.run,
+    "streaming": streaming.run,
 }
 
 

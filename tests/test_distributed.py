@@ -1,7 +1,8 @@
 """Strategies for real: MirroredStrategy over two logical CPUs, and a
 two-process MultiWorkerMirroredStrategy on loopback. Each trains the same
 model with the same global batch (2 replicas x 16 = 32) as a one-device run,
-and must end where the one-device run ends."""
+and must end where the one-device run ends; on examples in memory, and on
+an image folder streamed from its files."""
 
 import json
 import subprocess
@@ -59,6 +60,56 @@ def test_mirrored_over_two_logical_cpus(tmp_path, one_device):
 
 
 def test_two_local_workers(tmp_path, one_device):
+    result, outputs = train_on_two_workers(tmp_path, COMMON)
+    assert result["strategy"] == "MultiWorkerMirroredStrategy x2"
+    assert "Worker finished; the chief wrote the run." in outputs[1]
+    assert_trained_equally(result, one_device)
+
+
+def streamed_folder(root):
+    """60 generated 8×8 PNGs of three classes (by brightness, with noise)."""
+    import numpy as np
+
+    from tests.test_streams import write_png
+
+    rng = np.random.default_rng(0)
+    for c in range(3):
+        for i in range(20):
+            write_png(root / f"class{c}" / f"{i:02d}.png", int(60 * c + rng.integers(0, 40)), size=(8, 8))
+    return root
+
+
+STREAMED = [
+    "vision",
+    "train",
+    "mlp",
+    "--epochs",
+    "3",
+    "--set",
+    "model.augmentation.enabled=false",
+    "--set",
+    "model.dropout=0.0",
+    "--set",
+    "train.deterministic=true",
+]
+
+
+def test_two_local_workers_on_a_streamed_folder(tmp_path):
+    """Both workers compute the same permutation of the folder's files per
+    epoch and each global batch is split between them: the run ends where
+    the one-device run over the same files ends."""
+    folder = str(streamed_folder(tmp_path / "images"))
+    streamed = [*STREAMED, "--data", folder]
+    single = run(*streamed, "--set", "train.batch_size=32", "--run-dir", str(tmp_path / "single"), cwd=tmp_path)
+    assert single.returncode == 0, single.stdout[-3000:] + single.stderr[-3000:]
+    result, _ = train_on_two_workers(tmp_path / "two", streamed)
+    assert result["strategy"] == "MultiWorkerMirroredStrategy x2"
+    assert_trained_equally(result, summary(tmp_path / "single"))
+
+
+def train_on_two_workers(tmp_path, arguments):
+    """Trains `arguments` with 2 local workers of batch 16; the chief's summary and both outputs."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     ports = free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
     processes = []
@@ -69,7 +120,7 @@ def test_two_local_workers(tmp_path, one_device):
         processes.append(
             subprocess.Popen(
                 command(
-                    *COMMON,
+                    *arguments,
                     "--strategy",
                     "multi-worker",
                     "--set",
@@ -87,7 +138,4 @@ def test_two_local_workers(tmp_path, one_device):
     outputs = [p.communicate(timeout=300)[0] for p in processes]
     for process, output in zip(processes, outputs):
         assert process.returncode == 0, output[-3000:]
-    result = summary(tmp_path / "run")  # written by the chief (worker 0) only
-    assert result["strategy"] == "MultiWorkerMirroredStrategy x2"
-    assert "Worker finished; the chief wrote the run." in outputs[1]
-    assert_trained_equally(result, one_device)
+    return summary(tmp_path / "run"), outputs  # the summary is written by the chief (worker 0) only

@@ -144,8 +144,11 @@ class KerasTrainer(Trainer):
         from keraslab.core.trainer.loop import build, prepare_runtime
         from keraslab.core.trainer.strategy import is_chief
 
-        splits = building.load_splits(plugin, spec, config.data)
+        # The strategy first: a multi-worker strategy configures collective ops,
+        # which must happen before anything (a streamed folder's first image
+        # read to learn its size) starts TensorFlow's runtime. Neither writes.
         strategy = prepare_runtime(config)  # a strategy that cannot be made here fails before any write
+        splits = building.load_splits(plugin, spec, config.data)
         # Built and checked (one real batch through it) before the run exists: a
         # plugin's mistake is one line, with no run directory left behind.
         built = build(plugin, spec, config, splits, strategy)

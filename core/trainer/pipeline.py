@@ -68,8 +68,18 @@ def feature_batches(examples, batch_size: int = 256) -> tf.data.Dataset:
 
 def predict_split(model: tf.keras.Model, examples, batch_size: int = 256):
     """The model's outputs for every example of a split, in order, in memory
-    or streamed (a report's predictions over a test folder of any size)."""
-    return model.predict(feature_batches(examples, batch_size), verbose=0)
+    or streamed (a report's predictions over a test folder of any size).
+
+    The model is called batch by batch in this process, not through
+    `Model.predict`, which under a multi-worker strategy would wait on
+    collective ops from workers that only the chief's report never reaches.
+    """
+    outputs = [model(batch, training=False) for batch in feature_batches(examples, batch_size)]
+    if not outputs:
+        return tf.zeros((0,)).numpy()
+    if isinstance(outputs[0], dict):
+        return {key: tf.concat([o[key] for o in outputs], axis=0).numpy() for key in outputs[0]}
+    return tf.concat(outputs, axis=0).numpy()
 
 
 def _read_files(indices: tf.data.Dataset, files: ExampleFiles) -> tf.data.Dataset:

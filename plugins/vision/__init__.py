@@ -80,7 +80,7 @@ plugin = Plugin(
             task="regression",
             default_dataset="shape-boxes",
             input_name="image",
-            preset=config.image_preset,
+            preset=config.detection_preset,
             export=f"{_MODELS}:export_detection",
             report="keraslab.plugins.vision.report:write_detection_report",
         ),

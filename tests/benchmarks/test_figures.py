@@ -1,9 +1,9 @@
-"""Figures 5 to 8 once on a tiny budget, and `python -m bench`'s checks."""
+"""Figures 5 to 9 once on a tiny budget, and `python -m bench`'s checks."""
 
 import subprocess
 import sys
 
-from bench import memory, rl, scaling, serving
+from bench import memory, rl, scaling, serving, streaming
 from bench.harness import ROOT, Budget
 
 QUIET = dict(echo=lambda line: None)
@@ -43,6 +43,18 @@ def test_memory_figure_reads_a_child_process_peak():
     (result,) = memory.run(TINY, **QUIET)
     # Training a model needs more than importing TensorFlow does.
     assert result.keraslab.unit == "MiB" and result.ratio > 1.0
+
+
+def test_streaming_figure_trains_on_two_folder_sizes():
+    memory_row, time_row = streaming.run(TINY, **QUIET)
+    assert memory_row.keraslab.unit == "MiB" and memory_row.baseline.median > 0
+    assert time_row.keraslab.unit == "ms" and time_row.keraslab.median > 0
+    assert memory_row.name.endswith("on 600 images") and memory_row.baseline_name == "the same on 60 images"
+
+
+def test_a_generated_folder_holds_its_images_by_class(tmp_path):
+    streaming.write_folder(tmp_path, 7)
+    assert sorted(len(list(d.iterdir())) for d in tmp_path.iterdir()) == [2, 2, 3]
 
 
 def test_bench_command_refuses_a_bad_repeat_count():
