@@ -17,6 +17,7 @@ from keraslab.core.data_checks import check_examples
 from keraslab.core.errors import KeraslabError, PluginError, describe_error
 from keraslab.core.refs import resolve_declared
 from keraslab.core.streams import ExampleFiles, split_files
+from keraslab.core.tfds_data import is_tfds_name, load_tfds
 
 # Examples of a streamed training split decoded for `DataInfo.train_features`.
 STREAMED_SAMPLE = 256
@@ -34,7 +35,12 @@ def default_config(spec: ModelSpec) -> RunConfig:
 
 def load_examples(plugin: Plugin, data: DataConfig):
     """Loads the dataset `data.name` of `plugin` (its synthetic variant if
-    asked): `Examples` in memory, or `ExampleFiles` streamed from disk."""
+    asked), or a TensorFlow Datasets dataset by name (tfds:NAME): `Examples`
+    in memory, or `ExampleFiles` streamed from disk."""
+    if is_tfds_name(data.name):
+        if data.synthetic or data.path:
+            raise KeraslabError(f"data.synthetic and data.path apply to a plugin's own datasets, not to {data.name}.")
+        return load_tfds(data.name, data.tfds_dir)
     dataset = plugin.dataset(data.name)
     field = "synthetic" if data.synthetic else "load"
     loader = resolve_declared(getattr(dataset, field), f"plugin '{plugin.name}', dataset '{dataset.name}'.{field}")

@@ -112,7 +112,8 @@ class DataConfig:
     run's `data` section is then an instance of it.
 
     Attributes:
-        name: dataset name; empty means the model's default dataset.
+        name: dataset name; empty means the model's default dataset;
+            `tfds:NAME[:CONFIG]` a TensorFlow Datasets dataset (core/tfds_data.py).
         path: a user's own file or folder, read by the dataset's loader.
         synthetic: use the dataset's tiny synthetic variant (tests, smoke runs).
         validation_fraction: share held out for validation.
@@ -129,6 +130,9 @@ class DataConfig:
         unreadable: what to do with a file of a streamed folder that is not
             what its suffix says (an image that is not one): "refuse" (the
             default: named, and the run is not started) or "skip" it.
+        tfds_dir: where TensorFlow Datasets' prepared datasets are, for a
+            `name` of the form tfds:NAME[:CONFIG] (empty: TFDS' default
+            folder); read offline, never downloaded.
     """
 
     name: str = ""
@@ -141,6 +145,7 @@ class DataConfig:
     train_per_class: int = ranged(0, at_least=0)
     nan: Literal["refuse", "drop"] = "refuse"
     unreadable: Literal["refuse", "skip"] = "refuse"
+    tfds_dir: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -67,6 +67,7 @@ LAYERS = (
             "keraslab.core.data",
             "keraslab.core.streams",
             "keraslab.core.image_folders",
+            "keraslab.core.tfds_data",
             "keraslab.core.data_checks",
             "keraslab.core.tables",
             "keraslab.core.sample_data",

@@ -32,6 +32,7 @@ from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable
 from keraslab.core.export.signatures import ExportContext, default_signatures
 from keraslab.core.refs import resolve_declared
 from keraslab.core.rundir import RunDir
+from keraslab.core.tfds_data import is_tfds_name
 
 #: Settings only agents use; the Keras trainer refuses them.
 AGENT_SETTINGS = tuple(f"agent.{field.name}" for field in dataclasses.fields(AgentConfig))
@@ -135,7 +136,8 @@ class KerasTrainer(Trainer):
 
     def check(self, plugin: Plugin, spec: ModelSpec, config: RunConfig) -> None:
         super().check(plugin, spec, config)
-        plugin.dataset(config.data.name)  # an unknown dataset fails here, naming the available ones
+        if not is_tfds_name(config.data.name):
+            plugin.dataset(config.data.name)  # an unknown dataset fails here, naming the available ones
         from keraslab.core.trainer.transfer import check_config
 
         check_config(config.init)  # a source run that cannot be used fails before any write
