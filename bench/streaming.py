@@ -10,6 +10,12 @@ child process whose peak resident memory is read from `getrusage`.
   holds the file names and the batches in flight, not the images: target
   ≤ 1.2 (in memory, the images alone would grow from 59 MiB to 586 MiB as
   float32).
+* Input throughput: decoded, batched images per second from a folder of
+  JPEGs (the small size), keraslab's pipeline (one epoch of
+  `training_dataset` over `image_folder`, batch 128, nothing trained)
+  against `tf.keras.utils.image_dataset_from_directory` with the same
+  batch, size and shuffling, `prefetch(AUTOTUNE)`; each in its own
+  process, warm-up plus repeats. Target ≥ 1.
 * Time: the second epoch's seconds per training example at 10× against 1×
   (from each run's `metrics.jsonl`; the first epoch also traces the
   graph, a fixed cost that would flatter the larger folder): linear growth
@@ -35,8 +41,8 @@ SIZES = {False: 5_000, True: 60}  # images of the small folder, by budget.tiny
 CLASS_COLOURS = ((200, 60, 60), (60, 200, 60), (60, 60, 200))
 
 
-def write_folder(root: Path, count: int, seed: int = 0) -> Path:
-    """`count` 32×32 PNGs in three class folders: a colour plus noise."""
+def write_folder(root: Path, count: int, seed: int = 0, suffix: str = "png") -> Path:
+    """`count` 32×32 PNGs (or JPEGs) in three class folders: a colour plus noise."""
     import numpy as np
     import tensorflow as tf
 
@@ -46,14 +52,53 @@ def write_folder(root: Path, count: int, seed: int = 0) -> Path:
     for i in range(count):
         c = i % len(CLASS_COLOURS)
         image = np.clip(rng.normal(CLASS_COLOURS[c], 40, (32, 32, 3)), 0, 255).astype(np.uint8)
-        (root / f"class{c}" / f"{i:06d}.png").write_bytes(tf.io.encode_png(image).numpy())
+        encoded = tf.io.encode_png(image) if suffix == "png" else tf.io.encode_jpeg(image, quality=90)
+        (root / f"class{c}" / f"{i:06d}.{suffix}").write_bytes(encoded.numpy())
     return root
 
 
 def folder_session(params: Dict) -> Dict:
     """Writes a folder of `params["count"]` images under `params["root"]`."""
-    write_folder(Path(params["root"]), int(params["count"]))
+    write_folder(Path(params["root"]), int(params["count"]), suffix=params.get("suffix", "png"))
     return {"count": params["count"]}
+
+
+THROUGHPUT_BATCH = 128
+
+
+def throughput_session(params: Dict) -> Dict:
+    """Images per second of one epoch over `params["folder"]` through
+    keraslab's pipeline or Keras' folder reader (`params["side"]`), after
+    `warmup` epochs, `repeats` times."""
+    import tensorflow as tf
+
+    from keraslab.core.image_folders import image_folder
+    from keraslab.core.trainer.pipeline import training_dataset
+
+    folder, batch = params["folder"], THROUGHPUT_BATCH
+    if params["side"] == "keraslab":
+        files = image_folder(folder)
+        count = len(files)
+
+        def epoch(e):
+            return training_dataset(files, batch, seed=0, first_epoch=e, last_epoch=e + 1)
+
+    else:
+        dataset = tf.keras.utils.image_dataset_from_directory(
+            folder, image_size=(32, 32), batch_size=batch, shuffle=True, seed=0, label_mode="int"
+        ).prefetch(tf.data.AUTOTUNE)
+        count = sum(1 for _ in Path(folder).rglob("*.jpg"))
+
+        def epoch(e):
+            return dataset
+
+    rates = []
+    for e in range(params["warmup"] + params["repeats"]):
+        started = time.perf_counter()
+        for _ in epoch(e):
+            pass
+        rates.append(count / (time.perf_counter() - started))
+    return {"rates": rates[params["warmup"] :]}
 
 
 def train_session(params: Dict) -> Dict:
@@ -88,8 +133,27 @@ def run(budget: Budget, echo=print) -> List[Comparison]:
             echo(f"   writing {count:,} PNGs, then two epochs of the CNN on them ...")
             run_session("bench.streaming:folder_session", {"root": folder, "count": count})
             sides[count] = run_session("bench.streaming:train_session", {"folder": folder})
+        echo(f"   writing {small:,} JPEGs, then reading them through both pipelines ...")
+        jpegs = str(Path(root) / "jpegs")
+        run_session("bench.streaming:folder_session", {"root": jpegs, "count": small, "suffix": "jpg"})
+        rates = {
+            side: run_session(
+                "bench.streaming:throughput_session",
+                {"folder": jpegs, "side": side, "warmup": budget.warmup, "repeats": budget.repeats},
+            )["rates"]
+            for side in ("keraslab", "keras")
+        }
     big, little = sides[10 * small], sides[small]
     return [
+        Comparison(
+            FIGURE,
+            f"input pipeline, {small:,} JPEGs, batch {THROUGHPUT_BATCH}",
+            Stats(rates["keraslab"], "images/s"),
+            Stats(rates["keras"], "images/s"),
+            "tf.keras.utils.image_dataset_from_directory",
+            target=">= 1",
+            note="decoded and batched, nothing trained",
+        ),
         Comparison(
             FIGURE,
             f"peak memory, two CNN epochs on {10 * small:,} images",

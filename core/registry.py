@@ -15,8 +15,12 @@ error and shown by `keraslab plugins`, and every other plugin keeps working.
 That holds for a plugin that calls `sys.exit` or raises `KeyboardInterrupt`
 at import too, and what a plugin prints while it loads is captured, not
 mixed into keraslab's output (`PluginRecord.output`). Each load is timed
-(`PluginRecord.load_seconds`), so a slow plugin can be named. Commands load
-only the plugin they use. With `KERASLAB_STRICT_PLUGINS=1` a failure is
+(`PluginRecord.load_seconds`), so a slow plugin can be named, and bounded: a
+third-party plugin still importing after `load_timeout` seconds (60 by
+default, `KERASLAB_PLUGIN_TIMEOUT` to change it) is recorded as broken, so
+one that hangs at import cannot stall `keraslab plugins` or `list` (its
+import goes on in a daemon thread, which ends with the process). Commands
+load only the plugin they use. With `KERASLAB_STRICT_PLUGINS=1` a failure is
 raised instead.
 
 Names are settled before anything loads, whatever order the entry points
@@ -33,6 +37,7 @@ import contextlib
 import dataclasses
 import io
 import os
+import threading
 import time
 from importlib import metadata
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
@@ -44,6 +49,8 @@ ENTRY_POINT_GROUP = "keraslab.plugins"
 BUILTIN_DISTRIBUTION = "keraslab"
 BUILTIN_PACKAGE = "keraslab.plugins."
 STRICT_ENV = "KERASLAB_STRICT_PLUGINS"
+TIMEOUT_ENV = "KERASLAB_PLUGIN_TIMEOUT"
+DEFAULT_LOAD_TIMEOUT = 60.0
 
 
 @dataclasses.dataclass
@@ -94,6 +101,8 @@ class Registry:
         strict: raise plugin failures instead of recording them; by default
             true when the environment sets KERASLAB_STRICT_PLUGINS=1.
         clock: seconds as a float, to time each load (tests pass a fake).
+        load_timeout: seconds a third-party plugin may take to load before it
+            is recorded as broken; None: KERASLAB_PLUGIN_TIMEOUT, else 60.
     """
 
     def __init__(
@@ -101,8 +110,10 @@ class Registry:
         entry_points: Optional[Iterable[Any]] = None,
         strict: Optional[bool] = None,
         clock: Callable[[], float] = time.perf_counter,
+        load_timeout: Optional[float] = None,
     ):
         self._clock = clock
+        self.load_timeout = _load_timeout() if load_timeout is None else load_timeout
         if entry_points is None:
             entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
         self.strict = os.environ.get(STRICT_ENV, "") not in ("", "0") if strict is None else strict
@@ -193,8 +204,7 @@ class Registry:
         started = self._clock()
         try:
             with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-                loaded = record._entry_point.load()
-                plugin = loaded() if callable(loaded) and not isinstance(loaded, Plugin) else loaded
+                plugin = self._import(record)
             if not isinstance(plugin, Plugin):
                 raise PluginError(
                     f"entry point {record.target} gave a {type(plugin).__name__}, expected a "
@@ -214,6 +224,38 @@ class Registry:
             record.load_seconds = self._clock() - started
             record.output = captured.getvalue()
         record.plugin = plugin
+
+    def _import(self, record: PluginRecord) -> Any:
+        """The entry point's object (called if it is a function). keraslab's
+        own plugins load in this thread; a third party's in a daemon thread
+        waited on for `load_timeout` seconds, so an import that hangs is
+        reported instead of waited on for ever."""
+
+        def load():
+            loaded = record._entry_point.load()
+            return loaded() if callable(loaded) and not isinstance(loaded, Plugin) else loaded
+
+        if is_builtin(record):
+            return load()
+        outcome: Dict[str, Any] = {}
+
+        def load_into_outcome():
+            try:
+                outcome["plugin"] = load()
+            except BaseException as error:  # re-raised below, in the caller's thread
+                outcome["error"] = error
+
+        thread = threading.Thread(target=load_into_outcome, name=f"load plugin {record.name}", daemon=True)
+        thread.start()
+        thread.join(self.load_timeout)
+        if thread.is_alive():
+            raise PluginError(
+                f"did not finish loading within {self.load_timeout:g} s (it may hang at import); "
+                f"set {TIMEOUT_ENV}=SECONDS to wait longer"
+            )
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["plugin"]
 
 
 def is_builtin(record: PluginRecord) -> bool:
@@ -263,6 +305,17 @@ def _settle_claims(name: str, claimants: List[PluginRecord]) -> Tuple[PluginReco
             "uninstall one, or rename its entry point"
         )
     return claimants[0], claimants[1:]
+
+
+def _load_timeout() -> float:
+    text = os.environ.get(TIMEOUT_ENV, "")
+    try:
+        seconds = float(text) if text else DEFAULT_LOAD_TIMEOUT
+    except ValueError:
+        raise PluginError(f"{TIMEOUT_ENV} must be a number of seconds, received '{text}'.") from None
+    if not seconds > 0:
+        raise PluginError(f"{TIMEOUT_ENV} must be more than 0 seconds, received '{text}'.")
+    return seconds
 
 
 def _one_line(error: BaseException) -> str:

@@ -134,3 +134,44 @@ def test_a_plugin_slow_to_load_is_named_with_its_time(cli_runner, fake_entry_poi
     assert "brisk: slow" not in result.output
     assert isinstance(registry.get("brisk"), Plugin)
     assert registry.record("slowpoke").load_seconds == 25.0
+
+
+def test_a_plugin_that_hangs_at_import_is_reported_not_waited_on(cli_runner, fake_entry_point):
+    """The hanging import waits on an event no one sets until the test ends:
+    it cannot finish within the 0.2 s bound, however fast the machine."""
+    import threading
+
+    from keraslab.core.registry import Registry
+    from tests.test_registry import toy_plugin
+
+    release = threading.Event()
+
+    def import_for_ever():
+        release.wait()
+        return toy_plugin("hangs")
+
+    registry = Registry(
+        [fake_entry_point("hangs", import_for_ever), fake_entry_point("brisk", lambda: toy_plugin("brisk"))],
+        strict=False,
+        load_timeout=0.2,
+    )
+    try:
+        result = cli_runner("plugins", registry=registry)
+        assert result.exit_code == 0, result.output
+        assert "did not finish loading within 0.2 s (it may hang at import)" in result.output
+        assert "KERASLAB_PLUGIN_TIMEOUT=SECONDS" in result.output
+        assert registry.get("brisk").name == "brisk"
+        listed = cli_runner("list", registry=registry)
+        assert listed.exit_code == 0 and "brisk" in listed.output
+    finally:
+        release.set()
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1"])
+def test_the_load_timeout_must_be_a_positive_number(monkeypatch, value):
+    from keraslab.core.errors import PluginError
+    from keraslab.core.registry import TIMEOUT_ENV, Registry
+
+    monkeypatch.setenv(TIMEOUT_ENV, value)
+    with pytest.raises(PluginError, match=f"{TIMEOUT_ENV} must be"):
+        Registry([])
