@@ -106,18 +106,28 @@ def split_examples(examples: Examples, validation_fraction: float, test_fraction
         groups = [np.flatnonzero(examples.targets == c) for c in np.unique(examples.targets)]
     else:
         groups = [np.arange(n)]
+    cut = cut_groups([rng.permutation(group) for group in groups], validation_fraction, test_fraction)
+    chosen = {k: rng.permutation(v) for k, v in cut.items()}
+    if len(chosen["train"]) == 0:
+        raise KeraslabError(f"Dataset of {n} examples leaves no training examples after the split.")
+    return Splits(**{k: examples.take(v) for k, v in chosen.items()})
+
+
+def cut_groups(
+    ordered_groups: List[np.ndarray], validation_fraction: float, test_fraction: float
+) -> Dict[str, np.ndarray]:
+    """{"train", "validation", "test"}: the indices of each part. Each group
+    (a class) is cut in its given order: its first round(n × test_fraction)
+    go to test, the next round(n × validation_fraction) to validation, the
+    rest to training, so every part keeps the groups' proportions."""
     parts: Dict[str, List[np.ndarray]] = {"train": [], "validation": [], "test": []}
-    for group in groups:
-        group = rng.permutation(group)
+    for group in ordered_groups:
         n_test = int(round(len(group) * test_fraction))
         n_val = int(round(len(group) * validation_fraction))
         parts["test"].append(group[:n_test])
         parts["validation"].append(group[n_test : n_test + n_val])
         parts["train"].append(group[n_test + n_val :])
-    chosen = {k: rng.permutation(np.concatenate(v)) for k, v in parts.items()}
-    if len(chosen["train"]) == 0:
-        raise KeraslabError(f"Dataset of {n} examples leaves no training examples after the split.")
-    return Splits(**{k: examples.take(v) for k, v in chosen.items()})
+    return {k: np.concatenate(v).astype(np.int64) for k, v in parts.items()}
 
 
 def _class_targets(examples, setting: str) -> Tuple[np.ndarray, int]:

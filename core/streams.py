@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from keraslab.core.data import Examples, Splits
+from keraslab.core.data import Examples, Splits, cut_groups
 from keraslab.core.errors import KeraslabError
 
 PART_NAMES = ("train", "validation", "test")
@@ -116,15 +116,8 @@ def split_files(files: ExampleFiles, validation_fraction: float, test_fraction: 
             if files.targets is not None
             else [np.arange(len(files))]
         )
-        parts: Dict[str, List[np.ndarray]] = {name: [] for name in PART_NAMES}
-        for group in groups:
-            ranked = np.array(sorted(group, key=lambda i: rank_key(seed, files.paths[i])), np.int64)
-            n_test = int(round(len(ranked) * test_fraction))
-            n_val = int(round(len(ranked) * validation_fraction))
-            parts["test"].append(ranked[:n_test])
-            parts["validation"].append(ranked[n_test : n_test + n_val])
-            parts["train"].append(ranked[n_test + n_val :])
-        chosen = {name: np.sort(np.concatenate(v)) for name, v in parts.items()}
+        ranked = [np.array(sorted(g, key=lambda i: rank_key(seed, files.paths[i])), np.int64) for g in groups]
+        chosen = {name: np.sort(v) for name, v in cut_groups(ranked, validation_fraction, test_fraction).items()}
     if len(chosen["train"]) == 0:
         raise KeraslabError(f"'{files.root}' leaves no training files after the split.")
     return Splits(**{name: files.take(indices) for name, indices in chosen.items()})
