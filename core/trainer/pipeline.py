@@ -29,8 +29,8 @@ def training_dataset(examples, global_batch: int, seed: int, first_epoch: int, l
     """Batches for epochs first_epoch..last_epoch-1, each freshly shuffled.
 
     In memory the whole split is one tensor (`cache` in effect) and each
-    batch gathers its rows; streamed, each example is read from its file.
-    `prefetch(AUTOTUNE)` overlaps input with compute.
+    batch gathers its rows; streamed, each batch reads its examples' files
+    (`_read_batches`). `prefetch(AUTOTUNE)` overlaps input with compute.
     """
     n = len(examples)
     streamed = isinstance(examples, ExampleFiles)
