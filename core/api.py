@@ -20,8 +20,9 @@ Errors (one line and exit status 2 at the command line)
     `KeraslabError`, `ConfigError`, `PluginError`, `RunError`
 Data
     `Examples`, `split_examples`, `read_table`, `load_splits`; streamed
-    from files: `ExampleFiles`, `split_files`, `image_folder`, and
-    `predict_split` (a model's outputs over any split); the shared
+    from files: `ExampleFiles`, `split_files`, `image_folder`; from record
+    files (TFRecord shards, CSV files of any size): `ExampleRecords`,
+    `split_records`; and `predict_split` (a model's outputs over any split); the shared
     embedded datasets `digits`, `synthetic_digits`, `DIGIT_NAMES`,
     `diabetes`, `synthetic_regression`, and as loaders of a table or the
     user's file: `digit_table`, `synthetic_digit_table`, `diabetes_table`,
@@ -88,6 +89,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and readers
     from keraslab.core.export.signatures import ExportContext, classifier_outputs, image_signatures, serving_default
     from keraslab.core.image_folders import image_folder
     from keraslab.core.plots import Panel, plot_runs, pyplot, save_figure
+    from keraslab.core.records import ExampleRecords, split_records
     from keraslab.core.sample_data import (
         DIGIT_NAMES,
         diabetes,
@@ -126,6 +128,7 @@ _LAZY = {
     **dict.fromkeys(("Examples", "split_examples"), "keraslab.core.data"),
     "read_request": "keraslab.core.export.predict",
     "image_folder": "keraslab.core.image_folders",
+    **dict.fromkeys(("ExampleRecords", "split_records"), "keraslab.core.records"),
     **dict.fromkeys(("ExampleFiles", "split_files"), "keraslab.core.streams"),
     "predict_split": "keraslab.core.trainer.pipeline",
     **dict.fromkeys(
@@ -194,6 +197,8 @@ __all__ = [
     "split_examples",
     "ExampleFiles",
     "split_files",
+    "ExampleRecords",
+    "split_records",
     "image_folder",
     "predict_split",
     "read_request",

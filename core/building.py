@@ -15,6 +15,7 @@ from keraslab.core.contract import DataInfo, ModelSpec, Plugin
 from keraslab.core.data import Examples, Splits, limit_per_class, select_classes, split_examples
 from keraslab.core.data_checks import check_examples
 from keraslab.core.errors import KeraslabError, PluginError, describe_error
+from keraslab.core.records import ExampleRecords, split_records
 from keraslab.core.refs import resolve_declared
 from keraslab.core.streams import ExampleFiles, split_files
 from keraslab.core.tfds_data import is_tfds_name, load_tfds
@@ -36,7 +37,7 @@ def default_config(spec: ModelSpec) -> RunConfig:
 def load_examples(plugin: Plugin, data: DataConfig):
     """Loads the dataset `data.name` of `plugin` (its synthetic variant if
     asked), or a TensorFlow Datasets dataset by name (tfds:NAME): `Examples`
-    in memory, or `ExampleFiles` streamed from disk."""
+    in memory, or `ExampleFiles` / `ExampleRecords` streamed from disk."""
     if is_tfds_name(data.name):
         if data.synthetic or data.path:
             raise KeraslabError(f"data.synthetic and data.path apply to a plugin's own datasets, not to {data.name}.")
@@ -45,10 +46,11 @@ def load_examples(plugin: Plugin, data: DataConfig):
     field = "synthetic" if data.synthetic else "load"
     loader = resolve_declared(getattr(dataset, field), f"plugin '{plugin.name}', dataset '{dataset.name}'.{field}")
     examples = loader(data)
-    if not isinstance(examples, (Examples, ExampleFiles)):
+    if not isinstance(examples, (Examples, ExampleFiles, ExampleRecords)):
         raise PluginError(
             f"plugin '{plugin.name}', dataset '{dataset.name}'.{field} returned a "
-            f"{type(examples).__name__}, expected keraslab.core.data.Examples or keraslab.core.streams.ExampleFiles"
+            f"{type(examples).__name__}, expected keraslab.core.data.Examples, keraslab.core.streams.ExampleFiles "
+            "or keraslab.core.records.ExampleRecords"
         )
     return examples
 
@@ -66,6 +68,8 @@ def load_splits(plugin: Plugin, spec: ModelSpec, data: DataConfig) -> Splits:
         examples = select_classes(examples, data.classes)
     if isinstance(examples, ExampleFiles):
         splits = split_files(examples, data.validation_fraction, data.test_fraction, data.seed)
+    elif isinstance(examples, ExampleRecords):
+        splits = split_records(examples, data.validation_fraction, data.test_fraction, data.seed)
     else:
         splits = split_examples(examples, data.validation_fraction, data.test_fraction, data.seed)
     if data.train_per_class:
@@ -77,7 +81,7 @@ def data_info(splits: Splits) -> DataInfo:
     """What the builder may know of the training split. A streamed split
     gives `train_features` as a sample: its first `STREAMED_SAMPLE` examples."""
     train = splits.train
-    streamed = isinstance(train, ExampleFiles)
+    streamed = isinstance(train, (ExampleFiles, ExampleRecords))
     features = train.load(range(min(STREAMED_SAMPLE, len(train)))).features if streamed else train.features
     return DataInfo(
         input_shape=tuple(train.input_shape),

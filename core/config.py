@@ -130,6 +130,10 @@ class DataConfig:
         unreadable: what to do with a file of a streamed folder that is not
             what its suffix says (an image that is not one): "refuse" (the
             default: named, and the run is not started) or "skip" it.
+        stream: read a CSV `path` (or a folder of CSV files) a batch at a
+            time as the model trains, instead of into memory: for tables
+            larger than memory. A folder written by `keraslab data convert`
+            (TFRecord shards) always streams.
         tfds_dir: where TensorFlow Datasets' prepared datasets are, for a
             `name` of the form tfds:NAME[:CONFIG] (empty: TFDS' default
             folder); read offline, never downloaded.
@@ -145,6 +149,7 @@ class DataConfig:
     train_per_class: int = ranged(0, at_least=0)
     nan: Literal["refuse", "drop"] = "refuse"
     unreadable: Literal["refuse", "skip"] = "refuse"
+    stream: bool = False
     tfds_dir: str = ""
 
 

@@ -9,9 +9,11 @@ one class reports "accuracy 1.0000". So, before a run is created:
 * a classifier's targets must be whole class ids in 0..num_classes−1, and
   at least two classes must be present.
 
-Streamed datasets (`ExampleFiles`) are checked on their targets only: their
-features are decoded images, finite by construction, and reading them all
-here would defeat streaming.
+Streamed datasets are checked on their targets only here: an image
+folder's features are decoded images, finite by construction, and reading
+them all here would defeat streaming; a CSV file streamed as records
+(`keraslab.core.csv_records`) has its non-finite rows found, refused or
+dropped when it is opened.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
@@ -35,8 +35,10 @@ def has_image_signature(path: Path) -> bool:
     return any(head.startswith(signature) for signature in SIGNATURES)
 
 
-def image_folder(path: str, image_size: Optional[Tuple[int, int]] = None, unreadable: str = "refuse") -> ExampleFiles:
-    """The images under `path` as `ExampleFiles` of float32 RGB in 0..255.
+def image_folder(path: str, image_size: Optional[Tuple[int, int]] = None, unreadable: str = "refuse") -> Any:
+    """The images under `path` as `ExampleFiles` of float32 RGB in 0..255,
+    or, for a folder of TFRecord shards written by `keraslab data convert`,
+    as `ExampleRecords` of the same images.
 
     Args:
         path: the folder.
@@ -50,6 +52,13 @@ def image_folder(path: str, image_size: Optional[Tuple[int, int]] = None, unread
         KeraslabError: a missing folder, fewer than two classes, no images,
             an unreadable image under "refuse".
     """
+    from keraslab.core.tfrecords import is_records_folder, tfrecord_records
+
+    if is_records_folder(path):
+        records = tfrecord_records(path, image_size)
+        if len(records.input_shape) != 3:
+            raise KeraslabError(f"'{path}' holds tables, not images; this dataset takes images.")
+        return records
     root = Path(path)
     if not root.is_dir():
         raise KeraslabError(f"Image folder '{path}' does not exist; expected one sub-folder of images per class.")
@@ -100,7 +109,7 @@ def image_folder(path: str, image_size: Optional[Tuple[int, int]] = None, unread
     return ExampleFiles(
         root=str(root),
         paths=tuple(paths),
-        decode=_decoder(height, width),
+        decode=image_decoder(height, width),
         input_shape=(height, width, 3),
         targets=np.array(targets, np.int64),
         num_classes=len(classes),
@@ -123,7 +132,7 @@ def _size_of(file: Path) -> Tuple[int, int]:
     return int(shape[0]), int(shape[1])
 
 
-def _decoder(height: int, width: int):
+def image_decoder(height: int, width: int):
     """File bytes → a (height, width, 3) float32 image in 0..255, as Keras'
     `image_dataset_from_directory` decodes and resizes (bilinear)."""
     import tensorflow as tf

@@ -95,7 +95,7 @@ def synthetic_regression(seed: int, count: int = 200, features: int = 10) -> Exa
 def digit_table(config: DataConfig) -> Examples:
     """The digits as 64 pixel features (0..16), or the user's table at `data.path` (class id last)."""
     if config.path:
-        return read_table(config.path, task="classification")
+        return read_table(config.path, task="classification", stream=config.stream, nan=config.nan)
     return digits("flat", "counts")
 
 
@@ -107,7 +107,7 @@ def synthetic_digit_table(config: DataConfig) -> Examples:
 def diabetes_table(config: DataConfig) -> Examples:
     """scikit-learn's diabetes, or the user's table at `data.path` (target last)."""
     if config.path:
-        return read_table(config.path, task="regression")
+        return read_table(config.path, task="regression", stream=config.stream, nan=config.nan)
     return diabetes()
 
 

@@ -3,27 +3,40 @@
 * CSV: one example per row, numeric columns, the target in the last column;
   a first row that is not numeric is taken as a header.
 * NPZ: arrays named `features` and (optionally) `targets`.
+
+Both are read into memory. Tables larger than memory stream instead: a CSV
+file or folder of them with `stream=True` (`keraslab.core.csv_records`),
+and a folder of TFRecord shards written by `keraslab data convert`
+(`keraslab.core.tfrecords`), which always streams.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from keraslab.core.data import Examples
 from keraslab.core.errors import KeraslabError
 
-ACCEPTED = ".csv (numeric columns, target last) or .npz (arrays 'features' and 'targets')"
+ACCEPTED = (
+    ".csv (numeric columns, target last), .npz (arrays 'features' and 'targets'), "
+    "a folder of .csv files (streamed) or a folder written by `keraslab data convert`"
+)
 
 
-def read_table(path: str, task: str) -> Examples:
-    """Reads a user's data file into `Examples`.
+def read_table(path: str, task: str, stream: bool = False, nan: str = "refuse") -> Any:
+    """Reads a user's data file into `Examples`, or opens it as streamed
+    `ExampleRecords` (a records folder; CSV files under `stream`).
 
     Args:
-        path: the file.
+        path: the file or folder.
         task: "classification" (integer class targets) or "regression"
             (float targets).
+        stream: stream a CSV file instead of reading it into memory.
+        nan: the `data.nan` setting, applied as a streamed CSV is opened
+            (in memory, the data checks apply it).
 
     Returns:
         The examples; for classification, `num_classes` is the largest
@@ -32,7 +45,18 @@ def read_table(path: str, task: str) -> Examples:
     Raises:
         KeraslabError: the file is missing, of another format, or malformed.
     """
+    from keraslab.core.tfrecords import is_records_folder, tfrecord_records
+
+    if is_records_folder(path):
+        records = tfrecord_records(path)
+        if records.input_shape and len(records.input_shape) != 1:
+            raise KeraslabError(f"'{path}' holds images; this dataset takes tables (rows of numbers).")
+        return records
     file = Path(path)
+    if file.is_dir() or (stream and file.suffix.lower() == ".csv"):
+        from keraslab.core.csv_records import csv_records
+
+        return csv_records(path, task, nan=nan)
     if not file.is_file():
         raise KeraslabError(f"Data file '{path}' does not exist. Accepted: {ACCEPTED}.")
     suffix = file.suffix.lower()

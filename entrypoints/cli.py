@@ -6,6 +6,7 @@
     keraslab <plugin> evaluate RUN        test metrics of a finished run
     keraslab <plugin> export RUN ...      SavedModel for TensorFlow Serving
     keraslab predict EXPORT --input F     answer a TF Serving REST request locally
+    keraslab data convert SRC --out DIR   TFRecord shards from an image folder or CSV
     keraslab quickstart                   the main job (`make run`)
 
 This module parses and prints; the work is in `keraslab.core`. TensorFlow is
@@ -436,6 +437,54 @@ def predict_command(export_dir, input_file, signature):
 
     response = predict(export_dir, read_request(input_file), signature)
     click.echo(json.dumps(response, indent=2, allow_nan=False))  # valid JSON: non-finite values are null
+
+
+@cli.group("data")
+def data_group():
+    """Data at scale: write an image folder or CSV data as TFRecord shards (docs/data.md)."""
+
+
+@data_group.command("convert")
+@click.argument("source")
+@click.option("--out", required=True, help="The folder to write (must not exist yet).")
+@click.option("--shards", type=click.IntRange(min=1), default=8, show_default=True, help="Shards per split.")
+@click.option(
+    "--task",
+    type=click.Choice(["classification", "regression"]),
+    default="classification",
+    show_default=True,
+    help="CSV data: class ids or values in the last column.",
+)
+@click.option(
+    "--unreadable",
+    type=click.Choice(["refuse", "skip"]),
+    default="refuse",
+    show_default=True,
+    help="An image that does not decode: refuse the conversion, or skip it.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the order records are written in.")
+def convert_command(source, out, shards, task, unreadable, seed):
+    """Write SOURCE (an image folder, a .csv file or a folder of them) as TFRecord shards in OUT.
+
+    Train on the result like on the source: `keraslab vision train cnn --data OUT`.
+    """
+    from keraslab.core.convert import convert, describe
+
+    bar: Dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = click.progressbar(length=total, label="Converting", file=sys.stderr)
+            bar["bar"].__enter__()
+        bar["bar"].update(done)
+
+    try:
+        manifest = convert(source, out, shards, task=task, unreadable=unreadable, seed=seed, progress=progress)
+    finally:
+        if "bar" in bar:
+            bar["bar"].__exit__(None, None, None)
+    records, count = describe(manifest)
+    click.echo(f"Wrote {records} records in {count} shard(s) to {out}.")
 
 
 @cli.command("quickstart")

@@ -66,7 +66,11 @@ LAYERS = (
         (
             "keraslab.core.data",
             "keraslab.core.streams",
+            "keraslab.core.records",
             "keraslab.core.image_folders",
+            "keraslab.core.tfrecords",
+            "keraslab.core.csv_records",
+            "keraslab.core.convert",
             "keraslab.core.tfds_data",
             "keraslab.core.data_checks",
             "keraslab.core.tables",
@@ -75,7 +79,8 @@ LAYERS = (
             "keraslab.core.plots",
         ),
         ("numpy",),
-        "examples in memory or streamed from files, their splits and checks, building a model, plots",
+        "examples in memory or streamed from files and record files, their splits and checks, "
+        "conversion to TFRecord shards, building a model, plots",
     ),
     Layer(
         "export",

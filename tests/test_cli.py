@@ -47,7 +47,8 @@ def test_list_shows_models_and_datasets(cli_runner):
     [
         (
             ["nosuch"],
-            "Unknown command or plugin 'nosuch'. Available: list, plugins, predict, quickstart, bayesian, foundations",
+            "Unknown command or plugin 'nosuch'. Available: data, list, plugins, predict, quickstart, bayesian, "
+            "foundations",
         ),
         (["list", "--topic", "astrology"], "Unknown topic 'astrology'. Available: bayesian, foundations"),
         (["foundations", "train", "mpl"], "Unknown model 'mpl' for plugin 'foundations'. Available: "),

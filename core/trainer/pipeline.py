@@ -10,6 +10,11 @@ the files of each batch are read and decoded, batches in parallel
 with the training step.
 Only the file names are held in memory, so memory does not grow with the
 dataset. No `tf.data` iterator state needs saving: the order is recomputed.
+
+Record files (`ExampleRecords`: TFRecord shards, CSV files) cannot be read
+at an index, so their epochs are ordered by their own rule, also a pure
+function of (seed, epoch): shards shuffled, interleaved, a seeded shuffle
+buffer (`keraslab.core.records`).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import math
 
 import tensorflow as tf
 
+from keraslab.core.records import ExampleRecords, in_order, shuffled_epochs
 from keraslab.core.streams import ExampleFiles
 
 
@@ -32,6 +38,8 @@ def training_dataset(examples, global_batch: int, seed: int, first_epoch: int, l
     batch gathers its rows; streamed, each batch reads its examples' files
     (`_read_batches`). `prefetch(AUTOTUNE)` overlaps input with compute.
     """
+    if isinstance(examples, ExampleRecords):
+        return shuffled_epochs(examples, global_batch, seed, first_epoch, last_epoch).prefetch(tf.data.AUTOTUNE)
     n = len(examples)
     streamed = isinstance(examples, ExampleFiles)
 
@@ -51,6 +59,8 @@ def training_dataset(examples, global_batch: int, seed: int, first_epoch: int, l
 
 def evaluation_dataset(examples, global_batch: int) -> tf.data.Dataset:
     """Batches in order for validation and test (cached when in memory)."""
+    if isinstance(examples, ExampleRecords):
+        return in_order(examples, global_batch).prefetch(tf.data.AUTOTUNE)
     if isinstance(examples, ExampleFiles):
         batches = tf.data.Dataset.range(len(examples)).batch(global_batch)
         return _read_batches(batches, examples).prefetch(tf.data.AUTOTUNE)
@@ -63,6 +73,8 @@ def evaluation_dataset(examples, global_batch: int) -> tf.data.Dataset:
 
 def feature_batches(examples, batch_size: int = 256) -> tf.data.Dataset:
     """The features alone, in order, in batches: what `predict` takes."""
+    if isinstance(examples, ExampleRecords):
+        return in_order(examples, batch_size, with_targets=False).prefetch(tf.data.AUTOTUNE)
     return evaluation_dataset(examples, batch_size).map(lambda *element: element[0])
 
 

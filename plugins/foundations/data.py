@@ -15,7 +15,7 @@ from keraslab.core.api import DataConfig, Examples, read_table
 def load_breast_cancer(config: DataConfig) -> Examples:
     """Wisconsin breast cancer: 569 tumours, 30 features, malignant (0) or benign (1)."""
     if config.path:
-        return read_table(config.path, task="classification")
+        return read_table(config.path, task="classification", stream=config.stream, nan=config.nan)
     from sklearn.datasets import load_breast_cancer as sklearn_breast_cancer
 
     bunch = sklearn_breast_cancer()
@@ -34,7 +34,7 @@ def make_xor(config: DataConfig) -> Examples:
     """XOR with noise: points around the four corners of the unit square,
     class 1 where exactly one coordinate is near 1. No line separates them."""
     if config.path:
-        return read_table(config.path, task="classification")
+        return read_table(config.path, task="classification", stream=config.stream, nan=config.nan)
     rng = np.random.default_rng(config.seed)
     n = 400
     corners = rng.integers(0, 2, size=(n, 2))
@@ -56,7 +56,7 @@ def make_polynomial_curve(config: DataConfig) -> Examples:
     """300 points y = 1 − 2x + 0.5x² + 3x³ + ε, x ~ U[−1, 1], ε ~ N(0, 0.2²):
     a curve of known degree 3, for choosing the degree on validation data."""
     if config.path:
-        return read_table(config.path, task="regression")
+        return read_table(config.path, task="regression", stream=config.stream, nan=config.nan)
     rng = np.random.default_rng(config.seed)
     x = rng.uniform(-1, 1, size=300)
     y = sum(c * x**k for k, c in enumerate(CURVE_COEFFICIENTS)) + rng.normal(scale=0.2, size=300)

@@ -83,7 +83,8 @@ def test_plugins_json_survives_exit_and_interrupt_and_stays_valid_json(rude_site
 def test_plugins_table_names_the_chatty_and_the_broken(rude_site, tmp_path):
     out, _ = keraslab(rude_site, tmp_path, "plugins")
     assert out.returncode == 0, out.stderr
-    assert "slow to load" not in out.stdout
+    # (Whether a plugin is flagged slow to load depends on the machine's load;
+    # that flag is tested on a fake clock below.)
     assert "chatty: printed while loading: hello from chatty | chatty warns" in out.stdout
     assert "exits: called sys.exit(3) while loading" in out.stdout
 
