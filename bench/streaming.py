@@ -15,7 +15,9 @@ child process whose peak resident memory is read from `getrusage`.
   `training_dataset` over `image_folder`, batch 128, nothing trained)
   against `tf.keras.utils.image_dataset_from_directory` with the same
   batch, size and shuffling, `prefetch(AUTOTUNE)`; each in its own
-  process, warm-up plus repeats. Target ≥ 1.
+  process, warm-up plus repeats. Target ≥ 1. The same JPEGs converted to
+  TFRecord shards (`keraslab data convert`, 8 shards) are read through
+  keraslab's record pipeline against the same Keras reader.
 * Time: the second epoch's seconds per training example at 10× against 1×
   (from each run's `metrics.jsonl`; the first epoch also traces the
   graph, a fixed cost that would flatter the larger folder): linear growth
@@ -63,7 +65,16 @@ def folder_session(params: Dict) -> Dict:
     return {"count": params["count"]}
 
 
+def convert_session(params: Dict) -> Dict:
+    """Converts the folder `params["folder"]` into TFRecord shards at `params["out"]`."""
+    from keraslab.core.convert import convert, describe
+
+    records, shards = describe(convert(params["folder"], params["out"], shards=RECORD_SHARDS))
+    return {"records": records, "shards": shards}
+
+
 THROUGHPUT_BATCH = 128
+RECORD_SHARDS = 8
 
 
 def throughput_session(params: Dict) -> Dict:
@@ -76,8 +87,8 @@ def throughput_session(params: Dict) -> Dict:
     from keraslab.core.trainer.pipeline import training_dataset
 
     folder, batch = params["folder"], THROUGHPUT_BATCH
-    if params["side"] == "keraslab":
-        files = image_folder(folder)
+    if params["side"] in ("keraslab", "records"):
+        files = image_folder(folder)  # an image folder, or converted shards (ExampleRecords)
         count = len(files)
 
         def epoch(e):
@@ -136,12 +147,19 @@ def run(budget: Budget, echo=print) -> List[Comparison]:
         echo(f"   writing {small:,} JPEGs, then reading them through both pipelines ...")
         jpegs = str(Path(root) / "jpegs")
         run_session("bench.streaming:folder_session", {"root": jpegs, "count": small, "suffix": "jpg"})
+        shards = str(Path(root) / "jpegs-tfrecord")
+        run_session("bench.streaming:convert_session", {"folder": jpegs, "out": shards})
         rates = {
             side: run_session(
                 "bench.streaming:throughput_session",
-                {"folder": jpegs, "side": side, "warmup": budget.warmup, "repeats": budget.repeats},
+                {
+                    "folder": shards if side == "records" else jpegs,
+                    "side": side,
+                    "warmup": budget.warmup,
+                    "repeats": budget.repeats,
+                },
             )["rates"]
-            for side in ("keraslab", "keras")
+            for side in ("keraslab", "records", "keras")
         }
     big, little = sides[10 * small], sides[small]
     return [
@@ -153,6 +171,15 @@ def run(budget: Budget, echo=print) -> List[Comparison]:
             "tf.keras.utils.image_dataset_from_directory",
             target=">= 1",
             note="decoded and batched, nothing trained",
+        ),
+        Comparison(
+            FIGURE,
+            f"input pipeline, the same JPEGs as {RECORD_SHARDS} TFRecord shards, batch {THROUGHPUT_BATCH}",
+            Stats(rates["records"], "images/s"),
+            Stats(rates["keras"], "images/s"),
+            "tf.keras.utils.image_dataset_from_directory on the folder",
+            target=">= 1",
+            note="`keraslab data convert`; decoded and batched, nothing trained",
         ),
         Comparison(
             FIGURE,
