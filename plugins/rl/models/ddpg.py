@@ -4,7 +4,9 @@ continuous actions.
 The critic minimises (Q(s, a) − y)², y = r + γ Q'(s', μ'(s')); the actor
 follows ∇_a Q(s, a)|_{a = μ(s)} ∇_θ μ(s); the primed target networks move
 by τ towards the online ones after every update. Behaviour adds
-Ornstein–Uhlenbeck noise to μ(s), clipped to the action bounds. The
+Ornstein–Uhlenbeck noise to μ(s), clipped to the action bounds (drawn from
+the run's checkpointed `exploration` stream, the noise state in the
+checkpoint too). The
 replay loop is `off_policy.ReplayProgram`'s; the actor is what acts
 greedily, is selected, played and exported.
 """
@@ -45,6 +47,17 @@ class DdpgProgram(ReplayProgram):
             train_step_counter=tf.Variable(0, dtype=tf.int64, name="updates"),
         )
         return agent, actor
+
+    def behaviour_policy(self):
+        """μ(s) + Ornstein–Uhlenbeck noise, clipped to the bounds (as `DdpgAgent.collect_policy`)."""
+        from tf_agents.policies import actor_policy
+
+        from keraslab.plugins.rl.models.seeded_policies import SeededOUNoisePolicy
+
+        actor = actor_policy.ActorPolicy(
+            self.env.time_step_spec(), self.env.action_spec(), actor_network=self.network, clip=False
+        )
+        return SeededOUNoisePolicy(actor, self.config.ou_stddev, self.config.ou_damping, self.exploration)
 
     def network_action(self, network, observation):
         action, _ = network(observation, step_type=None, network_state=(), training=False)

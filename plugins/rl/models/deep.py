@@ -1,6 +1,12 @@
 """What the tf-agents agents share: their environment, the step counter, a
 network that acts greedily, and the selection of the best network so far.
 
+Every deep agent's checkpoint holds, beside its networks and optimizers,
+the environment in the middle of its episode (`environment_state`) and the
+random streams its behaviour policy and replay sampling draw from
+(`seeded_policies`), so a resumed run takes exactly the steps the
+uninterrupted run took.
+
 Selection (`model.keep_best`): every `select_every` environment steps the
 online network's greedy policy plays `selection_episodes` episodes on
 seeds of their own; if it scores at least the kept network's score, its
@@ -51,7 +57,14 @@ class DeepAgentProgram(AgentProgram):
 
     def __init__(self, config, seed: int):
         self.config, self.seed = config, seed
+        # Layer names (and so variable names) restart with every program, so
+        # they do not depend on what the process built before: tf-agents' PPO
+        # orders its optimizer's slots by variable name, and a resumed run
+        # must find each slot where the interrupted one saved it.
+        tf.keras.backend.reset_uids()
         self.env = load_tf_environment(config.env, seed)
+        # Two streams, so that how many numbers one draws never moves the other.
+        self.exploration, self.sampling = tf.random.Generator.from_seed(seed).split(2)
         self.steps = tf.Variable(0, dtype=tf.int64, name="env_steps")
         self.selected_at = tf.Variable(0, dtype=tf.int64, name="selected_at")
 
@@ -66,8 +79,16 @@ class DeepAgentProgram(AgentProgram):
     def env_steps(self) -> int:
         return int(self.steps.numpy())
 
-    def selection_trackables(self):
+    def progress_trackables(self):
+        """What every deep agent's checkpoint holds beside its agent: the
+        counters, the kept network, the environment mid-episode and the
+        random streams."""
+        from keraslab.plugins.rl.models.environment_state import EnvironmentState
+
         return {
+            "environment": EnvironmentState(self.env),
+            "exploration": self.exploration,
+            "sampling": self.sampling,
             "steps": self.steps,
             "selected_at": self.selected_at,
             "kept_network": self.kept_network,

@@ -8,8 +8,9 @@ TD error on a sampled batch,
 
 θ⁻ being a target network that follows θ every `target_update_period`
 updates (by τ). Double DQN (van Hasselt et al., 2016) takes the argmax with
-θ and the value with θ⁻. Actions are ε-greedy, ε annealed linearly. The
-replay loop is `off_policy.ReplayProgram`'s.
+θ and the value with θ⁻. Actions are ε-greedy, ε annealed linearly
+(drawn from the run's checkpointed `exploration` stream). The replay loop
+is `off_policy.ReplayProgram`'s.
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ class DqnProgram(ReplayProgram):
     def make_agent(self):
         return make_dqn_agent(self.config, self.env, self.steps)
 
+    def behaviour_policy(self):
+        """ε-greedy in the agent's greedy policy, ε on the agent's own schedule."""
+        from keraslab.plugins.rl.models.seeded_policies import SeededEpsilonGreedyPolicy
+
+        c = self.config
+        epsilon = linear_schedule(self.steps, c.epsilon_start, c.epsilon_end, c.epsilon_decay_steps)
+        return SeededEpsilonGreedyPolicy(self.agent.policy, epsilon, self.exploration)
+
     @property
     def train_sequence_length(self) -> int:
         return self.config.n_step + 1
@@ -73,7 +82,7 @@ class DqnProgram(ReplayProgram):
 
     def train_iteration(self):
         metrics = super().train_iteration()
-        return {"epsilon": float(self.agent.collect_policy._epsilon()), **metrics}  # the schedule's current value
+        return {"epsilon": float(self.behaviour.epsilon()), **metrics}  # the schedule's current value
 
     def network_action(self, network, observation):
         q_values, _ = network(observation, training=False)

@@ -10,7 +10,9 @@ function, and takes `epochs` passes maximising the clipped surrogate
 min(ρ A, clip(ρ, 1 − ε, 1 + ε) A), ρ = π(a | s) / π_old(a | s).
 
 Both are on-policy: each update uses only the experience just collected,
-which is then dropped. The greedy policy (the mode of π) is what is
+which is then dropped. Actions are sampled from π with seeds drawn from the
+run's checkpointed `exploration` stream (`SeededSamplingPolicy`), so a
+resumed run collects what the uninterrupted one collected. The greedy policy (the mode of π) is what is
 evaluated, selected, played and exported.
 """
 
@@ -52,8 +54,14 @@ class OnPolicyProgram(DeepAgentProgram):
     def make_driver(self, observers):
         raise NotImplementedError
 
+    def behaviour_policy(self):
+        """The agent's collect policy, sampled from the run's `exploration` stream."""
+        from keraslab.plugins.rl.models.seeded_policies import SeededSamplingPolicy
+
+        return SeededSamplingPolicy(self.agent.collect_policy, self.exploration)
+
     def trackables(self):
-        return {"agent": self.agent, **self.selection_trackables()}
+        return {"agent": self.agent, **self.progress_trackables()}
 
     def train_iteration(self):
         self.replay.clear()
@@ -120,7 +128,7 @@ class ReinforceProgram(OnPolicyProgram):
         from tf_agents.drivers import dynamic_episode_driver
 
         return dynamic_episode_driver.DynamicEpisodeDriver(
-            self.env, self.agent.collect_policy, observers=observers, num_episodes=self.config.episodes_per_iteration
+            self.env, self.behaviour_policy(), observers=observers, num_episodes=self.config.episodes_per_iteration
         )
 
 
@@ -154,7 +162,7 @@ class PpoProgram(OnPolicyProgram):
         from tf_agents.drivers import dynamic_step_driver
 
         return dynamic_step_driver.DynamicStepDriver(
-            self.env, self.agent.collect_policy, observers=observers, num_steps=self.config.collect_steps
+            self.env, self.behaviour_policy(), observers=observers, num_steps=self.config.collect_steps
         )
 
 
