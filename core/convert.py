@@ -48,7 +48,7 @@ def open_source(source: str, task: str, unreadable: str) -> Any:
     if path.is_dir() and any(f.suffix.lower() == ".csv" for f in path.iterdir()):
         return csv_records(source, task)
     if path.is_dir():
-        return image_folder(source, unreadable=unreadable)
+        return image_folder(source, unreadable=unreadable, skip_hint="--unreadable skip")
     raise KeraslabError(
         f"Cannot convert '{source}': accepted are an image folder (one sub-folder per class), "
         "a .csv file, or a folder of .csv files."

@@ -2,9 +2,15 @@
 `root/{train,validation,test}/<class>/<image>` when the folder gives its split.
 
 Only the file names are read when the dataset is opened, plus each file's
-first bytes to check that it is an image (PNG, JPEG, GIF or BMP by its
-signature, not only its suffix). The images themselves are decoded and
-resized inside the `tf.data` pipeline, a batch at a time, so a folder far
+first and last bytes: the first to check that it is an image (PNG, JPEG,
+GIF or BMP by its signature, not only its suffix), the last to check that
+it is whole. A file cut short (an interrupted copy or download, the usual
+way an image is damaged) lacks its format's end marker (PNG's IEND chunk,
+JPEG's EOI, GIF's trailer; a BMP is shorter than its header says), and is
+refused or skipped then, not when its batch is decoded in the middle of an
+epoch. Damage inside a whole file is found only by decoding it, which
+`keraslab data convert` does for every image. The images themselves are
+decoded and resized inside the `tf.data` pipeline, a batch at a time, so a folder far
 larger than memory trains in constant memory. Hidden files and folders
 (`.DS_Store`, `.git`) and files whose suffix is not an image's are skipped,
 as Keras' folder reader skips them.
@@ -29,13 +35,41 @@ def is_image_name(path: Path) -> bool:
     return not path.name.startswith(".") and path.suffix.lower() in IMAGE_SUFFIXES
 
 
-def has_image_signature(path: Path) -> bool:
+# Bytes read from a file's end: some writers put padding or their own
+# trailer after the end marker. A JPEG's entropy-coded data cannot hold the
+# bytes FF D9 (an FF there is stuffed as FF 00), so only a real EOI matches.
+TAIL = 4096
+
+
+def image_problem(path: Path) -> Optional[str]:
+    """Why `path` is not a whole image, from its first and last bytes, or None."""
     with open(path, "rb") as handle:
         head = handle.read(8)
-    return any(head.startswith(signature) for signature in SIGNATURES)
+        size = handle.seek(0, 2)
+        handle.seek(max(0, size - TAIL))
+        tail = handle.read()
+    if not any(head.startswith(signature) for signature in SIGNATURES):
+        return "is not a readable image (accepted: PNG, JPEG, GIF, BMP)"
+    if head.startswith(b"\x89PNG"):
+        whole = b"IEND" in tail
+    elif head.startswith(b"\xff\xd8"):
+        whole = b"\xff\xd9" in tail
+    elif head.startswith(b"GIF"):
+        whole = b"\x3b" in tail[-8:]
+    else:  # BMP: bytes 2..5 hold the file's size (0 in some writers: not checked then)
+        with open(path, "rb") as handle:
+            handle.seek(2)
+            declared = int.from_bytes(handle.read(4), "little")
+        whole = declared == 0 or size >= declared
+    return None if whole else "is cut short (its end marker is missing): an incomplete copy"
 
 
-def image_folder(path: str, image_size: Optional[Tuple[int, int]] = None, unreadable: str = "refuse") -> Any:
+def image_folder(
+    path: str,
+    image_size: Optional[Tuple[int, int]] = None,
+    unreadable: str = "refuse",
+    skip_hint: str = "--set data.unreadable=skip",
+) -> Any:
     """The images under `path` as `ExampleFiles` of float32 RGB in 0..255,
     or, for a folder of TFRecord shards written by `keraslab data convert`,
     as `ExampleRecords` of the same images.
@@ -45,8 +79,9 @@ def image_folder(path: str, image_size: Optional[Tuple[int, int]] = None, unread
         image_size: (height, width) every image is resized to (bilinear);
             None: the size of the first image.
         unreadable: what to do with a file that has an image's suffix but
-            not an image's signature: "refuse" (name it) or "skip" it (and
-            say how many were skipped).
+            not an image's signature, or is cut short: "refuse" (name it) or
+            "skip" it (and say how many were skipped).
+        skip_hint: how the user asks for "skip", for the refusal's message.
 
     Raises:
         KeraslabError: a missing folder, fewer than two classes, no images,
@@ -85,12 +120,10 @@ def image_folder(path: str, image_size: Optional[Tuple[int, int]] = None, unread
             if not folder.is_dir():
                 continue
             for file in sorted(f for f in folder.rglob("*") if f.is_file() and is_image_name(f)):
-                if not has_image_signature(file):
+                problem = image_problem(file)
+                if problem is not None:
                     if unreadable != "skip":
-                        raise KeraslabError(
-                            f"'{file}' is not a readable image (accepted: PNG, JPEG, GIF, BMP); remove it, "
-                            "or skip such files with --set data.unreadable=skip."
-                        )
+                        raise KeraslabError(f"'{file}' {problem}; remove it, or skip such files with {skip_hint}.")
                     skipped.append(file)
                     continue
                 paths.append(file.relative_to(root).as_posix())
@@ -100,7 +133,7 @@ def image_folder(path: str, image_size: Optional[Tuple[int, int]] = None, unread
         raise KeraslabError(f"Image folder '{path}' holds no image files (accepted: PNG, JPEG, GIF, BMP).")
     if skipped:
         print(
-            f"data.unreadable=skip: skipped {len(skipped)} unreadable file(s) of '{path}', the first '{skipped[0]}'.",
+            f"Skipped {len(skipped)} unreadable or incomplete image file(s) of '{path}', the first '{skipped[0]}'.",
             file=sys.stderr,
         )
     if image_size is None:

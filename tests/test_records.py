@@ -162,15 +162,20 @@ def test_conversion_never_overwrites_and_leaves_nothing_when_interrupted(tmp_pat
 
 def test_an_image_that_does_not_decode_is_refused_or_skipped(tmp_path, capsys):
     source = class_folder(tmp_path / "images", per_class=4)
-    # A PNG signature on a truncated file: the folder opens, the decoder fails.
-    good = (source / "a" / "000.png").read_bytes()
-    (source / "b" / "broken.png").write_bytes(good[:30])
+    # Whole (signature and end marker in place) but damaged inside: only decoding finds it.
+    good = bytearray((source / "a" / "000.png").read_bytes())
+    good[40:60] = b"\x00" * 20
+    (source / "b" / "broken.png").write_bytes(bytes(good))
     with pytest.raises(KeraslabError, match=r"broken.png' is not a readable image .*--unreadable skip"):
         convert(str(source), str(tmp_path / "refused"), shards=2)
     assert not (tmp_path / "refused").exists()
     manifest = convert(str(source), str(tmp_path / "skipped"), shards=2, unreadable="skip")
     assert sum(e["records"] for e in manifest["shards"]) == 8
     assert "skipped 1 image(s) that do not decode" in capsys.readouterr().err
+    # A file cut short is refused when the folder opens, naming the converter's option.
+    (source / "b" / "broken.png").write_bytes(bytes(good[:30]))
+    with pytest.raises(KeraslabError, match=r"broken.png' is cut short .*--unreadable skip"):
+        convert(str(source), str(tmp_path / "short"), shards=2)
 
 
 def test_a_damaged_records_folder_is_one_line(tmp_path):

@@ -136,7 +136,25 @@ def test_unreadable_files_can_be_skipped_and_are_counted(tmp_path, capsys):
     (tmp_path / "a" / "broken.png").write_text("not an image")
     files = image_folder(str(tmp_path), unreadable="skip")
     assert len(files) == 6 and "a/broken.png" not in files.paths
-    assert "skipped 1 unreadable file(s)" in capsys.readouterr().err
+    assert "Skipped 1 unreadable or incomplete image file(s)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["png", "jpg", "gif", "bmp"])
+def test_an_image_cut_short_is_found_when_the_folder_opens(tmp_path, capsys, kind):
+    """An interrupted copy keeps the signature but loses the end marker: refused
+    (or skipped) at open, not when its batch is decoded mid-epoch."""
+    from PIL import Image
+
+    class_folder(tmp_path, per_class=2)
+    whole = tmp_path / "b" / f"photo.{kind}"
+    Image.fromarray(np.full((20, 20, 3), 90, np.uint8)).save(whole)
+    assert len(image_folder(str(tmp_path))) == 5  # the whole file is accepted
+    contents = whole.read_bytes()
+    whole.write_bytes(contents[: len(contents) * 2 // 3])
+    with pytest.raises(KeraslabError, match=f"photo.{kind}' is cut short .*data.unreadable=skip"):
+        image_folder(str(tmp_path))
+    assert len(image_folder(str(tmp_path), unreadable="skip")) == 4
+    assert "Skipped 1 unreadable or incomplete" in capsys.readouterr().err
 
 
 def test_a_classifier_trains_on_a_streamed_folder_and_reports_it(cli_runner, tmp_path):
