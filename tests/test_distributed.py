@@ -1,8 +1,8 @@
 """Strategies for real: MirroredStrategy over two logical CPUs, and a
 two-process MultiWorkerMirroredStrategy on loopback. Each trains the same
 model with the same global batch (2 replicas x 16 = 32) as a one-device run,
-and must end where the one-device run ends; on examples in memory, and on
-an image folder streamed from its files."""
+and must end where the one-device run ends; on examples in memory, on an
+image folder streamed from its files and on TFRecord shards."""
 
 import json
 import subprocess
@@ -94,16 +94,48 @@ STREAMED = [
 ]
 
 
-def test_two_local_workers_on_a_streamed_folder(tmp_path):
-    """Both workers compute the same permutation of the folder's files per
-    epoch and each global batch is split between them: the run ends where
-    the one-device run over the same files ends."""
-    folder = str(streamed_folder(tmp_path / "images"))
-    streamed = [*STREAMED, "--data", folder]
+@pytest.fixture(scope="module")
+def streamed_sources(tmp_path_factory):
+    """The generated folder, and the same images converted to TFRecord shards."""
+    root = tmp_path_factory.mktemp("sources")
+    folder = streamed_folder(root / "images")
+    out = run("data", "convert", str(folder), "--out", str(root / "shards"), "--shards", "4", cwd=root)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return {"folder": str(folder), "records": str(root / "shards")}
+
+
+@pytest.mark.parametrize("source", ["folder", "records"])
+def test_two_local_workers_on_streamed_data(tmp_path, streamed_sources, source):
+    """Each worker reads its own half of every global batch (`pipeline.Share`):
+    together they train on the batches one device does, and the run ends
+    where the one-device run over the same files ends."""
+    streamed = [*STREAMED, "--data", streamed_sources[source]]
     single = run(*streamed, "--set", "train.batch_size=32", "--run-dir", str(tmp_path / "single"), cwd=tmp_path)
     assert single.returncode == 0, single.stdout[-3000:] + single.stderr[-3000:]
     result, _ = train_on_two_workers(tmp_path / "two", streamed)
     assert result["strategy"] == "MultiWorkerMirroredStrategy x2"
+    assert_trained_equally(result, summary(tmp_path / "single"))
+
+
+def test_mirrored_replicas_on_a_streamed_folder(tmp_path, streamed_sources):
+    streamed = [*STREAMED, "--data", streamed_sources["folder"]]
+    single = run(*streamed, "--set", "train.batch_size=32", "--run-dir", str(tmp_path / "single"), cwd=tmp_path)
+    assert single.returncode == 0, single.stdout[-3000:] + single.stderr[-3000:]
+    out = run(
+        *streamed,
+        "--strategy",
+        "mirrored",
+        "--set",
+        "devices.logical_cpus=2",
+        "--set",
+        "train.batch_size=16",
+        "--run-dir",
+        str(tmp_path / "run"),
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    result = summary(tmp_path / "run")
+    assert result["strategy"] == "MirroredStrategy x2"
     assert_trained_equally(result, summary(tmp_path / "single"))
 
 

@@ -177,11 +177,22 @@ def train(
     earlier_seconds = sum(r.get("seconds", 0.0) for r in run.metrics()) if chief and first_epoch else 0.0
     replicas = built.strategy.num_replicas_in_sync
     global_batch = config.train.batch_size * replicas
-    train_data = pipeline.training_dataset(
-        built.splits.train, global_batch, config.train.seed, first_epoch, config.train.epochs
+    splits, strategy = built.splits, built.strategy
+    train_data = pipeline.for_strategy(
+        strategy,
+        splits.train,
+        lambda share: pipeline.training_dataset(
+            splits.train, global_batch, config.train.seed, first_epoch, config.train.epochs, share
+        ),
     )
     validation_data = (
-        pipeline.evaluation_dataset(built.splits.validation, global_batch) if len(built.splits.validation) else None
+        pipeline.for_strategy(
+            strategy,
+            splits.validation,
+            lambda share: pipeline.evaluation_dataset(splits.validation, global_batch, share),
+        )
+        if len(splits.validation)
+        else None
     )
 
     saver = cb.EpochCheckpoint(manager, built.epoch, config.checkpoint.every, config.checkpoint.seconds)
@@ -206,6 +217,7 @@ def train(
         initial_epoch=first_epoch,
         steps_per_epoch=pipeline.steps_per_epoch(built.splits.train, global_batch),
         validation_data=validation_data,
+        validation_steps=pipeline.steps_per_epoch(splits.validation, global_batch) if validation_data else None,
         callbacks=callbacks,
         verbose=1 if sys.stdout.isatty() else 2,
     )
@@ -268,7 +280,13 @@ def evaluate_model(model: tf.keras.Model, splits: Splits, global_batch: int) -> 
     """The model's metrics on the test split (empty if the split is)."""
     if not len(splits.test):
         return {}
-    results = model.evaluate(pipeline.evaluation_dataset(splits.test, global_batch), verbose=0, return_dict=True)
+    test = pipeline.for_strategy(
+        model.distribute_strategy,
+        splits.test,
+        lambda share: pipeline.evaluation_dataset(splits.test, global_batch, share),
+    )
+    steps = pipeline.steps_per_epoch(splits.test, global_batch)
+    results = model.evaluate(test, steps=steps, verbose=0, return_dict=True)
     return {k: float(v) for k, v in results.items()}
 
 

@@ -15,31 +15,101 @@ Record files (`ExampleRecords`: TFRecord shards, CSV files) cannot be read
 at an index, so their epochs are ordered by their own rule, also a pure
 function of (seed, epoch): shards shuffled, interleaved, a seeded shuffle
 buffer (`keraslab.core.records`).
+
+Under a strategy with several replicas, streamed data is read by shares
+(`Share`, `for_strategy`): each input pipeline (one per worker) cuts every
+global batch into one piece per replica and reads and decodes only its own
+pieces, so workers divide the decoding between them and together see each
+training example once per epoch, in the batches one device would see.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from typing import Callable, Optional
 
 import tensorflow as tf
 
+from keraslab.core.data import Examples
 from keraslab.core.records import ExampleRecords, in_order, shuffled_epochs
 from keraslab.core.streams import ExampleFiles
+
+
+@dataclasses.dataclass(frozen=True)
+class Share:
+    """The pieces of every global batch that one input pipeline reads.
+
+    A global batch of m examples is cut into `pieces` consecutive pieces,
+    one per replica: piece p holds positions [⌊p·m/P⌋, ⌊(p+1)·m/P⌋) of it
+    (P = `pieces`), so a full batch gives every replica the same count and
+    a short last batch is spread evenly (no replica gets an empty piece
+    while m ≥ P). The pipeline reads pieces `first` … `first + count − 1`,
+    one element each, in the order its local replicas take them.
+    """
+
+    first: int
+    count: int
+    pieces: int
+
+    @classmethod
+    def of(cls, context: tf.distribute.InputContext) -> "Share":
+        """The share of the input pipeline `context` describes (one per worker)."""
+        local = context.num_replicas_in_sync // context.num_input_pipelines
+        return cls(context.input_pipeline_id * local, local, context.num_replicas_in_sync)
+
+    def split(self, batches: tf.data.Dataset) -> tf.data.Dataset:
+        """Batches (a tensor, or a tuple of tensors of one length) → this share's pieces of each."""
+
+        def own_pieces(*batch):
+            size = tf.shape(batch[0], out_type=tf.int64)[0]
+
+            def piece(k):
+                p = self.first + k
+                start, stop = p * size // self.pieces, (p + 1) * size // self.pieces
+                parts = tuple(part[start:stop] for part in batch)
+                return parts if len(parts) > 1 else parts[0]
+
+            return tf.data.Dataset.range(self.count).map(piece)
+
+        return batches.flat_map(own_pieces)
+
+
+def for_strategy(
+    strategy: tf.distribute.Strategy, examples, make: Callable[[Optional[Share]], tf.data.Dataset]
+) -> tf.data.Dataset:
+    """The dataset `make` builds, as `strategy` should be fed it.
+
+    One replica, or examples in memory: `make(None)`, the whole global
+    batches, which Keras splits between replicas. Streamed examples under
+    several replicas: `make(share)` in each input pipeline
+    (`distribute_datasets_from_function`), so each worker reads and decodes
+    only the files (or records) of its own replicas' pieces, where
+    `tf.data`'s automatic sharding of a dataset not built from files would
+    have every worker decode every batch and keep its part.
+    """
+    if strategy.num_replicas_in_sync == 1 or isinstance(examples, Examples):
+        return make(None)
+    return strategy.distribute_datasets_from_function(lambda context: make(Share.of(context)))
 
 
 def steps_per_epoch(examples, global_batch: int) -> int:
     return max(1, math.ceil(len(examples) / global_batch))
 
 
-def training_dataset(examples, global_batch: int, seed: int, first_epoch: int, last_epoch: int) -> tf.data.Dataset:
+def training_dataset(
+    examples, global_batch: int, seed: int, first_epoch: int, last_epoch: int, share: Optional[Share] = None
+) -> tf.data.Dataset:
     """Batches for epochs first_epoch..last_epoch-1, each freshly shuffled.
 
     In memory the whole split is one tensor (`cache` in effect) and each
     batch gathers its rows; streamed, each batch reads its examples' files
     (`_read_batches`). `prefetch(AUTOTUNE)` overlaps input with compute.
+    With a `share`, only that share's pieces of each batch are read.
     """
     if isinstance(examples, ExampleRecords):
-        return shuffled_epochs(examples, global_batch, seed, first_epoch, last_epoch).prefetch(tf.data.AUTOTUNE)
+        epochs = shuffled_epochs(examples, global_batch, seed, first_epoch, last_epoch, cut=_cut(share))
+        return epochs.prefetch(tf.data.AUTOTUNE)
     n = len(examples)
     streamed = isinstance(examples, ExampleFiles)
 
@@ -50,6 +120,8 @@ def training_dataset(examples, global_batch: int, seed: int, first_epoch: int, l
         return tf.data.Dataset.from_tensor_slices(order).batch(global_batch)
 
     batches = tf.data.Dataset.range(first_epoch, last_epoch).flat_map(epoch_batches)
+    if share is not None:
+        batches = share.split(batches)
     if streamed:
         return _read_batches(batches, examples).prefetch(tf.data.AUTOTUNE)
     features = tf.constant(examples.features)
@@ -57,12 +129,15 @@ def training_dataset(examples, global_batch: int, seed: int, first_epoch: int, l
     return batches.map(_gather(features, targets), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
-def evaluation_dataset(examples, global_batch: int) -> tf.data.Dataset:
-    """Batches in order for validation and test (cached when in memory)."""
+def evaluation_dataset(examples, global_batch: int, share: Optional[Share] = None) -> tf.data.Dataset:
+    """Batches in order for validation and test (cached when in memory);
+    with a `share`, that share's pieces of each batch (streamed examples)."""
     if isinstance(examples, ExampleRecords):
-        return in_order(examples, global_batch).prefetch(tf.data.AUTOTUNE)
+        return in_order(examples, global_batch, cut=_cut(share)).prefetch(tf.data.AUTOTUNE)
     if isinstance(examples, ExampleFiles):
         batches = tf.data.Dataset.range(len(examples)).batch(global_batch)
+        if share is not None:
+            batches = share.split(batches)
         return _read_batches(batches, examples).prefetch(tf.data.AUTOTUNE)
     if examples.targets is None:
         data = tf.data.Dataset.from_tensor_slices(examples.features)
@@ -114,6 +189,11 @@ def _read_batches(index_batches: tf.data.Dataset, files: ExampleFiles) -> tf.dat
         return features if targets is None else (features, tf.gather(targets, indices))
 
     return index_batches.map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+
+def _cut(share: Optional[Share]):
+    """What record batches go through before they are parsed: `share.split`, with the pieces per batch."""
+    return None if share is None else (share.split, share.count)
 
 
 def _gather(features, targets):
