@@ -36,7 +36,7 @@ import numpy as np
 
 from keraslab.core.data import Examples, Splits, cut_groups
 from keraslab.core.errors import KeraslabError
-from keraslab.core.streams import PART_NAMES
+from keraslab.core.streams import PART_NAMES, Share
 
 # Records permuted together in a training epoch (the shards' order is shuffled too).
 SHUFFLE_BUFFER = 8192
@@ -181,11 +181,16 @@ def member_of(records: ExampleRecords):
     return belongs
 
 
-def parsed_batches(records: ExampleRecords, numbered_records, batch_size: int, with_targets: bool = True, cut=None):
+def parsed_batches(
+    records: ExampleRecords,
+    numbered_records,
+    batch_size: int,
+    with_targets: bool = True,
+    share: Optional[Share] = None,
+):
     """Batches of (number, raw) → (features, targets), or the features alone
-    (when asked, or when the records have no targets). `cut`, a pair
-    (function of the raw batches, pieces per batch), cuts each raw batch
-    into the pieces one input pipeline parses (`pipeline.Share`)."""
+    (when asked, or when the records have no targets). With a `share`, each
+    raw batch is cut first and only that share's pieces are parsed."""
     import tensorflow as tf
 
     numbers = tf.constant(records.numbers)
@@ -197,17 +202,15 @@ def parsed_batches(records: ExampleRecords, numbered_records, batch_size: int, w
             return features
         return features, tf.gather(targets, tf.searchsorted(numbers, batch_numbers, out_type=tf.int64))
 
-    batches = numbered_records.batch(batch_size)
-    if cut is not None:
-        batches = cut[0](batches)
+    batches = Share.apply(share, numbered_records.batch(batch_size))
     return batches.map(parse, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
-def _pieces(cut) -> int:
-    return 1 if cut is None else cut[1]
+def _pieces(share: Optional[Share]) -> int:
+    return 1 if share is None else share.count
 
 
-def in_order(records: ExampleRecords, batch_size: int, with_targets: bool = True, cut=None):
+def in_order(records: ExampleRecords, batch_size: int, with_targets: bool = True, share: Optional[Share] = None):
     """The records of `records` in number order, parsed, in batches: every
     shard read in turn (shards holding none of them are not opened)."""
     import tensorflow as tf
@@ -216,12 +219,19 @@ def in_order(records: ExampleRecords, batch_size: int, with_targets: bool = True
     used = np.unique(shard_of).astype(np.int64)
     shards = tf.data.Dataset.from_tensor_slices(used)
     chosen = shards.flat_map(lambda s: numbered(records, s)).filter(member_of(records))
-    batches = parsed_batches(records, chosen, batch_size, with_targets, cut)
+    batches = parsed_batches(records, chosen, batch_size, with_targets, share)
     # The filter hides the count from tf.data; Keras needs it to run validation in steps.
-    return batches.apply(tf.data.experimental.assert_cardinality(-(-len(records) // batch_size) * _pieces(cut)))
+    return batches.apply(tf.data.experimental.assert_cardinality(-(-len(records) // batch_size) * _pieces(share)))
 
 
-def shuffled_epochs(records: ExampleRecords, batch_size: int, seed: int, first_epoch: int, last_epoch: int, cut=None):
+def shuffled_epochs(
+    records: ExampleRecords,
+    batch_size: int,
+    seed: int,
+    first_epoch: int,
+    last_epoch: int,
+    share: Optional[Share] = None,
+):
     """Training batches of epochs first_epoch..last_epoch−1, each in an order
     fixed by (seed, epoch): shards shuffled, interleaved, then each block of
     `SHUFFLE_BUFFER` records permuted by a stateless shuffle seeded with
@@ -253,8 +263,8 @@ def shuffled_epochs(records: ExampleRecords, batch_size: int, seed: int, first_e
         blocks = chosen.batch(SHUFFLE_BUFFER).enumerate()
         # Block k of epoch e: seed (seed, e · 2³² + k), a different permutation for every block of every epoch.
         shuffled = blocks.map(lambda k, block: permute_block(e * 2**32 + k, *block)).unbatch()
-        return parsed_batches(records, shuffled, batch_size, cut=cut)
+        return parsed_batches(records, shuffled, batch_size, share=share)
 
-    steps = -(-len(records) // batch_size) * max(last_epoch - first_epoch, 0) * _pieces(cut)
+    steps = -(-len(records) // batch_size) * max(last_epoch - first_epoch, 0) * _pieces(share)
     epochs = tf.data.Dataset.range(first_epoch, last_epoch).flat_map(epoch)
     return epochs.apply(tf.data.experimental.assert_cardinality(steps))

@@ -17,6 +17,9 @@ Splitting needs only the file names, never their contents:
   (`data.seed`, relative path) and the first ones of each class go to test,
   the next to validation. BLAKE2b of the path is the same on every machine
   and Python version, and the split is stratified like the in-memory one.
+
+Under several replicas, each input pipeline reads a `Share` of every
+global batch, its own replicas' pieces, of files and records alike.
 """
 
 from __future__ import annotations
@@ -121,3 +124,49 @@ def split_files(files: ExampleFiles, validation_fraction: float, test_fraction: 
     if len(chosen["train"]) == 0:
         raise KeraslabError(f"'{files.root}' leaves no training files after the split.")
     return Splits(**{name: files.take(indices) for name, indices in chosen.items()})
+
+
+@dataclasses.dataclass(frozen=True)
+class Share:
+    """The pieces of every global batch that one input pipeline reads.
+
+    A global batch of m examples is cut into `pieces` consecutive pieces,
+    one per replica: piece p holds positions [⌊p·m/P⌋, ⌊(p+1)·m/P⌋) of it
+    (P = `pieces`), so a full batch gives every replica the same count and
+    a short last batch is spread evenly (no replica gets an empty piece
+    while m ≥ P). The pipeline reads pieces `first` … `first + count − 1`,
+    one element each, in the order its local replicas take them.
+    """
+
+    first: int
+    count: int
+    pieces: int
+
+    @classmethod
+    def of(cls, context) -> "Share":
+        """The share of the input pipeline a `tf.distribute.InputContext` describes (one per worker)."""
+        local = context.num_replicas_in_sync // context.num_input_pipelines
+        return cls(context.input_pipeline_id * local, local, context.num_replicas_in_sync)
+
+    @staticmethod
+    def apply(share: Optional["Share"], batches):
+        """`share.split(batches)`, or the batches themselves when there is no share."""
+        return batches if share is None else share.split(batches)
+
+    def split(self, batches):
+        """A `tf.data.Dataset` of batches (a tensor, or a tuple of tensors of
+        one length) → this share's pieces of each, one element per piece."""
+        import tensorflow as tf
+
+        def own_pieces(*batch):
+            size = tf.shape(batch[0], out_type=tf.int64)[0]
+
+            def piece(k):
+                p = self.first + k
+                start, stop = p * size // self.pieces, (p + 1) * size // self.pieces
+                parts = tuple(part[start:stop] for part in batch)
+                return parts if len(parts) > 1 else parts[0]
+
+            return tf.data.Dataset.range(self.count).map(piece)
+
+        return batches.flat_map(own_pieces)

@@ -41,20 +41,7 @@ def assert_trained_equally(result, reference):
 
 
 def test_mirrored_over_two_logical_cpus(tmp_path, one_device):
-    out = run(
-        *COMMON,
-        "--strategy",
-        "mirrored",
-        "--set",
-        "devices.logical_cpus=2",
-        "--set",
-        "train.batch_size=16",
-        "--run-dir",
-        str(tmp_path / "run"),
-        cwd=tmp_path,
-    )
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    result = summary(tmp_path / "run")
+    result = train_mirrored(tmp_path, COMMON)
     assert result["strategy"] == "MirroredStrategy x2"
     assert_trained_equally(result, one_device)
 
@@ -96,33 +83,43 @@ STREAMED = [
 
 @pytest.fixture(scope="module")
 def streamed_sources(tmp_path_factory):
-    """The generated folder, and the same images converted to TFRecord shards."""
+    """The generated folder and the same images converted to TFRecord shards,
+    each with its one-device run's summary (trained once for the module)."""
     root = tmp_path_factory.mktemp("sources")
     folder = streamed_folder(root / "images")
     out = run("data", "convert", str(folder), "--out", str(root / "shards"), "--shards", "4", cwd=root)
     assert out.returncode == 0, out.stderr[-3000:]
-    return {"folder": str(folder), "records": str(root / "shards")}
+    sources = {}
+    for name, path in (("folder", str(folder)), ("records", str(root / "shards"))):
+        arguments = [*STREAMED, "--data", path]
+        single = run(*arguments, "--set", "train.batch_size=32", "--run-dir", str(root / name), cwd=root)
+        assert single.returncode == 0, single.stdout[-3000:] + single.stderr[-3000:]
+        sources[name] = (arguments, summary(root / name))
+    return sources
 
 
 @pytest.mark.parametrize("source", ["folder", "records"])
 def test_two_local_workers_on_streamed_data(tmp_path, streamed_sources, source):
-    """Each worker reads its own half of every global batch (`pipeline.Share`):
+    """Each worker reads its own half of every global batch (`Share`):
     together they train on the batches one device does, and the run ends
     where the one-device run over the same files ends."""
-    streamed = [*STREAMED, "--data", streamed_sources[source]]
-    single = run(*streamed, "--set", "train.batch_size=32", "--run-dir", str(tmp_path / "single"), cwd=tmp_path)
-    assert single.returncode == 0, single.stdout[-3000:] + single.stderr[-3000:]
-    result, _ = train_on_two_workers(tmp_path / "two", streamed)
+    arguments, single = streamed_sources[source]
+    result, _ = train_on_two_workers(tmp_path, arguments)
     assert result["strategy"] == "MultiWorkerMirroredStrategy x2"
-    assert_trained_equally(result, summary(tmp_path / "single"))
+    assert_trained_equally(result, single)
 
 
 def test_mirrored_replicas_on_a_streamed_folder(tmp_path, streamed_sources):
-    streamed = [*STREAMED, "--data", streamed_sources["folder"]]
-    single = run(*streamed, "--set", "train.batch_size=32", "--run-dir", str(tmp_path / "single"), cwd=tmp_path)
-    assert single.returncode == 0, single.stdout[-3000:] + single.stderr[-3000:]
+    arguments, single = streamed_sources["folder"]
+    result = train_mirrored(tmp_path, arguments)
+    assert result["strategy"] == "MirroredStrategy x2"
+    assert_trained_equally(result, single)
+
+
+def train_mirrored(tmp_path, arguments):
+    """Trains `arguments` mirrored over 2 logical CPUs of batch 16; the run's summary."""
     out = run(
-        *streamed,
+        *arguments,
         "--strategy",
         "mirrored",
         "--set",
@@ -134,9 +131,7 @@ def test_mirrored_replicas_on_a_streamed_folder(tmp_path, streamed_sources):
         cwd=tmp_path,
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    result = summary(tmp_path / "run")
-    assert result["strategy"] == "MirroredStrategy x2"
-    assert_trained_equally(result, summary(tmp_path / "single"))
+    return summary(tmp_path / "run")
 
 
 def train_on_two_workers(tmp_path, arguments):

@@ -4,13 +4,15 @@ folder and on record files, for two workers of one replica and for one
 worker of two: the pieces of each step make up the one-device batch, so
 every training example is read once per epoch, by one worker only."""
 
+import types
+
 import numpy as np
 import pytest
 
 from keraslab.core.csv_records import csv_records
 from keraslab.core.image_folders import image_folder
+from keraslab.core.streams import Share
 from keraslab.core.trainer import pipeline
-from keraslab.core.trainer.pipeline import Share
 from tests.test_streams import class_folder
 
 
@@ -73,20 +75,34 @@ def test_a_worker_never_opens_the_other_workers_files(tmp_path):
     files = image_folder(str(class_folder(tmp_path, per_class=23)))
     first = [identities(b) for b in pipeline.training_dataset(files, 8, 3, 0, 1, Share(0, 1, 2))]
     second = [identities(b) for b in pipeline.training_dataset(files, 8, 3, 0, 1, Share(1, 1, 2))]
-    for number in sum(first, []):  # image number k is file k % 23 of class k // 40 (class_folder's values)
+    for number in sum(first, []):  # class_folder's image i of class c has the value 40·c + i
         (tmp_path / "ab"[number // 40] / f"{number - 40 * (number // 40):03d}.png").unlink()
     assert [identities(b) for b in pipeline.training_dataset(files, 8, 3, 0, 1, Share(1, 1, 2))] == second
     assert len(sum(second, [])) == 23
 
 
-def test_streamed_data_is_shared_only_under_several_replicas(folder):
+class RecordingStrategy:
+    """A strategy of four replicas on two workers, as seen by worker 1: it
+    records the share `distribute_datasets_from_function` hands its function."""
+
+    num_replicas_in_sync = 4
+
+    def distribute_datasets_from_function(self, make):
+        context = types.SimpleNamespace(num_replicas_in_sync=4, num_input_pipelines=2, input_pipeline_id=1)
+        return ("distributed", make(context))
+
+
+def test_streamed_data_is_shared_only_under_several_replicas(folder, records):
     import tensorflow as tf
 
     from keraslab.core.data import Examples
 
-    made = []
-    one = tf.distribute.get_strategy()
-    assert pipeline.for_strategy(one, folder, lambda share: made.append(share) or "d") == "d" and made == [None]
+    def make(share):
+        return share
+
+    # Worker 1 of 2, two replicas each: pieces 2 and 3 of 4.
+    assert pipeline.for_strategy(RecordingStrategy(), folder, make) == ("distributed", Share(2, 2, 4))
+    assert pipeline.for_strategy(RecordingStrategy(), records, make) == ("distributed", Share(2, 2, 4))
     memory = Examples(np.zeros((4, 2), np.float32), np.zeros(4, np.int64), 2)
-    mirrored = tf.distribute.MirroredStrategy(["/cpu:0"])
-    assert pipeline.for_strategy(mirrored, memory, lambda share: made.append(share) or "d") == "d" and made[-1] is None
+    assert pipeline.for_strategy(RecordingStrategy(), memory, make) is None  # tf.data shards arrays in memory
+    assert pipeline.for_strategy(tf.distribute.get_strategy(), folder, make) is None  # one replica: whole batches

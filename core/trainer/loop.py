@@ -215,7 +215,7 @@ def train(
         train_data,
         epochs=config.train.epochs,
         initial_epoch=first_epoch,
-        steps_per_epoch=pipeline.steps_per_epoch(built.splits.train, global_batch),
+        steps_per_epoch=pipeline.steps_per_epoch(splits.train, global_batch),
         validation_data=validation_data,
         validation_steps=pipeline.steps_per_epoch(splits.validation, global_batch) if validation_data else None,
         callbacks=callbacks,

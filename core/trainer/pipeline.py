@@ -25,7 +25,6 @@ training example once per epoch, in the batches one device would see.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Callable, Optional
 
@@ -33,46 +32,7 @@ import tensorflow as tf
 
 from keraslab.core.data import Examples
 from keraslab.core.records import ExampleRecords, in_order, shuffled_epochs
-from keraslab.core.streams import ExampleFiles
-
-
-@dataclasses.dataclass(frozen=True)
-class Share:
-    """The pieces of every global batch that one input pipeline reads.
-
-    A global batch of m examples is cut into `pieces` consecutive pieces,
-    one per replica: piece p holds positions [⌊p·m/P⌋, ⌊(p+1)·m/P⌋) of it
-    (P = `pieces`), so a full batch gives every replica the same count and
-    a short last batch is spread evenly (no replica gets an empty piece
-    while m ≥ P). The pipeline reads pieces `first` … `first + count − 1`,
-    one element each, in the order its local replicas take them.
-    """
-
-    first: int
-    count: int
-    pieces: int
-
-    @classmethod
-    def of(cls, context: tf.distribute.InputContext) -> "Share":
-        """The share of the input pipeline `context` describes (one per worker)."""
-        local = context.num_replicas_in_sync // context.num_input_pipelines
-        return cls(context.input_pipeline_id * local, local, context.num_replicas_in_sync)
-
-    def split(self, batches: tf.data.Dataset) -> tf.data.Dataset:
-        """Batches (a tensor, or a tuple of tensors of one length) → this share's pieces of each."""
-
-        def own_pieces(*batch):
-            size = tf.shape(batch[0], out_type=tf.int64)[0]
-
-            def piece(k):
-                p = self.first + k
-                start, stop = p * size // self.pieces, (p + 1) * size // self.pieces
-                parts = tuple(part[start:stop] for part in batch)
-                return parts if len(parts) > 1 else parts[0]
-
-            return tf.data.Dataset.range(self.count).map(piece)
-
-        return batches.flat_map(own_pieces)
+from keraslab.core.streams import ExampleFiles, Share
 
 
 def for_strategy(
@@ -108,7 +68,7 @@ def training_dataset(
     With a `share`, only that share's pieces of each batch are read.
     """
     if isinstance(examples, ExampleRecords):
-        epochs = shuffled_epochs(examples, global_batch, seed, first_epoch, last_epoch, cut=_cut(share))
+        epochs = shuffled_epochs(examples, global_batch, seed, first_epoch, last_epoch, share=share)
         return epochs.prefetch(tf.data.AUTOTUNE)
     n = len(examples)
     streamed = isinstance(examples, ExampleFiles)
@@ -119,9 +79,7 @@ def training_dataset(
         )
         return tf.data.Dataset.from_tensor_slices(order).batch(global_batch)
 
-    batches = tf.data.Dataset.range(first_epoch, last_epoch).flat_map(epoch_batches)
-    if share is not None:
-        batches = share.split(batches)
+    batches = Share.apply(share, tf.data.Dataset.range(first_epoch, last_epoch).flat_map(epoch_batches))
     if streamed:
         return _read_batches(batches, examples).prefetch(tf.data.AUTOTUNE)
     features = tf.constant(examples.features)
@@ -133,11 +91,9 @@ def evaluation_dataset(examples, global_batch: int, share: Optional[Share] = Non
     """Batches in order for validation and test (cached when in memory);
     with a `share`, that share's pieces of each batch (streamed examples)."""
     if isinstance(examples, ExampleRecords):
-        return in_order(examples, global_batch, cut=_cut(share)).prefetch(tf.data.AUTOTUNE)
+        return in_order(examples, global_batch, share=share).prefetch(tf.data.AUTOTUNE)
     if isinstance(examples, ExampleFiles):
-        batches = tf.data.Dataset.range(len(examples)).batch(global_batch)
-        if share is not None:
-            batches = share.split(batches)
+        batches = Share.apply(share, tf.data.Dataset.range(len(examples)).batch(global_batch))
         return _read_batches(batches, examples).prefetch(tf.data.AUTOTUNE)
     if examples.targets is None:
         data = tf.data.Dataset.from_tensor_slices(examples.features)
@@ -189,11 +145,6 @@ def _read_batches(index_batches: tf.data.Dataset, files: ExampleFiles) -> tf.dat
         return features if targets is None else (features, tf.gather(targets, indices))
 
     return index_batches.map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-
-
-def _cut(share: Optional[Share]):
-    """What record batches go through before they are parsed: `share.split`, with the pieces per batch."""
-    return None if share is None else (share.split, share.count)
 
 
 def _gather(features, targets):
