@@ -17,7 +17,14 @@ child process whose peak resident memory is read from `getrusage`.
   batch, size and shuffling, `prefetch(AUTOTUNE)`; each in its own
   process, warm-up plus repeats. Target ≥ 1. The same JPEGs converted to
   TFRecord shards (`keraslab data convert`, 8 shards) are read through
-  keraslab's record pipeline against the same Keras reader.
+  keraslab's record pipeline against the same Keras reader. The same
+  folder is read by PyTorch's `ImageFolder` + `DataLoader(num_workers=2)`
+  in the PyTorch environment (`bench.torch_folder`): target ≥ 1 too.
+* Starvation: the CNN trains on the large folder through keraslab's
+  pipeline with a timed iterator: each step's wait for its batch (`next`)
+  and its compute (the compiled train step, until its loss is read) are
+  timed apart, after `STARVATION_SKIP` steps of warm-up. Target: waiting
+  at most 5% of compute, as a GPU job is checked for being fed.
 * Time: the second epoch's seconds per training example at 10× against 1×
   (from each run's `metrics.jsonl`; the first epoch also traces the
   graph, a fixed cost that would flatter the larger folder): linear growth
@@ -37,6 +44,7 @@ from typing import Dict, List
 
 from bench.harness import Budget, Comparison, Stats, child_environment, run_session
 from bench.session import peak_rss_mb
+from bench.training import torch_python
 
 FIGURE = "9. Streamed image folders: 10× the images"
 SIZES = {False: 5_000, True: 60}  # images of the small folder, by budget.tiny
@@ -75,6 +83,7 @@ def convert_session(params: Dict) -> Dict:
 
 THROUGHPUT_BATCH = 128
 RECORD_SHARDS = 8
+TORCH_WORKERS = 2
 
 
 def throughput_session(params: Dict) -> Dict:
@@ -110,6 +119,36 @@ def throughput_session(params: Dict) -> Dict:
             pass
         rates.append(count / (time.perf_counter() - started))
     return {"rates": rates[params["warmup"] :]}
+
+
+STARVATION_SKIP = 10
+STARVATION_STEPS = {False: 150, True: 4}
+
+
+def starvation_session(params: Dict) -> Dict:
+    """The CNN's steps on `params["folder"]` through keraslab's streamed
+    pipeline: seconds waiting for each batch and seconds computing it."""
+    import tensorflow as tf
+
+    from bench.keras_sides import _compiled_model
+    from bench.workloads import Workload
+    from keraslab.core.trainer.pipeline import training_dataset
+
+    overrides = (f"data.path={params['folder']}", "schedule.name=constant", f"train.batch_size={THROUGHPUT_BATCH}")
+    model, config, splits = _compiled_model(Workload("starvation", "vision", "cnn", overrides), True)
+    dataset = training_dataset(splits.train, THROUGHPUT_BATCH, config.train.seed, 0, 1000)
+    step = tf.function(lambda x, y: model.train_step((x, y))["loss"])
+    batches = iter(dataset)
+    waits, computes = [], []
+    for k in range(STARVATION_SKIP + params["steps"]):
+        started = time.perf_counter()
+        x, y = next(batches)
+        fed = time.perf_counter()
+        float(step(x, y))  # reading the loss waits for the step to finish
+        if k >= STARVATION_SKIP:
+            waits.append(fed - started)
+            computes.append(time.perf_counter() - fed)
+    return {"wait_ms": 1e3 * sum(waits) / len(waits), "compute_ms": 1e3 * sum(computes) / len(computes)}
 
 
 def train_session(params: Dict) -> Dict:
@@ -161,6 +200,23 @@ def run(budget: Budget, echo=print) -> List[Comparison]:
             )["rates"]
             for side in ("keraslab", "records", "keras")
         }
+        echo(f"   reading the JPEGs through PyTorch's ImageFolder and DataLoader ({TORCH_WORKERS} workers) ...")
+        torch_side = run_session(
+            "bench.torch_folder:throughput_session",
+            {
+                "folder": jpegs,
+                "batch": THROUGHPUT_BATCH,
+                "workers": TORCH_WORKERS,
+                "warmup": budget.warmup,
+                "repeats": budget.repeats,
+            },
+            python=torch_python(),
+        )
+        echo(f"   timing the CNN's waits for input on the {10 * small:,} PNGs ...")
+        starved = run_session(
+            "bench.streaming:starvation_session",
+            {"folder": str(Path(root) / f"images-{10 * small}"), "steps": STARVATION_STEPS[budget.tiny]},
+        )
     big, little = sides[10 * small], sides[small]
     return [
         Comparison(
@@ -180,6 +236,25 @@ def run(budget: Budget, echo=print) -> List[Comparison]:
             "tf.keras.utils.image_dataset_from_directory on the folder",
             target=">= 1",
             note="`keraslab data convert`; decoded and batched, nothing trained",
+        ),
+        Comparison(
+            FIGURE,
+            f"input pipeline, {small:,} JPEGs, batch {THROUGHPUT_BATCH}, against PyTorch",
+            Stats(rates["keraslab"], "images/s"),
+            Stats(torch_side["rates"], "images/s"),
+            f"torchvision ImageFolder + DataLoader(num_workers={TORCH_WORKERS}), PyTorch {torch_side['torch']}",
+            target=">= 1",
+            note="decoded, resized and batched, nothing trained",
+        ),
+        Comparison(
+            FIGURE,
+            f"CNN step on {10 * small:,} streamed PNGs: ms waiting for input per step",
+            Stats([starved["wait_ms"]], "ms"),
+            Stats([starved["compute_ms"]], "ms"),
+            "ms computing each step",
+            target="<= 0.05",
+            note=f"timed iterator, {STARVATION_STEPS[budget.tiny]} steps of batch {THROUGHPUT_BATCH} after "
+            f"{STARVATION_SKIP} of warm-up",
         ),
         Comparison(
             FIGURE,

@@ -29,7 +29,7 @@ from bench.harness import ROOT, BenchError, Budget, Comparison, Stats, run_sessi
 from bench.workloads import WORKLOADS, Workload
 
 TRAINER = "2. Trainer overhead and gain (training examples/s)"
-PYTORCH = "3. Against PyTorch 2.13 (training examples/s)"
+PYTORCH = "3. Against PyTorch (training examples/s)"
 MEMORY = "8. Peak resident memory (MiB)"
 TORCH_VENV = ROOT / ".venv-torch"
 _exports: List[Path] = []

@@ -46,9 +46,12 @@ def test_memory_figure_reads_a_child_process_peak():
 
 
 def test_streaming_figure_trains_on_two_folder_sizes():
-    input_row, records_row, memory_row, time_row = streaming.run(TINY, **QUIET)
+    input_row, records_row, torch_row, starved_row, memory_row, time_row = streaming.run(TINY, **QUIET)
     assert input_row.keraslab.unit == "images/s" and input_row.baseline.median > 0
     assert records_row.keraslab.median > 0 and "TFRecord shards" in records_row.name
+    assert torch_row.baseline_name.startswith("torchvision ImageFolder") and torch_row.baseline.median > 0
+    # Waiting and computing are timed apart; compute is never zero, a wait can be.
+    assert starved_row.keraslab.unit == starved_row.baseline.unit == "ms" and starved_row.baseline.median > 0
     assert memory_row.keraslab.unit == "MiB" and memory_row.baseline.median > 0
     assert time_row.keraslab.unit == "ms" and time_row.keraslab.median > 0
     assert memory_row.name.endswith("on 600 images") and memory_row.baseline_name == "the same on 60 images"
