@@ -130,8 +130,9 @@ class DataConfig:
         unreadable: what to do with a file of a streamed folder that is not
             what its suffix says (an image that is not one): "refuse" (the
             default: named, and the run is not started) or "skip" it.
-        stream: read a CSV `path` (or a folder of CSV files) a batch at a
-            time as the model trains, instead of into memory: for tables
+        stream: read `path` a batch at a time as the model trains, instead
+            of into memory, where its loader can (a CSV file or a folder of
+            them; a dataset's own files, as its plugin documents): for data
             larger than memory. A folder written by `keraslab data convert`
             (TFRecord shards) always streams.
         tfds_dir: where TensorFlow Datasets' prepared datasets are, for a

@@ -60,6 +60,9 @@ class ExampleRecords:
         input_dtype: their dtype.
         numbers: the global numbers of the records in this dataset, sorted.
         targets: the target of each record in `numbers`, or None.
+        parse_targets: for targets kept in the records themselves, too many
+            to hold in memory (the next tokens of each window of a text):
+            a batch of raw records → their targets; `targets` is then None.
         num_classes: number of classes, for classification data.
         class_names: the name of each class.
         parts: the split of each record in `numbers` (0 train, 1
@@ -78,8 +81,11 @@ class ExampleRecords:
     num_classes: Optional[int] = None
     class_names: Tuple[str, ...] = ()
     parts: Optional[np.ndarray] = dataclasses.field(default=None, repr=False, compare=False)
+    parse_targets: Optional[Callable[[Any], Any]] = dataclasses.field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
+        if self.parse_targets is not None and self.targets is not None:
+            raise KeraslabError("Records take their targets from `targets` or from `parse_targets`, not both.")
         if len(self.shards) != len(self.counts):
             raise KeraslabError(f"{len(self.shards)} shards but {len(self.counts)} record counts; they must match.")
         if self.targets is not None and len(self.targets) != len(self.numbers):
@@ -116,10 +122,18 @@ class ExampleRecords:
         positions = np.arange(len(self)) if indices is None else np.asarray(indices, np.int64)
         wanted = np.unique(positions)
         chosen = self.take(wanted)
+        order = np.searchsorted(wanted, positions)
+        if self.parse_targets is not None:
+            batches = [(x.numpy(), y.numpy()) for x, y in in_order(chosen, 256)] if len(chosen) else []
+            if not batches:
+                empty = np.zeros((0, *self.input_shape), self.input_dtype)
+                return Examples(empty, empty.astype(np.int64), self.num_classes, self.class_names)
+            features, targets = (np.concatenate(part)[order] for part in zip(*batches))
+            return Examples(features, targets, self.num_classes, self.class_names)
         parts = [batch.numpy() for batch in in_order(chosen, 256, with_targets=False)] if len(chosen) else []
         features = np.concatenate(parts) if parts else np.zeros((0, *self.input_shape), self.input_dtype)
         targets = None if self.targets is None else self.targets[positions]
-        return Examples(features[np.searchsorted(wanted, positions)], targets, self.num_classes, self.class_names)
+        return Examples(features[order], targets, self.num_classes, self.class_names)
 
 
 def record_key(seed: int, shard_name: str, positions: np.ndarray) -> np.ndarray:
@@ -198,6 +212,8 @@ def parsed_batches(
 
     def parse(batch_numbers, raw):
         features = tf.cast(records.parse(raw), records.input_dtype)
+        if records.parse_targets is not None and with_targets:
+            return features, records.parse_targets(raw)
         if targets is None:
             return features
         return features, tf.gather(targets, tf.searchsorted(numbers, batch_numbers, out_type=tf.int64))

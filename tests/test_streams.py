@@ -182,3 +182,7 @@ def test_a_classifier_trains_on_a_streamed_folder_and_reports_it(cli_runner, tmp
     assert summary["metrics"]["test"]["accuracy"] >= 0.9  # chance: 1/3; the classes differ in brightness
     assert (run / "confusion_matrix.png").stat().st_size > 1_000
     assert (run / "misclassified.png").is_file()
+    # The export's warm-up requests are the first validation images, read from their files.
+    exported = cli_runner("vision", "export", str(run), "--out", str(tmp_path / "exports"))
+    assert exported.exit_code == 0, exported.output
+    assert (tmp_path / "exports" / "vision-mlp" / "1" / "assets.extra" / "tf_serving_warmup_requests").is_file()

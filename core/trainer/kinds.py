@@ -27,6 +27,7 @@ import tensorflow as tf
 from keraslab.core import building
 from keraslab.core.config import SHARED_SECTIONS, AgentConfig, RunConfig, to_dict
 from keraslab.core.contract import ModelSpec, Plugin
+from keraslab.core.data import Examples
 from keraslab.core.errors import ConfigError, KeraslabError
 from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable
 from keraslab.core.export.signatures import ExportContext, default_signatures
@@ -188,7 +189,9 @@ class KerasTrainer(Trainer):
             samples=samples,
         )
         warmup = splits.validation if len(splits.validation) else splits.train
+        # A streamed split's first examples, read into memory (its features are in its files).
         warmup = warmup.take(np.arange(min(WARMUP_EXAMPLES, len(warmup))))
+        warmup = warmup if isinstance(warmup, Examples) else warmup.load()
         if spec.serving_examples is None:
             warmup_inputs = warmup.features.astype(info.input_dtype)
         else:

@@ -27,9 +27,12 @@ class SequenceDataConfig(DataConfig):
         window: steps of history in each example (a language model's
             window, a forecaster's lags, the word distance of skip-gram
             pairs and co-occurrence counts); 0: the dataset's default.
+        cache_dir: streamed text (`data.stream=true`) only: where its token
+            files are written (empty: $KERASLAB_CACHE, else ~/.cache/keraslab).
     """
 
     window: int = ranged(0, at_least=0)
+    cache_dir: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 * text: the default corpus (`pydoc_data.topics`) or `data.path`, as
   character windows of `data.window` tokens (default `WINDOW`); targets
-  are the next characters.
+  are the next characters. With `data.stream=true`, `data.path` (a file or
+  a folder of .txt files) is streamed from token files (`streamed_text`).
 * digits-rows, digits-pixels: scikit-learn's 1,797 digits read as
   sequences: 8 steps of a row of 8 pixels, or 64 steps of one pixel
   (values 0..16), for many-to-one classification.
@@ -13,12 +14,14 @@ made from that part alone, so no window straddles two parts.
 
 from __future__ import annotations
 
+from typing import Union
+
 import numpy as np
 
 from keraslab.core import api
-from keraslab.core.api import DataConfig, Examples, KeraslabError
+from keraslab.core.api import DataConfig, ExampleRecords, Examples, KeraslabError
 from keraslab.plugins.sequence.config import SequenceDataConfig
-from keraslab.plugins.sequence.data import text
+from keraslab.plugins.sequence.data import streamed_text, text
 
 WINDOW = 100
 
@@ -52,7 +55,14 @@ def language_window(config: SequenceDataConfig, default: int, encoded: text.Enco
     return window
 
 
-def load_characters(config: SequenceDataConfig) -> Examples:
+def load_characters(config: SequenceDataConfig) -> Union[Examples, ExampleRecords]:
+    """The text's character windows: in memory, or streamed from token
+    files with `data.stream=true` (`streamed_text`, for text of any size)."""
+    if config.stream:
+        if not config.path:
+            raise KeraslabError("data.stream=true streams your own text: give it with --data FILE.txt (or a folder).")
+        folder, encoded = streamed_text.open_text(config)
+        return streamed_text.window_records(config.path, folder, encoded, language_window(config, WINDOW, encoded))
     encoded = encode_config_text(config, "char")
     return language_examples(encoded, language_window(config, WINDOW, encoded))
 

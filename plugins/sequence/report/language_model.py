@@ -8,6 +8,14 @@ before it, as the n-gram models predict each token after its full
 history. `test_bits_per_token_windows` is the same measure on windows cut
 end to end (fewer tokens of history at each window's start), which is
 what the trainer's test loss reports.
+
+Text streamed from token files (`data.stream=true`) can be far larger than
+memory: each held-out part is scored on its first `SCORED_TOKENS` tokens,
+and the n-gram baselines count the training part's first `NGRAM_TOKENS`
+(both read from the token files as memory maps). The counts used are in
+language_model.json ("test_tokens", "ngram_train_tokens"); the trainer's
+test loss in summary.json covers every window. The default corpus is
+smaller than both bounds, so its report scores every token.
 """
 
 from __future__ import annotations
@@ -21,24 +29,31 @@ import numpy as np
 import tensorflow as tf
 
 from keraslab.core.api import Examples, pyplot, save_figure
-from keraslab.plugins.sequence.data.text import Vocabulary
+from keraslab.plugins.sequence.data import streamed_text
+from keraslab.plugins.sequence.data.text import Vocabulary, windows
 from keraslab.plugins.sequence.models import ngram
 from keraslab.plugins.sequence.models.generation import sample_ids
 
 NGRAM_ORDERS = 6
+SCORED_TOKENS = 1 << 18
+NGRAM_TOKENS = 1 << 22
 
 
-def contiguous_ids(part: Examples) -> np.ndarray:
-    """The token ids a part's consecutive windows were cut from."""
-    return np.concatenate([part.features.reshape(-1), part.targets[-1, -1:]])
+def contiguous_ids(part, limit: int) -> np.ndarray:
+    """The first `limit` token ids a part's consecutive windows were cut
+    from (in memory, or from a streamed part's token file)."""
+    if isinstance(part, Examples):
+        return np.concatenate([part.features.reshape(-1), part.targets[-1, -1:]])[:limit]
+    return np.asarray(streamed_text.part_ids(part)[:limit], np.int32)
 
 
-def bits_per_token(model: tf.keras.Model, part: Examples, batch_size: int = 64) -> float:
-    """−mean log₂ p(x_{t+1} | x_≤t) over every target of the part's windows."""
+def bits_per_token(model: tf.keras.Model, ids: np.ndarray, window: int, batch_size: int = 64) -> float:
+    """−mean log₂ p(x_{t+1} | x_≤t) over every target of the windows cut end to end from `ids`."""
+    inputs, windowed_targets = windows(ids, window)
     total, count = 0.0, 0
-    for start in range(0, len(part), batch_size):
-        logits = model(part.features[start : start + batch_size], training=False)
-        targets = part.targets[start : start + batch_size]
+    for start in range(0, len(inputs), batch_size):
+        logits = model(inputs[start : start + batch_size], training=False)
+        targets = windowed_targets[start : start + batch_size]
         nats = tf.keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True)
         total += float(tf.reduce_sum(nats))
         count += targets.size
@@ -73,30 +88,32 @@ def bits_in_context(model: tf.keras.Model, ids: np.ndarray, window: int, batch_s
     return total / count / math.log(2.0)
 
 
-def ngram_baselines(splits) -> List[Dict]:
-    train, validation, test = (contiguous_ids(part) for part in (splits.train, splits.validation, splits.test))
+def ngram_baselines(splits, train: np.ndarray, validation: np.ndarray, test: np.ndarray) -> List[Dict]:
     return ngram.evaluate_orders(train, validation, test, int(splits.train.num_classes), NGRAM_ORDERS)
 
 
 def write_language_model_report(model, splits, run_path) -> None:
     vocabulary = Vocabulary(splits.train.class_names, getattr(model, "token_level", "char"))
-    window = splits.test.features.shape[1]
+    window = int(splits.test.input_shape[0])
+    test, validation = contiguous_ids(splits.test, SCORED_TOKENS), contiguous_ids(splits.validation, SCORED_TOKENS)
+    train = contiguous_ids(splits.train, NGRAM_TOKENS)
     result = {
-        "test_bits_per_token": bits_in_context(model, contiguous_ids(splits.test), window),
-        "validation_bits_per_token": bits_in_context(model, contiguous_ids(splits.validation), window),
-        "test_bits_per_token_windows": bits_per_token(model, splits.test),
+        "test_bits_per_token": bits_in_context(model, test, window),
+        "validation_bits_per_token": bits_in_context(model, validation, window),
+        "test_bits_per_token_windows": bits_per_token(model, test, window),
         "context": window,
-        "test_tokens": int(splits.test.targets.size),
+        "test_tokens": len(test) - 1,
+        "ngram_train_tokens": len(train),
         "vocabulary_size": len(vocabulary),
     }
-    rows = ngram_baselines(splits)
+    rows = ngram_baselines(splits, train, validation, test)
     best = ngram.best_row(rows)
     result["best_ngram"] = best
     result["below_best_ngram"] = 1.0 - result["test_bits_per_token"] / best["test_bits"]
     result["ngram"] = rows
     Path(run_path, "language_model.json").write_text(json.dumps(result, indent=2) + "\n")
     plot_bits(rows, result, Path(run_path) / "bits.png")
-    prompt = splits.test.features[0][:40]
+    prompt = test[:40]
     sample = sample_ids(model, prompt, 400, 0.8, seed=0)
     Path(run_path, "sample.txt").write_text(
         f"prompt (the test text's first tokens):\n{vocabulary.decode(prompt)}\n\n"
