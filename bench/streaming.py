@@ -11,7 +11,7 @@ child process whose peak resident memory is read from `getrusage`.
   ≤ 1.2 (in memory, the images alone would grow from 59 MiB to 586 MiB as
   float32).
 * Input throughput: decoded, batched images per second from a folder of
-  JPEGs (the small size), keraslab's pipeline (one epoch of
+  JPEGs (the small size), keraslab's pipeline (each epoch of one
   `training_dataset` over `image_folder`, batch 128, nothing trained)
   against `tf.keras.utils.image_dataset_from_directory` with the same
   batch, size and shuffling, `prefetch(AUTOTUNE)`; each in its own
@@ -87,21 +87,27 @@ TORCH_WORKERS = 2
 
 
 def throughput_session(params: Dict) -> Dict:
-    """Images per second of one epoch over `params["folder"]` through
+    """Images per second of each epoch over `params["folder"]` through
     keraslab's pipeline or Keras' folder reader (`params["side"]`), after
-    `warmup` epochs, `repeats` times."""
+    `warmup` epochs, `repeats` times. keraslab's dataset is built once for
+    all the epochs, as the trainer builds it, and each epoch's batches are
+    timed; Keras' dataset is built once and iterated once per epoch."""
+    import math
+
     import tensorflow as tf
 
     from keraslab.core.image_folders import image_folder
     from keraslab.core.trainer.pipeline import training_dataset
 
-    folder, batch = params["folder"], THROUGHPUT_BATCH
+    folder, batch, epochs = params["folder"], THROUGHPUT_BATCH, params["warmup"] + params["repeats"]
     if params["side"] in ("keraslab", "records"):
         files = image_folder(folder)  # an image folder, or converted shards (ExampleRecords)
-        count = len(files)
+        count, steps = len(files), math.ceil(len(files) / batch)
+        batches = iter(training_dataset(files, batch, seed=0, first_epoch=0, last_epoch=epochs))
 
-        def epoch(e):
-            return training_dataset(files, batch, seed=0, first_epoch=e, last_epoch=e + 1)
+        def epoch():
+            for _ in range(steps):
+                next(batches)
 
     else:
         dataset = tf.keras.utils.image_dataset_from_directory(
@@ -109,14 +115,14 @@ def throughput_session(params: Dict) -> Dict:
         ).prefetch(tf.data.AUTOTUNE)
         count = sum(1 for _ in Path(folder).rglob("*.jpg"))
 
-        def epoch(e):
-            return dataset
+        def epoch():
+            for _ in dataset:
+                pass
 
     rates = []
-    for e in range(params["warmup"] + params["repeats"]):
+    for _ in range(epochs):
         started = time.perf_counter()
-        for _ in epoch(e):
-            pass
+        epoch()
         rates.append(count / (time.perf_counter() - started))
     return {"rates": rates[params["warmup"] :]}
 

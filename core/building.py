@@ -41,7 +41,7 @@ def load_examples(plugin: Plugin, data: DataConfig):
     if is_tfds_name(data.name):
         if data.synthetic or data.path:
             raise KeraslabError(f"data.synthetic and data.path apply to a plugin's own datasets, not to {data.name}.")
-        return load_tfds(data.name, data.tfds_dir)
+        return load_tfds(data.name, data.tfds_dir, stream=data.stream)
     dataset = plugin.dataset(data.name)
     field = "synthetic" if data.synthetic else "load"
     loader = resolve_declared(getattr(dataset, field), f"plugin '{plugin.name}', dataset '{dataset.name}'.{field}")
