@@ -20,7 +20,10 @@ Errors (one line and exit status 2 at the command line)
     `KeraslabError`, `ConfigError`, `PluginError`, `RunError`
 Data
     `Examples`, `split_examples`, `read_table`, `load_splits`; streamed
-    from files: `ExampleFiles`, `split_files`, `image_folder`; from record
+    from files: `ExampleFiles`, `split_files`, `image_folder`,
+    `mapped_features` (a streamed set in the form a plugin's models take),
+    `held_in_memory`, `splits_held_in_memory` (a bounded part of any
+    split, in memory, for a report); from record
     files (TFRecord shards, CSV files of any size): `ExampleRecords`,
     `split_records`; and `predict_split` (a model's outputs over any split); the shared
     embedded datasets `digits`, `synthetic_digits`, `DIGIT_NAMES`,
@@ -83,11 +86,11 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and readers
         start_training,
     )
     from keraslab.core.building import load_splits
-    from keraslab.core.data import Examples, split_examples
+    from keraslab.core.data import Examples, held_in_memory, split_examples, splits_held_in_memory
     from keraslab.core.export.predict import read_request
     from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable, check_export_name, write_export
     from keraslab.core.export.signatures import ExportContext, classifier_outputs, image_signatures, serving_default
-    from keraslab.core.image_folders import image_folder
+    from keraslab.core.image_folders import image_folder, mapped_features
     from keraslab.core.plots import Panel, plot_runs, pyplot, save_figure
     from keraslab.core.records import ExampleRecords, split_records
     from keraslab.core.sample_data import (
@@ -125,9 +128,9 @@ _LAZY = {
         "keraslab.core.actions",
     ),
     "load_splits": "keraslab.core.building",
-    **dict.fromkeys(("Examples", "split_examples"), "keraslab.core.data"),
+    **dict.fromkeys(("Examples", "split_examples", "held_in_memory", "splits_held_in_memory"), "keraslab.core.data"),
     "read_request": "keraslab.core.export.predict",
-    "image_folder": "keraslab.core.image_folders",
+    **dict.fromkeys(("image_folder", "mapped_features"), "keraslab.core.image_folders"),
     **dict.fromkeys(("ExampleRecords", "split_records"), "keraslab.core.records"),
     **dict.fromkeys(("ExampleFiles", "split_files"), "keraslab.core.streams"),
     "predict_split": "keraslab.core.trainer.pipeline",
@@ -195,11 +198,14 @@ __all__ = [
     "load_splits",
     "Examples",
     "split_examples",
+    "held_in_memory",
+    "splits_held_in_memory",
     "ExampleFiles",
     "split_files",
     "ExampleRecords",
     "split_records",
     "image_folder",
+    "mapped_features",
     "predict_split",
     "read_request",
     "WARMUP_EXAMPLES",

@@ -79,17 +79,21 @@ def load_splits(plugin: Plugin, spec: ModelSpec, data: DataConfig) -> Splits:
 
 def data_info(splits: Splits) -> DataInfo:
     """What the builder may know of the training split. A streamed split
-    gives `train_features` as a sample: its first `STREAMED_SAMPLE` examples."""
+    gives `train_features` as a sample: its first `STREAMED_SAMPLE` examples
+    (and `train_targets` too, where its records hold them)."""
     train = splits.train
     streamed = isinstance(train, (ExampleFiles, ExampleRecords))
-    features = train.load(range(min(STREAMED_SAMPLE, len(train)))).features if streamed else train.features
+    sample = train.load(range(min(STREAMED_SAMPLE, len(train)))) if streamed else train
+    features = sample.features
+    # Targets kept in the records themselves (too many for memory) are known from the sample alone.
+    targets = sample.targets if streamed and train.targets is None else train.targets
     return DataInfo(
         input_shape=tuple(train.input_shape),
         num_classes=train.num_classes,
         num_train_examples=len(train),
         train_features=features,
         input_dtype=train.input_dtype if streamed else str(np.asarray(features).dtype),
-        train_targets=train.targets,
+        train_targets=targets,
         class_names=train.class_names,
         streamed=streamed,
     )

@@ -53,7 +53,8 @@ class DataInfo:
             first 256 training examples).
         input_dtype: dtype of the raw features ("float32", "uint8", ...).
         train_targets: the training targets (None for unlabelled data), for
-            heads that work on the targets' scale.
+            heads that work on the targets' scale; for streamed records
+            whose targets are parsed from the records, those of the sample.
         class_names: the names of the classes (a language model's
             vocabulary, which its export tokenizes raw text with).
         streamed: the training data is read from files as it trains

@@ -167,3 +167,21 @@ def limit_per_class(examples, count: int):
     targets, num_classes = _class_targets(examples, "data.train_per_class")
     keep = np.concatenate([np.flatnonzero(targets == c)[:count] for c in range(num_classes)])
     return examples.take(np.sort(keep))
+
+
+def held_in_memory(split, limit: int):
+    """A split as `Examples`: itself when in memory; streamed, all of it when
+    it holds at most `limit` examples, else `limit` of them at evenly spaced
+    positions (a folder lists its files class by class, so its first ones
+    would be one class), read and decoded: a report's sample."""
+    if isinstance(split, Examples):
+        return split
+    n = len(split)
+    return split.load(np.arange(n) if n <= limit else np.linspace(0, n - 1, limit).round().astype(np.int64))
+
+
+def splits_held_in_memory(splits: "Splits", limit: int) -> "Splits":
+    """Every part of `splits` through `held_in_memory`: in-memory splits
+    unchanged, streamed ones as at most `limit` examples of each part."""
+    parts = {name: held_in_memory(getattr(splits, name), limit) for name in ("train", "validation", "test")}
+    return dataclasses.replace(splits, **parts)

@@ -177,3 +177,39 @@ def image_decoder(height: int, width: int):
         return image
 
     return decode
+
+
+def mapped_features(dataset, function, input_shape: Tuple[int, ...], input_dtype: str = "float32"):
+    """`dataset` (streamed: `ExampleFiles` or `ExampleRecords`) with
+    `function` applied to its features as they are decoded, so that a
+    plugin can read a folder in the form its models take (grey 8×8 images
+    in [0, 1], a row of 64 pixel values) without reading it into memory.
+
+    Args:
+        dataset: the streamed examples, e.g. from `image_folder`.
+        function: TensorFlow ops from features to features that act on the
+            trailing axes only, the same for one example (a file's decoded
+            image) and a batch of them (a batch of parsed records).
+        input_shape: the shape of one example's new features.
+        input_dtype: their dtype.
+    """
+    import dataclasses
+
+    from keraslab.core.records import ExampleRecords
+
+    if isinstance(dataset, ExampleRecords):
+        parse = dataset.parse
+        return dataclasses.replace(
+            dataset, parse=lambda raw: function(parse(raw)), input_shape=tuple(input_shape), input_dtype=input_dtype
+        )
+    if isinstance(dataset, ExampleFiles):
+        decode = dataset.decode
+        return dataclasses.replace(
+            dataset,
+            decode=lambda contents: function(decode(contents)),
+            input_shape=tuple(input_shape),
+            input_dtype=input_dtype,
+        )
+    raise KeraslabError(
+        f"mapped_features takes streamed examples (ExampleFiles or ExampleRecords), not {type(dataset).__name__}."
+    )

@@ -14,22 +14,7 @@ import pytest
 from keraslab.core.errors import KeraslabError
 from keraslab.core.image_folders import image_folder
 from keraslab.core.streams import ExampleFiles, split_files
-
-
-def write_png(path, value, size=(6, 5)):
-    import tensorflow as tf
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image = np.full((*size, 3), value, np.uint8)
-    path.write_bytes(tf.io.encode_png(image).numpy())
-
-
-def class_folder(root, per_class=20, classes=("a", "b"), size=(6, 5)):
-    """Images whose every pixel is the class id × 40 plus the image's number."""
-    for c, name in enumerate(classes):
-        for i in range(per_class):
-            write_png(root / name / f"{i:03d}.png", 40 * c + i, size)
-    return root
+from tests.image_files import class_folder, write_png
 
 
 def test_opening_a_folder_reads_names_not_images(tmp_path, monkeypatch):
@@ -186,3 +171,13 @@ def test_a_classifier_trains_on_a_streamed_folder_and_reports_it(cli_runner, tmp
     exported = cli_runner("vision", "export", str(run), "--out", str(tmp_path / "exports"))
     assert exported.exit_code == 0, exported.output
     assert (tmp_path / "exports" / "vision-mlp" / "1" / "assets.extra" / "tf_serving_warmup_requests").is_file()
+
+
+def test_a_report_sample_of_a_streamed_split_spans_its_classes(tmp_path):
+    from keraslab.core.data import held_in_memory
+
+    files = image_folder(str(class_folder(tmp_path, per_class=10, classes=("a", "b", "c"))))
+    sample = held_in_memory(files, 6)
+    # Evenly spaced over the 30 files (listed class by class): two of each class, not six of the first.
+    assert sample.targets.tolist() == [0, 0, 1, 1, 2, 2]
+    assert len(held_in_memory(files, 100)) == 30

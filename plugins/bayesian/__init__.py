@@ -118,8 +118,8 @@ plugin = Plugin(
     datasets=(
         DatasetSpec(
             "digits",
-            "scikit-learn's 1,797 digits as 64 pixel features (0..16).",
-            "keraslab.core.api:digit_table",
+            "scikit-learn's 1,797 digits as 64 pixel features (0..16), or data.path's table or image folder.",
+            f"{_DATA}:load_digits",
             "keraslab.core.api:synthetic_digit_table",
         ),
         DatasetSpec(

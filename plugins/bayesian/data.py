@@ -10,15 +10,24 @@
   y₂ = 2 cos x + N(0, 0.5²): tasks of different noise for multi-task weighting.
 * diabetes: scikit-learn's 442 patients, 10 features (core's `diabetes_table`).
 
-digits and diabetes also read a user's own table when `data.path` is set.
+digits and diabetes also read a user's own table when `data.path` is set
+(streamed with `data.stream=true`, for tables larger than memory), and
+digits a folder of images, one sub-folder per class (or TFRecord shards
+written by `keraslab data convert`): streamed, each image made grey,
+resized to 8×8 and scaled to 0..16 in the pipeline, as the 64 pixel
+features the classifiers take.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from keraslab.core import api
 from keraslab.core.api import DataConfig, Examples
 
+PIXELS = 64
 RANGE = (-4.0, 4.0)
 GAP = (-1.0, 1.0)
 
@@ -67,3 +76,24 @@ def load_two_tasks(config: DataConfig) -> Examples:
 
 def synthetic_two_tasks(config: DataConfig) -> Examples:
     return make_two_tasks(200, config.seed)
+
+
+def load_digits(config: DataConfig):
+    """The digits as 64 pixel features (0..16), the user's table, or the user's image folder (streamed)."""
+    if not (config.path and Path(config.path).is_dir() and not _is_table_folder(config.path)):
+        return api.digit_table(config)
+    import tensorflow as tf
+
+    images = api.image_folder(config.path, (8, 8), unreadable=config.unreadable)
+
+    def pixel_counts(pixels):  # (…, 8, 8, 3) in 0..255 → (…, 64) in 0..16, as the embedded digits
+        grey = tf.image.rgb_to_grayscale(pixels) if pixels.shape[-1] == 3 else pixels
+        flat = tf.reshape(grey, tf.concat([tf.shape(grey)[:-3], [PIXELS]], axis=0))
+        return tf.cast(flat, tf.float32) * (16.0 / 255.0)
+
+    return api.mapped_features(images, pixel_counts, (PIXELS,))
+
+
+def _is_table_folder(path: str) -> bool:
+    """A folder of CSV files (a table streamed in shards), not of images."""
+    return any(f.suffix.lower() == ".csv" for f in Path(path).iterdir())

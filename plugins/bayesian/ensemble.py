@@ -48,7 +48,7 @@ def load_members(registry, paths: Sequence[Path]):
         spec = built.spec
         models.append(built.model)
         splits = splits or built.splits
-    return models, spec, splits
+    return models, spec, report.report_splits(splits)
 
 
 def member_probabilities(models, features: np.ndarray) -> np.ndarray:

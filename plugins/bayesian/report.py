@@ -5,6 +5,11 @@ ROC AUC of entropy and mutual information), `reliability.png` and
 `out_of_distribution.png`. Regressors: `regression.json` (NLL, MAE; on
 gap-1d the recovery of the true noise σ(x) and the uncertainty in the gap)
 and `regression.png` (data, predictive mean, aleatoric and epistemic bands).
+
+Streamed data (an image folder, a table with `data.stream=true`) is
+measured on at most `REPORT_EXAMPLES` examples of each split, read into
+memory at evenly spaced positions; the trainer's test metrics in
+summary.json cover the whole test split.
 """
 
 from __future__ import annotations
@@ -14,8 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.core.api import pyplot, save_figure
+from keraslab.core.api import pyplot, save_figure, splits_held_in_memory
 from keraslab.plugins.bayesian import uncertainty as u
+
+REPORT_EXAMPLES = 20_000
+
+
+def report_splits(splits):
+    """The splits in memory: themselves, or at most `REPORT_EXAMPLES` of each streamed one."""
+    return splits_held_in_memory(splits, REPORT_EXAMPLES)
 
 
 def classifier_measures(model, splits, samples: int):
@@ -48,6 +60,7 @@ def classifier_measures(model, splits, samples: int):
 
 
 def write_classifier_report(model, splits, run_path) -> None:
+    splits = report_splits(splits)
     samples = int(getattr(model, "predictive_samples", 1))
     result, passes = classifier_measures(model, splits, samples)
     Path(run_path, "uncertainty.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -118,6 +131,7 @@ def regression_measures(model, splits, samples: int, dataset: str) -> dict:
 
 def write_regression_report(model, splits, run_path) -> None:
     run_path = Path(run_path)
+    splits = report_splits(splits)
     samples = int(getattr(model, "predictive_samples", 1))
     result = regression_measures(model, splits, samples, run_dataset(run_path))
     run_path.joinpath("regression.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -14,11 +14,12 @@ SAMPLERS = "realnvp, maf, vae, beta-vae, cvae, vae-flow, gan, wgan-gp, cgan, rbm
 
 
 def _trained(ctx, run: str, command: str):
-    """(model, splits) of the finished generative RUN."""
+    """(model, splits) of the finished generative RUN (a streamed run's splits as its report reads them)."""
     from keraslab.core.api import open_finished_run, registry_of
+    from keraslab.plugins.generative.report import report_splits
 
     finished = open_finished_run(registry_of(ctx), "generative", run, command)
-    return finished.model, finished.splits
+    return finished.model, report_splits(finished.splits)
 
 
 def _check_png(out: str) -> Path:

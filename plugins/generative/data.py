@@ -8,7 +8,11 @@
 
 `data.path` points any of them at the user's own file instead: a .npy array
 or a CSV, one example per row (2 columns for points; 64 pixel values, plus
-an optional last column of labels 0–9, for images).
+an optional last column of labels 0–9, for images). The image datasets also
+take a folder of images, one sub-folder per class (or TFRecord shards
+written by `keraslab data convert`): streamed, each image decoded, made
+grey (ITU-R 601 luma) and resized to 8×8 in the pipeline, its pixels
+scaled to [0, 1] (and binarised at 0.5 for digits-binary).
 """
 
 from __future__ import annotations
@@ -68,19 +72,39 @@ def synthetic_points(config: DataConfig) -> Examples:
     return Examples(standardise(centres + 0.2 * rng.normal(size=(200, 2))))
 
 
-def load_digits(config: DataConfig) -> Examples:
-    """scikit-learn's digits scaled to [0, 1], as 8×8×1 images with their labels."""
+def load_digits(config: DataConfig):
+    """scikit-learn's digits scaled to [0, 1], as 8×8×1 images with their
+    labels; or the user's file, or folder of images (streamed)."""
+    if config.path and Path(config.path).is_dir():
+        return grey_image_folder(config)
     if config.path:
         return _read_images(config.path)
     return api.digits("image", "unit")
 
 
-def load_binary_digits(config: DataConfig) -> Examples:
+def grey_image_folder(config: DataConfig):
+    """The images of the folder `data.path`, streamed as 8×8×1 grey images in [0, 1]."""
+    import tensorflow as tf
+
+    images = api.image_folder(config.path, IMAGE_SHAPE[:2], unreadable=config.unreadable)
+
+    def grey_unit(pixels):  # 0..255, RGB (or already grey) → [0, 1], one channel
+        grey = tf.image.rgb_to_grayscale(pixels) if pixels.shape[-1] == 3 else pixels
+        return tf.cast(grey, tf.float32) / 255.0
+
+    return api.mapped_features(images, grey_unit, IMAGE_SHAPE)
+
+
+def load_binary_digits(config: DataConfig):
     """The digits binarised at half intensity (pixel > 0.5 → 1)."""
     return binarise(load_digits(config))
 
 
-def binarise(examples: Examples) -> Examples:
+def binarise(examples):
+    if not isinstance(examples, Examples):
+        import tensorflow as tf
+
+        return api.mapped_features(examples, lambda x: tf.cast(x > 0.5, tf.float32), IMAGE_SHAPE)
     return dataclasses.replace(examples, features=(examples.features > 0.5).astype(np.float32))
 
 

@@ -10,6 +10,10 @@
   its samples (share of each class, Fréchet distance to the test digits),
   plus what the model adds itself (`extra_measures`: the VAE's
   importance-weighted bound, the RBM's pseudo-log-likelihood, ...).
+
+A streamed folder's splits are measured on at most `REPORT_EXAMPLES`
+images each, read into memory at evenly spaced positions
+(`report_splits`); generative.json records how many ("report_examples").
 """
 
 from __future__ import annotations
@@ -20,12 +24,19 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from keraslab.core.api import splits_held_in_memory
 from keraslab.plugins.generative import evaluation
 from keraslab.plugins.generative.pictures import save_density_panels, save_grid
 
 SAMPLE_SEED = 0
 GRID = 64
 EVALUATED_SAMPLES = 1000
+REPORT_EXAMPLES = 20_000
+
+
+def report_splits(splits):
+    """The splits in memory: themselves, or at most `REPORT_EXAMPLES` of each streamed one."""
+    return splits_held_in_memory(splits, REPORT_EXAMPLES)
 
 
 def mean_log_prob(model, features, labels=None, batch: int = 256) -> float:
@@ -50,6 +61,7 @@ def bernoulli_nll(train: np.ndarray, test: np.ndarray, pseudo_count: float = 1.0
 def write_points_report(model, splits, run_path) -> None:
     from keraslab.plugins.generative.models.flows import gaussian_nll
 
+    splits = report_splits(splits)
     test = splits.test.features
     result = {
         "test_nll": -mean_log_prob(model, test),
@@ -73,7 +85,8 @@ def write_points_report(model, splits, run_path) -> None:
 def write_image_report(model, splits, run_path) -> None:
     """samples.png and generative.json of an image model."""
     run_path = Path(run_path)
-    result = {}
+    splits = report_splits(splits)
+    result = {"report_examples": {"train": len(splits.train), "test": len(splits.test)}}
     labels = splits.test.targets if getattr(model, "conditional", False) else None
     if hasattr(model, "log_prob"):
         result["unit"] = "nats per image"

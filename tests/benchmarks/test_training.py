@@ -3,7 +3,7 @@
 import pytest
 
 from bench import roofline, training
-from bench.harness import Budget
+from bench.harness import ROOT, Budget
 
 QUIET = dict(echo=lambda line: None)
 
@@ -39,7 +39,13 @@ def test_pytorch_figure_trains_a_network_of_the_same_size(tiny):
     ]
     # run_pytorch refuses networks whose trainable parameter counts differ; here they matched.
     assert all(r.baseline.median > 0 for r in results)
-    assert "PyTorch 2.13.0" in results[0].baseline_name
+    # The baseline runs the torch that bench/requirements-torch.txt pins (a stale .venv-torch fails here).
+    pinned = next(
+        line
+        for line in (ROOT / "bench" / "requirements-torch.txt").read_text().splitlines()
+        if line.startswith("torch==")
+    )
+    assert f"PyTorch {pinned.split('==')[1]}" in results[0].baseline_name
 
 
 def test_roofline_reports_a_fraction_of_the_matmul_peak(tiny):

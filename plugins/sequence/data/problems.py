@@ -6,7 +6,8 @@
 * dates: one date between 1900 and 2099 spelled in one of `DATE_FORMATS`
   ("Tuesday, March 5, 2024", "5th of march 2024", "03/05/2024", ...) →
   its ISO form "2024-03-05". Slash dates are month first (US order).
-* `data.path`: a UTF-8 file of `source<TAB>target` lines.
+* `data.path`: a UTF-8 file of `source<TAB>target` lines, read into
+  memory, or streamed with `data.stream=true` (`streamed_pairs`).
 
 Each problem set is drawn once with a fixed seed and without repeats, then
 split at random by `data.seed`, so no held-out problem is a training one.
@@ -133,7 +134,14 @@ def pair_examples(pairs: Pairs) -> Examples:
     return Examples(features, labels, num_classes=len(vocabulary), class_names=vocabulary)
 
 
-def _own_or(config: DataConfig, make: Callable[[], Pairs]) -> Examples:
+def _own_or(config: DataConfig, make: Callable[[], Pairs]):
+    """The user's pairs (streamed with `data.stream=true`), or the generated ones."""
+    if config.stream:
+        if not config.path:
+            raise KeraslabError("data.stream=true streams your own pairs: give them with --data FILE.tsv.")
+        from keraslab.plugins.sequence.data.streamed_pairs import pair_records
+
+        return pair_records(config)
     return pair_examples(read_pairs(config.path) if config.path else make())
 
 

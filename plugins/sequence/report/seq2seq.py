@@ -5,6 +5,10 @@
 * accuracy_by_length.png: exact match against the source's length;
 * attention.png: the attention weights α_ij of the longest test problems
   (output character i against source character j), where the model attends.
+
+A streamed test split (`data.stream=true`) is decoded on at most
+`REPORT_PROBLEMS` of its problems, at evenly spaced positions
+("test_problems" says how many); the trainer's test metrics cover all.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ from typing import Dict, List
 import numpy as np
 import tensorflow as tf
 
-from keraslab.core.api import pyplot, save_figure
+from keraslab.core.api import held_in_memory, pyplot, save_figure
 from keraslab.plugins.sequence.data.problems import PAD, decode_ids
 from keraslab.plugins.sequence.models.seq2seq import beam_search
 
 BATCH = 512
 HEAT_MAPS = 4
 ERRORS_SHOWN = 10
+REPORT_PROBLEMS = 20_000  # a streamed test split's problems decoded by the report (evenly spaced)
 
 
 def decode_all(model, sources: np.ndarray, beam_width: int = 0) -> Dict[str, np.ndarray]:
@@ -49,7 +54,7 @@ def exact_match_by_length(decoded: List[str], truth: List[str], lengths: np.ndar
 
 
 def write_seq2seq_report(model, splits, run_path) -> None:
-    test, vocabulary = splits.test, model.vocabulary
+    test, vocabulary = held_in_memory(splits.test, REPORT_PROBLEMS), model.vocabulary
     sources = test.features.astype(np.int32)
     lengths = np.sum(sources != PAD, axis=1)
     truth = [decode_ids(row, vocabulary) for row in test.targets]
