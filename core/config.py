@@ -135,6 +135,11 @@ class DataConfig:
             them; a dataset's own files, as its plugin documents): for data
             larger than memory. A folder written by `keraslab data convert`
             (TFRecord shards) always streams.
+        cache: streamed data only: keep the validation split's decoded
+            examples in a file under the run directory (`cache/`) once the
+            first epoch has read them, so later epochs read that file instead
+            of decoding every file again (made anew by every process that
+            trains the run, so a resumed run never reads a half-written one).
         tfds_dir: where TensorFlow Datasets' prepared datasets are, for a
             `name` of the form tfds:NAME[:CONFIG] (empty: TFDS' default
             folder); read offline, never downloaded.
@@ -152,6 +157,7 @@ class DataConfig:
     unreadable: Literal["refuse", "skip"] = "refuse"
     stream: bool = False
     tfds_dir: str = ""
+    cache: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -222,7 +222,62 @@ def _check_run_plugin(run_path: str, plugin_name: str) -> None:
         raise RunError(f"Run '{run_path}' belongs to plugin '{trained_by}'; use `keraslab {trained_by} ...`.")
 
 
-GENERIC_VERBS = {"train": make_train_command, "evaluate": make_evaluate_command, "export": make_export_command}
+def make_tune_command(plugin_name: str) -> click.Command:
+    @click.command("tune")
+    @click.argument("model", required=False)
+    @click.option("--space", "space_file", type=click.Path(dir_okay=False), help="YAML file: KEY: {KIND: VALUES}.")
+    @click.option(
+        "--searcher",
+        default="bayesian",
+        show_default=True,
+        help="bayesian (Gaussian-process Bayesian optimisation), random, grid or hyperband.",
+    )
+    @click.option("--trials", type=int, default=10, show_default=True, help="Trials to run (hyperband sets its own).")
+    @click.option("--objective", default="validation.loss", show_default=True, help="SPLIT.METRIC[:min|max].")
+    @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML config of every trial.")
+    @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override of every trial.")
+    @click.option("--dataset", help="Dataset name (same as --set data.name=NAME).")
+    @click.option("--data", "data_path", help="Your own data file (same as --set data.path=PATH).")
+    @click.option("--epochs", type=int, help="Same as --set train.epochs=N (hyperband's largest budget).")
+    @click.option(
+        "--seed", type=int, default=0, show_default=True, help="Every trial's train.seed, and the searcher's."
+    )
+    @click.option("--synthetic", is_flag=True, help="Train on the dataset's tiny synthetic variant.")
+    @click.option("--run-dir", "search_dir", help="Folder of the search (default runs/<plugin>/<model>/tune-<time>).")
+    @click.option("--runs-root", default="runs", show_default=True, help="Where new search folders go.")
+    @click.option("--resume", "resume_dir", metavar="DIR", help="Continue a search from its folder.")
+    @click.pass_context
+    def tune(ctx, model, space_file, searcher, trials, objective, config_file, overrides, dataset, data_path,
+             epochs, seed, synthetic, search_dir, runs_root, resume_dir):  # fmt: skip
+        """Search MODEL's hyper-parameters over a --space, each trial a run of the shared trainer."""
+        from keraslab.core import tuning
+
+        registry = registry_of(ctx)
+        if resume_dir:
+            folder, table = tuning.resume_search(registry, resume_dir)
+        else:
+            if not model or not space_file:
+                raise KeraslabError("tune needs MODEL and --space FILE (or --resume DIR to continue a search).")
+            registry.get(plugin_name).model(model)
+            shortcuts = _shortcut_overrides(dataset, data_path, epochs, seed, None, synthetic)
+            settings = tuning.SearchSettings(
+                plugin_name, model, searcher, trials, objective, seed, config_file, tuple(overrides) + tuple(shortcuts)
+            )
+            folder, table = tuning.start_search(registry, settings, space_file, runs_root, search_dir)
+        click.echo(f"Search: {folder} ({len(table)} trials; the table is in {folder / tuning.TABLE_FILE})")
+        for row in table[:5]:
+            score = "-" if row["objective"] is None else f"{row['objective']:.4f}"
+            click.echo(f"  trial {row['trial']}  {score}  {json.dumps(row['values'])}")
+
+    return tune
+
+
+GENERIC_VERBS = {
+    "train": make_train_command,
+    "evaluate": make_evaluate_command,
+    "export": make_export_command,
+    "tune": make_tune_command,
+}
 
 
 class PluginGroup(click.Group):

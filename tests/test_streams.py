@@ -181,3 +181,18 @@ def test_a_report_sample_of_a_streamed_split_spans_its_classes(tmp_path):
     # Evenly spaced over the 30 files (listed class by class): two of each class, not six of the first.
     assert sample.targets.tolist() == [0, 0, 1, 1, 2, 2]
     assert len(held_in_memory(files, 100)) == 30
+
+
+def test_a_cached_validation_split_is_read_from_its_file_and_changes_nothing(cli_runner, tmp_path):
+    folder = class_folder(tmp_path / "images", per_class=20, classes=("dark", "light"), size=(8, 8))
+    summaries = {}
+    for cache in ("false", "true"):
+        runs = tmp_path / f"runs-{cache}"
+        arguments = ["vision", "train", "mlp", "--data", str(folder), "--epochs", "3", "--set", f"data.cache={cache}"]
+        result = cli_runner(*arguments, "--set", "train.deterministic=true", "--runs-root", str(runs))
+        assert result.exit_code == 0, result.output
+        (run,) = (runs / "vision" / "mlp").iterdir()
+        summaries[cache] = json.loads((run / "summary.json").read_text())["metrics"]
+        cached = sorted(p.name for p in (run / "cache").glob("validation*")) if (run / "cache").exists() else []
+        assert bool(cached) == (cache == "true")  # tf.data's cache file and its index
+    assert summaries["true"] == summaries["false"]

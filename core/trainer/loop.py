@@ -16,6 +16,7 @@ training (a GAN, a VAE) overrides `train_step`, and `fit` calls it. The loop:
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import sys
 import tempfile
 import time
@@ -27,7 +28,7 @@ import tensorflow as tf
 from keraslab.core import building
 from keraslab.core.config import RunConfig
 from keraslab.core.contract import ModelSpec, Plugin
-from keraslab.core.data import Splits
+from keraslab.core.data import Examples, Splits
 from keraslab.core.plots import plot_learning_curves
 from keraslab.core.refs import resolve_declared
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
@@ -124,6 +125,18 @@ def build(
     return Built(model, splits, strategy, checkpoint, epoch, initialized)
 
 
+def validation_cache(run: RunDir, config: RunConfig) -> Optional[str]:
+    """The file streamed validation batches are cached in (`data.cache`),
+    its folder emptied first: this process writes it anew, so a cache
+    half-written by a killed process is never read."""
+    if not config.data.cache:
+        return None
+    folder = run.path / "cache"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return str(folder / "validation")
+
+
 def random_generators(model: tf.keras.Model) -> Dict[str, tf.random.Generator]:
     """The `tf.random.Generator` of every random layer (dropout, noise, ...).
 
@@ -178,6 +191,8 @@ def train(
     replicas = built.strategy.num_replicas_in_sync
     global_batch = config.train.batch_size * replicas
     splits, strategy = built.splits, built.strategy
+    streamed = not isinstance(splits.validation, Examples)
+    cache_file = validation_cache(run, config) if streamed else None
     train_data = pipeline.for_strategy(
         strategy,
         splits.train,
@@ -189,7 +204,7 @@ def train(
         pipeline.for_strategy(
             strategy,
             splits.validation,
-            lambda share: pipeline.evaluation_dataset(splits.validation, global_batch, share),
+            lambda share: pipeline.evaluation_dataset(splits.validation, global_batch, share, cache_file),
         )
         if len(splits.validation)
         else None

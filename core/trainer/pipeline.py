@@ -87,14 +87,22 @@ def training_dataset(
     return batches.map(_gather(features, targets), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
-def evaluation_dataset(examples, global_batch: int, share: Optional[Share] = None) -> tf.data.Dataset:
+def evaluation_dataset(
+    examples, global_batch: int, share: Optional[Share] = None, cache_file: Optional[str] = None
+) -> tf.data.Dataset:
     """Batches in order for validation and test (cached when in memory);
-    with a `share`, that share's pieces of each batch (streamed examples)."""
-    if isinstance(examples, ExampleRecords):
-        return in_order(examples, global_batch, share=share).prefetch(tf.data.AUTOTUNE)
-    if isinstance(examples, ExampleFiles):
-        batches = Share.apply(share, tf.data.Dataset.range(len(examples)).batch(global_batch))
-        return _read_batches(batches, examples).prefetch(tf.data.AUTOTUNE)
+    with a `share`, that share's pieces of each batch (streamed examples).
+    Streamed, with `cache_file`, the decoded batches are written to that
+    file (one per share) by the first pass and read from it afterwards."""
+    if isinstance(examples, (ExampleRecords, ExampleFiles)):
+        if isinstance(examples, ExampleRecords):
+            data = in_order(examples, global_batch, share=share)
+        else:
+            batches = Share.apply(share, tf.data.Dataset.range(len(examples)).batch(global_batch))
+            data = _read_batches(batches, examples)
+        if cache_file:
+            data = data.cache(cache_file if share is None else f"{cache_file}-{share.first}")
+        return data.prefetch(tf.data.AUTOTUNE)
     if examples.targets is None:
         data = tf.data.Dataset.from_tensor_slices(examples.features)
     else:

@@ -1,0 +1,339 @@
+"""Hyper-parameter search: `keraslab <plugin> tune MODEL --space space.yaml`.
+
+A space names config keys, each with a range or choices:
+
+    optimizer.learning_rate: {log_uniform: [1.0e-4, 1.0e-1]}
+    train.l2: {uniform: [0, 1.0e-3]}
+    train.batch_size: {int: [16, 128]}
+    model.hidden_units: {choice: [[64], [128, 64]]}
+
+Every key and every bound or choice is checked as `--set KEY=VALUE` would
+be, before any trial, so a typo is one line and no search starts.
+
+The searchers are KerasTuner's oracles (O'Malley et al., KerasTuner, 2019):
+
+* `bayesian` (the default; KerasTuner's `BayesianOptimization`): a
+  Gaussian process on the trials so far, the next point the one that
+  maximises the upper confidence bound
+  μ(x) + β σ(x) of the objective (minimised as −μ + β σ where lower is
+  better): exploiting where the mean is good, exploring where it is unsure;
+* `random`: points drawn independently from the space;
+* `grid`: every combination of the choices (and of a few values of each
+  range), in order;
+* `hyperband` (Li et al., 2018, "Hyperband: a novel bandit-based approach
+  to hyperparameter optimization"): many configurations on few epochs, the
+  best third promoted to three times the epochs, up to `train.epochs`.
+
+Each trial is a normal run through the shared trainer, in
+`<search>/trial-<id>/`, so it can be evaluated, exported or resumed like
+any run. Its objective is a metric of its summary, `validation.loss` by
+default (any "split.metric" the model reports; "loss", "nll", "mae",
+"mse", "error" and "bits" are minimised, others maximised, unless a
+direction is given: `validation.accuracy:max`).
+
+The search folder holds `search.json` (the settings), `space.yaml`, the
+oracle's state (`oracle/`, KerasTuner's files) and `trials.json`, a table
+of every trial. A search killed at any point continues with `--resume
+DIR`: the oracle reloads its state, a finished trial is not run again, and
+the interrupted one resumes from its run's last checkpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from keraslab.core.errors import KeraslabError
+
+KINDS = ("log_uniform", "uniform", "int", "choice")
+SEARCHERS = ("bayesian", "random", "grid", "hyperband")
+MINIMISED = ("loss", "nll", "mae", "mse", "error", "bits")
+SETTINGS_FILE = "search.json"
+TABLE_FILE = "trials.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class Dimension:
+    """One config key of the space and the values it may take."""
+
+    key: str
+    kind: str
+    values: Tuple[Any, ...]
+
+    def probes(self) -> Tuple[Any, ...]:
+        """The values checked before a search: the bounds of a range, every choice."""
+        return self.values
+
+    def add_to(self, hp) -> None:
+        """Declares this dimension on KerasTuner's `HyperParameters`."""
+        if self.kind == "choice":
+            hp.Choice(self.key, [json.dumps(v) for v in self.values], ordered=False)
+        elif self.kind == "int":
+            hp.Int(self.key, int(self.values[0]), int(self.values[1]))
+        else:
+            low, high = (float(v) for v in self.values)
+            hp.Float(self.key, low, high, sampling="log" if self.kind == "log_uniform" else "linear")
+
+    def setting(self, value) -> str:
+        """The `--set` override of a trial's value."""
+        chosen = json.loads(value) if self.kind == "choice" else value
+        return f"{self.key}={json.dumps(chosen)}"
+
+
+def read_space(path: str) -> List[Dimension]:
+    """The dimensions of a space file; one line naming what is wrong otherwise."""
+    import yaml
+
+    file = Path(path)
+    if not file.is_file():
+        raise KeraslabError(f"Space file '{path}' does not exist; --space takes a YAML file of KEY: {{KIND: VALUES}}.")
+    try:
+        raw = yaml.safe_load(file.read_text())
+    except yaml.YAMLError as error:
+        raise KeraslabError(f"Space file '{path}' is not YAML ({str(error).splitlines()[0]}).") from None
+    if not isinstance(raw, dict) or not raw:
+        raise KeraslabError(
+            f"Space file '{path}' must map config keys to ranges, "
+            "e.g. optimizer.learning_rate: {log_uniform: [1e-4, 1e-1]}."
+        )
+    return [_dimension(str(key), spec, path) for key, spec in raw.items()]
+
+
+def _dimension(key: str, spec, path: str) -> Dimension:
+    accepted = ", ".join(KINDS)
+    if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in KINDS:
+        raise KeraslabError(f"'{key}' in '{path}' must be one of {{{accepted}: ...}}, received {spec!r}.")
+    kind, values = next(iter(spec.items()))
+    if kind == "choice":
+        if not isinstance(values, list) or not values:
+            raise KeraslabError(f"'{key}': choice takes a non-empty list of values, received {values!r}.")
+        return Dimension(key, kind, tuple(values))
+    numeric = isinstance(values, list) and len(values) == 2 and all(isinstance(v, (int, float)) for v in values)
+    if not numeric or not values[0] < values[1]:
+        raise KeraslabError(f"'{key}': {kind} takes [low, high] with low < high, received {values!r}.")
+    if kind == "log_uniform" and values[0] <= 0:
+        raise KeraslabError(f"'{key}': log_uniform needs a positive low bound, received {values[0]}.")
+    if kind == "int" and not all(float(v).is_integer() for v in values):
+        raise KeraslabError(f"'{key}': int takes whole bounds, received {values!r}.")
+    return Dimension(key, kind, tuple(values))
+
+
+@dataclasses.dataclass(frozen=True)
+class Objective:
+    """A metric of a trial's summary ("split.metric") and whether lower is better."""
+
+    split: str
+    metric: str
+    direction: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Objective":
+        name, _, direction = text.partition(":")
+        split, _, metric = name.partition(".")
+        if not split or not metric or direction not in ("", "min", "max"):
+            raise KeraslabError(
+                f"--objective '{text}' is not SPLIT.METRIC[:min|max], e.g. validation.loss or validation.accuracy:max."
+            )
+        if not direction:
+            direction = "min" if any(word in metric for word in MINIMISED) else "max"
+        return cls(split, metric, direction)
+
+    @property
+    def name(self) -> str:
+        return f"{self.split}.{self.metric}"
+
+    def value(self, summary: Dict[str, Any], trial: str) -> float:
+        metrics = summary.get("metrics", {}).get(self.split, {})
+        if self.metric not in metrics:
+            known = ", ".join(f"{s}.{m}" for s, ms in summary.get("metrics", {}).items() for m in ms)
+            raise KeraslabError(f"Trial {trial} reports no {self.name}; --objective takes one of: {known}.")
+        return float(metrics[self.metric])
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchSettings:
+    """What a search was started with (search.json), so `--resume` needs nothing else."""
+
+    plugin: str
+    model: str
+    searcher: str
+    trials: int
+    objective: str
+    seed: int
+    config_file: Optional[str]
+    overrides: Tuple[str, ...]
+
+
+def check_space(registry, settings: SearchSettings, dimensions: Sequence[Dimension]) -> None:
+    """Resolves the run config with every bound and choice of every dimension, as `--set` would."""
+    from keraslab.core.actions import resolve_run_config
+
+    plugin = registry.get(settings.plugin)
+    spec = plugin.model(settings.model)
+    for dimension in dimensions:
+        for value in dimension.probes():
+            override = f"{dimension.key}={json.dumps(value)}"
+            try:
+                resolve_run_config(plugin, spec, settings.config_file, list(settings.overrides) + [override])
+            except KeraslabError as error:
+                raise type(error)(f"Space: {override} is refused: {error}") from None
+
+
+def new_search_dir(runs_root: str, plugin: str, model: str, search_dir: Optional[str]) -> Path:
+    if search_dir:
+        folder = Path(search_dir)
+        if folder.exists() and any(folder.iterdir()):
+            raise KeraslabError(
+                f"Search folder '{search_dir}' is not empty; give a new one, or continue it with --resume."
+            )
+        return folder
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path(runs_root) / plugin / model / f"tune-{stamp}"
+
+
+def start_search(
+    registry, settings: SearchSettings, space_file: str, runs_root: str = "runs", search_dir: Optional[str] = None
+) -> Tuple[Path, List[Dict[str, Any]]]:
+    """Checks the space, writes the search folder's settings and runs the search."""
+    from keraslab.core.paths import check_can_create, write_atomically
+
+    if settings.searcher not in SEARCHERS:
+        raise KeraslabError(f"Unknown searcher '{settings.searcher}'; accepted: {', '.join(SEARCHERS)}.")
+    if settings.trials < 1:
+        raise KeraslabError(f"--trials must be at least 1, received {settings.trials}.")
+    Objective.parse(settings.objective)
+    dimensions = read_space(space_file)
+    check_space(registry, settings, dimensions)
+    folder = new_search_dir(runs_root, settings.plugin, settings.model, search_dir)
+    check_can_create(folder, "search folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(space_file, folder / "space.yaml")
+    write_atomically(folder / SETTINGS_FILE, json.dumps(dataclasses.asdict(settings), indent=2) + "\n")
+    return folder, run_search(registry, folder)
+
+
+def resume_search(registry, folder: str) -> Tuple[Path, List[Dict[str, Any]]]:
+    """Continues the search in `folder` where it stopped."""
+    path = Path(folder)
+    if not (path / SETTINGS_FILE).is_file():
+        raise KeraslabError(
+            f"'{folder}' is not a search folder (it has no {SETTINGS_FILE}); --resume takes one `tune` made."
+        )
+    return path, run_search(registry, path)
+
+
+def read_settings(folder: Path) -> SearchSettings:
+    raw = json.loads((folder / SETTINGS_FILE).read_text())
+    return SearchSettings(**{**raw, "overrides": tuple(raw["overrides"])})
+
+
+def run_search(registry, folder: Path) -> List[Dict[str, Any]]:
+    """Runs (or continues) the search of `folder`; returns its table of trials."""
+    import keras_tuner as kt
+
+    settings = read_settings(folder)
+    dimensions = read_space(str(folder / "space.yaml"))
+    objective = Objective.parse(settings.objective)
+    hp = kt.HyperParameters()
+    for dimension in dimensions:
+        dimension.add_to(hp)
+    oracle = _oracle(kt, settings, objective, hp, registry)
+    tuner = _make_trial_runner()(
+        registry, settings, dimensions, objective, oracle=oracle, directory=str(folder), project_name="oracle"
+    )
+    tuner.search()
+    table = trial_table(tuner, folder, dimensions)
+    (folder / TABLE_FILE).write_text(json.dumps(table, indent=2) + "\n")
+    return table
+
+
+def _oracle(kt, settings: SearchSettings, objective: Objective, hp, registry):
+    goal = kt.Objective(objective.name, objective.direction)
+    common = dict(
+        objective=goal, hyperparameters=hp, seed=settings.seed, tune_new_entries=False, allow_new_entries=False
+    )
+    if settings.searcher == "hyperband":
+        from keraslab.core.actions import resolve_run_config
+
+        plugin = registry.get(settings.plugin)
+        config = resolve_run_config(plugin, plugin.model(settings.model), settings.config_file, settings.overrides)
+        return kt.oracles.HyperbandOracle(max_epochs=max(2, config.train.epochs), factor=3, **common)
+    kind = {"bayesian": kt.oracles.BayesianOptimizationOracle, "random": kt.oracles.RandomSearchOracle}
+    if settings.searcher == "grid":
+        return kt.oracles.GridSearchOracle(max_trials=settings.trials, **common)
+    return kind[settings.searcher](max_trials=settings.trials, **common)
+
+
+def trial_table(tuner, folder: Path, dimensions: Sequence[Dimension]) -> List[Dict[str, Any]]:
+    """Every trial: its id, values, objective, status and run folder, best first."""
+    choices = {d.key for d in dimensions if d.kind == "choice"}
+    rows = []
+    for trial in tuner.oracle.trials.values():
+        values = trial.hyperparameters.values
+        rows.append(
+            {
+                "trial": trial.trial_id,
+                "status": str(trial.status),
+                "values": {
+                    k: json.loads(v) if k in choices else v for k, v in values.items() if not k.startswith("tuner/")
+                },
+                "objective": trial.score,
+                "run": str(folder / f"trial-{trial.trial_id}"),
+            }
+        )
+    lower = tuner.oracle.objective.direction == "min"
+    rows.sort(key=lambda row: (row["objective"] is None, (row["objective"] or 0) * (1 if lower else -1)))
+    return rows
+
+
+def _make_trial_runner():
+    """The KerasTuner tuner whose trial is one run of the shared trainer."""
+    from keras_tuner.engine.base_tuner import BaseTuner
+
+    class Runner(BaseTuner):
+        def __init__(self, registry, settings, dimensions, objective, **kwargs):
+            super().__init__(**kwargs)
+            self.registry, self.settings, self.objective = registry, settings, objective
+            self.dimensions = {d.key: d for d in dimensions}
+
+        def run_trial(self, trial, *args, **kwargs):
+            from keraslab.core.actions import resume_training, start_training
+            from keraslab.core.rundir import COMPLETE, RunDir
+
+            run_dir = Path(self.project_dir).parent / f"trial-{trial.trial_id}"
+            values = trial.hyperparameters.values
+            overrides = list(self.settings.overrides)
+            overrides += [self.dimensions[k].setting(v) for k, v in values.items() if k in self.dimensions]
+            if "tuner/epochs" in values:  # hyperband's budget for this trial
+                overrides.append(f"train.epochs={int(values['tuner/epochs'])}")
+            print(f"trial {trial.trial_id}: {' '.join(overrides[len(self.settings.overrides) :])}", flush=True)
+            if (run_dir / "run.json").is_file():
+                run = RunDir.open(str(run_dir))
+                summary = (
+                    dict(run.read_json("summary.json"))
+                    if run.status == COMPLETE
+                    else resume_training(self.registry, str(run_dir))[1]
+                )
+            else:
+                _, summary = start_training(
+                    self.registry,
+                    self.settings.plugin,
+                    self.settings.model,
+                    config_file=self.settings.config_file,
+                    overrides=overrides,
+                    run_dir=str(run_dir),
+                )
+            if summary.get("status", "complete") != "complete":
+                raise KeraslabError(
+                    f"Trial {trial.trial_id} stopped ({summary.get('reason', '')}); continue with --resume."
+                )
+            return {self.objective.name: self.objective.value(summary, trial.trial_id)}
+
+        def save_model(self, trial_id, model, step=0):  # each trial's run folder holds its model
+            pass
+
+    return Runner
