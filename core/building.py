@@ -12,7 +12,7 @@ import numpy as np
 
 from keraslab.core.config import DataConfig, RunConfig
 from keraslab.core.contract import DataInfo, ModelSpec, Plugin
-from keraslab.core.data import Examples, Splits, limit_per_class, select_classes, split_examples
+from keraslab.core.data import Examples, Splits, fold_splits, limit_per_class, select_classes, split_examples
 from keraslab.core.data_checks import check_examples
 from keraslab.core.errors import KeraslabError, PluginError, describe_error
 from keraslab.core.records import ExampleRecords, split_records
@@ -58,7 +58,8 @@ def load_examples(plugin: Plugin, data: DataConfig):
 def load_splits(plugin: Plugin, spec: ModelSpec, data: DataConfig) -> Splits:
     """The fixed train/validation/test splits the model trains and is tested on
     (of `data.classes` only, and `data.train_per_class` training examples per
-    class, where those are set)."""
+    class, where those are set). With `data.folds` = K, train and validation
+    are fold `data.fold` of K of everything but the test split (`fold_splits`)."""
     examples = load_examples(plugin, data)
     source = f"'{data.path}'" if data.path else f"'{data.name}'"
     examples = check_examples(examples, source, nan=data.nan, classifier=spec.task == "classification")
@@ -66,12 +67,20 @@ def load_splits(plugin: Plugin, spec: ModelSpec, data: DataConfig) -> Splits:
         raise KeraslabError(f"Model '{spec.name}' is a classifier but dataset '{data.name}' has no class targets.")
     if data.classes:
         examples = select_classes(examples, data.classes)
+    if data.folds and getattr(examples, "split_at", None) is not None:
+        raise KeraslabError(
+            f"data.folds needs examples whose order does not matter; dataset '{data.name}' is split by position "
+            "(windows of a text or a series), so its validation split is its own."
+        )
+    validation_fraction = 0.0 if data.folds else data.validation_fraction  # the folds validate instead
     if isinstance(examples, ExampleFiles):
-        splits = split_files(examples, data.validation_fraction, data.test_fraction, data.seed)
+        splits = split_files(examples, validation_fraction, data.test_fraction, data.seed)
     elif isinstance(examples, ExampleRecords):
-        splits = split_records(examples, data.validation_fraction, data.test_fraction, data.seed)
+        splits = split_records(examples, validation_fraction, data.test_fraction, data.seed)
     else:
-        splits = split_examples(examples, data.validation_fraction, data.test_fraction, data.seed)
+        splits = split_examples(examples, validation_fraction, data.test_fraction, data.seed)
+    if data.folds:
+        splits = fold_splits(splits, data.folds, data.fold, data.seed)
     if data.train_per_class:
         splits = dataclasses.replace(splits, train=limit_per_class(splits.train, data.train_per_class))
     return splits

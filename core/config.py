@@ -140,6 +140,11 @@ class DataConfig:
             first epoch has read them, so later epochs read that file instead
             of decoding every file again (made anew by every process that
             trains the run, so a resumed run never reads a half-written one).
+        folds: K ≥ 2 for K-fold cross-validation (0: none): everything but
+            the test split is cut into K parts, per class, and part `fold`
+            is the validation split (`validation_fraction` then unused).
+            Data split by position (windows of a series) is refused.
+        fold: which of the `folds` parts validates, 0..K−1.
         tfds_dir: where TensorFlow Datasets' prepared datasets are, for a
             `name` of the form tfds:NAME[:CONFIG] (empty: TFDS' default
             folder); read offline, never downloaded.
@@ -158,6 +163,8 @@ class DataConfig:
     stream: bool = False
     tfds_dir: str = ""
     cache: bool = False
+    folds: int = ranged(0, at_least=0, at_most=100)
+    fold: int = ranged(0, at_least=0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -620,6 +627,12 @@ def check_ranges(config: RunConfig) -> None:
     for section in SHARED_SECTIONS + ("model",):
         check_declared_ranges(getattr(config, section), section)
     check_model_ranges(config.model)
+    folds, fold = config.data.folds, config.data.fold
+    if folds == 1 or fold >= max(folds, 1):
+        raise ConfigError(
+            f"Config keys 'data.folds' and 'data.fold' received {folds} and {fold}. Accepted: folds 0 (no "
+            "cross-validation) or K ≥ 2, with fold in 0..K−1."
+        )
     name = config.optimizer.name
     if name not in KERAS_OPTIMIZERS and not (name.count(":") == 1 and all(name.split(":"))):
         raise ConfigError(

@@ -130,6 +130,43 @@ def cut_groups(
     return {k: np.concatenate(v).astype(np.int64) for k, v in parts.items()}
 
 
+def fold_splits(splits: Splits, folds: int, fold: int, seed: int) -> Splits:
+    """Fold `fold` of a K-fold cross-validation of the training split.
+
+    The training split is cut into `folds` parts of (nearly) equal size, per
+    class where the targets are class ids so each part keeps the class
+    proportions, from a permutation seeded by `seed` (the split's seed, so
+    every fold of every trial sees the same parts): part `fold` validates,
+    the other K − 1 train. The test split is unchanged. Any kind of split
+    that can `take` indices (in memory or streamed) folds alike.
+
+    Cross-validation estimates the error of a configuration from K fits,
+    each scored on examples it did not train on, with K times the
+    validation examples of one split (Stone, 1974, "Cross-validatory choice
+    and assessment of statistical predictions").
+    """
+    if folds < 2 or not 0 <= fold < folds:
+        raise KeraslabError(f"data.folds must be at least 2 and data.fold in 0..K−1, received {folds} and {fold}.")
+    train = splits.train
+    targets = getattr(train, "targets", None)
+    classes = getattr(train, "num_classes", None)
+    n = len(train)
+    if classes and targets is not None and targets.ndim == 1:
+        groups = [np.flatnonzero(targets == c) for c in np.unique(targets)]
+    else:
+        groups = [np.arange(n)]
+    rng = np.random.default_rng([seed, folds])
+    part = np.empty(n, np.int64)
+    start = 0
+    for group in groups:  # the parts of each class start where the last class's stopped: sizes stay even
+        part[rng.permutation(group)] = (start + np.arange(len(group))) % folds
+        start += len(group)
+    held_out = np.flatnonzero(part == fold)
+    if len(held_out) == 0 or len(held_out) == n:
+        raise KeraslabError(f"A training split of {n} examples cannot be cut into data.folds={folds} parts.")
+    return dataclasses.replace(splits, train=train.take(np.flatnonzero(part != fold)), validation=train.take(held_out))
+
+
 def _class_targets(examples, setting: str) -> Tuple[np.ndarray, int]:
     """(the class id of each example, the number of classes)."""
     if not examples.num_classes or examples.targets is None or examples.targets.ndim != 1:

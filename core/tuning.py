@@ -36,6 +36,16 @@ oracle's state (`oracle/`, KerasTuner's files) and `trials.json`, a table
 of every trial. A search killed at any point continues with `--resume
 DIR`: the oracle reloads its state, a finished trial is not run again, and
 the interrupted one resumes from its run's last checkpoint.
+
+With `folds` K, a trial is K runs (`trial-<id>/fold-<k>/`, `data.folds=K
+data.fold=k`: `keraslab.core.data.fold_splits`), scored by the mean of
+their validation scores, with their spread in the table; the test split
+never chooses (an objective on it is refused).
+
+A search is shared by several processes through KerasTuner's chief/worker
+protocol (`role`, `share_search`): the chief serves trials over gRPC and
+writes the table, each worker runs the trials it is handed
+(`join_search`), all in one search folder.
 """
 
 from __future__ import annotations
@@ -138,6 +148,11 @@ class Objective:
             raise KeraslabError(
                 f"--objective '{text}' is not SPLIT.METRIC[:min|max], e.g. validation.loss or validation.accuracy:max."
             )
+        if split == "test":
+            raise KeraslabError(
+                f"--objective '{text}': the test split is kept for the final score of the chosen trial; "
+                "score trials on a validation metric (validation.loss, validation.accuracy, ...)."
+            )
         if not direction:
             direction = "min" if any(word in metric for word in MINIMISED) else "max"
         return cls(split, metric, direction)
@@ -149,7 +164,7 @@ class Objective:
     def value(self, summary: Dict[str, Any], trial: str) -> float:
         metrics = summary.get("metrics", {}).get(self.split, {})
         if self.metric not in metrics:
-            known = ", ".join(f"{s}.{m}" for s, ms in summary.get("metrics", {}).items() for m in ms)
+            known = ", ".join(f"{s}.{m}" for s, ms in summary.get("metrics", {}).items() for m in ms if s != "test")
             raise KeraslabError(f"Trial {trial} reports no {self.name}; --objective takes one of: {known}.")
         return float(metrics[self.metric])
 
@@ -166,6 +181,7 @@ class SearchSettings:
     seed: int
     config_file: Optional[str]
     overrides: Tuple[str, ...]
+    folds: int = 0
 
 
 def check_space(registry, settings: SearchSettings, dimensions: Sequence[Dimension]) -> None:
@@ -174,46 +190,78 @@ def check_space(registry, settings: SearchSettings, dimensions: Sequence[Dimensi
 
     plugin = registry.get(settings.plugin)
     spec = plugin.model(settings.model)
+    common = list(settings.overrides) + fold_runs(Path("."), settings.folds)[0][1]
+    config = resolve_run_config(plugin, spec, settings.config_file, common)
     for dimension in dimensions:
         for value in dimension.probes():
             override = f"{dimension.key}={json.dumps(value)}"
             try:
-                resolve_run_config(plugin, spec, settings.config_file, list(settings.overrides) + [override])
+                resolve_run_config(plugin, spec, settings.config_file, common + [override])
             except KeraslabError as error:
                 raise type(error)(f"Space: {override} is refused: {error}") from None
+    if settings.folds:  # data that cannot be folded (a series split by position) is refused now, not in trial 0
+        from keraslab.core.building import load_splits
+
+        load_splits(plugin, spec, config.data)
 
 
 def new_search_dir(runs_root: str, plugin: str, model: str, search_dir: Optional[str]) -> Path:
     if search_dir:
         folder = Path(search_dir)
-        if folder.exists() and any(folder.iterdir()):
+        # A chief's workers may have written their state in it first; a search of its own it must not hold.
+        taken = (folder / SETTINGS_FILE).exists() if role() == "chief" else folder.exists() and any(folder.iterdir())
+        if taken:
             raise KeraslabError(
                 f"Search folder '{search_dir}' is not empty; give a new one, or continue it with --resume."
             )
         return folder
+    if role() == "chief":
+        raise KeraslabError("A shared search needs --run-dir: the folder every process of the search names.")
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path(runs_root) / plugin / model / f"tune-{stamp}"
+
+
+def checked_space(registry, settings: SearchSettings, space_file: str) -> List[Dimension]:
+    """The space's dimensions, once settings and space are found sound."""
+    if settings.searcher not in SEARCHERS:
+        raise KeraslabError(f"Unknown searcher '{settings.searcher}'; accepted: {', '.join(SEARCHERS)}.")
+    if settings.trials < 1:
+        raise KeraslabError(f"--trials must be at least 1, received {settings.trials}.")
+    if settings.folds == 1 or settings.folds < 0:
+        raise KeraslabError(f"--folds takes K ≥ 2 (or 0: no cross-validation), received {settings.folds}.")
+    Objective.parse(settings.objective)
+    dimensions = read_space(space_file)
+    check_space(registry, settings, dimensions)
+    return dimensions
 
 
 def start_search(
     registry, settings: SearchSettings, space_file: str, runs_root: str = "runs", search_dir: Optional[str] = None
 ) -> Tuple[Path, List[Dict[str, Any]]]:
-    """Checks the space, writes the search folder's settings and runs the search."""
+    """Checks the space, writes the search folder's settings and runs the
+    search (as the chief of a shared search, serves its workers instead)."""
     from keraslab.core.paths import check_can_create, write_atomically
 
-    if settings.searcher not in SEARCHERS:
-        raise KeraslabError(f"Unknown searcher '{settings.searcher}'; accepted: {', '.join(SEARCHERS)}.")
-    if settings.trials < 1:
-        raise KeraslabError(f"--trials must be at least 1, received {settings.trials}.")
-    Objective.parse(settings.objective)
-    dimensions = read_space(space_file)
-    check_space(registry, settings, dimensions)
+    checked_space(registry, settings, space_file)
     folder = new_search_dir(runs_root, settings.plugin, settings.model, search_dir)
     check_can_create(folder, "search folder")
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(space_file, folder / "space.yaml")
     write_atomically(folder / SETTINGS_FILE, json.dumps(dataclasses.asdict(settings), indent=2) + "\n")
     return folder, run_search(registry, folder)
+
+
+def join_search(
+    registry, settings: SearchSettings, space_file: str, search_dir: Optional[str]
+) -> Tuple[Path, List[Dict[str, Any]]]:
+    """As a worker of a shared search: runs the trials its chief hands out,
+    in the search folder every process names, until the chief has no more.
+    Returns the rows of the trials this worker ran."""
+    if not search_dir:
+        raise KeraslabError("A shared search needs --run-dir: the folder every process of the search names.")
+    dimensions = checked_space(registry, settings, space_file)
+    folder = Path(search_dir)
+    return folder, run_search(registry, folder, settings, dimensions)
 
 
 def resume_search(registry, folder: str) -> Tuple[Path, List[Dict[str, Any]]]:
@@ -226,27 +274,69 @@ def resume_search(registry, folder: str) -> Tuple[Path, List[Dict[str, Any]]]:
     return path, run_search(registry, path)
 
 
+def role() -> str:
+    """`alone`, or this process's part in a search shared through KerasTuner's
+    chief/worker protocol ("chief" or "worker"), read from the environment
+    variables that protocol reads: KERASTUNER_TUNER_ID (an ID containing
+    "chief" for the chief), KERASTUNER_ORACLE_IP, KERASTUNER_ORACLE_PORT."""
+    import os
+
+    if "KERASTUNER_ORACLE_IP" not in os.environ:
+        return "alone"
+    missing = [v for v in ("KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID") if not os.environ.get(v)]
+    if missing:
+        raise KeraslabError(
+            f"KERASTUNER_ORACLE_IP is set but {' and '.join(missing)} not; a shared search needs all three "
+            "(or --oracle HOST:PORT and --tuner-id ID)."
+        )
+    return "chief" if "chief" in os.environ["KERASTUNER_TUNER_ID"] else "worker"
+
+
+def share_search(oracle: str, tuner_id: str) -> None:
+    """Makes this process a part of a shared search: `oracle` is the chief's
+    HOST:PORT, `tuner_id` "chief" for the chief, any other name for a worker."""
+    import os
+
+    host, _, port = oracle.rpartition(":")
+    if not host or not port.isdigit() or not tuner_id:
+        raise KeraslabError(
+            f"--oracle '{oracle}' with --tuner-id '{tuner_id}': a shared search takes --oracle HOST:PORT "
+            "(the chief's address) and --tuner-id (chief, or a worker's name such as worker0)."
+        )
+    os.environ.update(KERASTUNER_ORACLE_IP=host, KERASTUNER_ORACLE_PORT=port, KERASTUNER_TUNER_ID=tuner_id)
+
+
 def read_settings(folder: Path) -> SearchSettings:
     raw = json.loads((folder / SETTINGS_FILE).read_text())
     return SearchSettings(**{**raw, "overrides": tuple(raw["overrides"])})
 
 
-def run_search(registry, folder: Path) -> List[Dict[str, Any]]:
-    """Runs (or continues) the search of `folder`; returns its table of trials."""
+def run_search(
+    registry, folder: Path, settings: Optional[SearchSettings] = None, dimensions: Optional[Sequence[Dimension]] = None
+) -> List[Dict[str, Any]]:
+    """Runs (or continues) the search of `folder`; returns its table of
+    trials (a worker of a shared search: the rows of the trials it ran)."""
     import keras_tuner as kt
 
-    settings = read_settings(folder)
-    dimensions = read_space(str(folder / "space.yaml"))
+    settings = settings or read_settings(folder)
+    dimensions = dimensions or read_space(str(folder / "space.yaml"))
     objective = Objective.parse(settings.objective)
     hp = kt.HyperParameters()
     for dimension in dimensions:
         dimension.add_to(hp)
     oracle = _oracle(kt, settings, objective, hp, registry)
     tuner = _make_trial_runner()(
-        registry, settings, dimensions, objective, oracle=oracle, directory=str(folder), project_name="oracle"
+        registry, settings, dimensions, objective, folder, oracle=oracle, directory=str(folder), project_name="oracle"
     )
-    tuner.search()
-    table = trial_table(tuner, folder, dimensions)
+    try:
+        tuner.search()
+    except kt.errors.FatalError:
+        if tuner.stopped_by is None:
+            raise
+        raise tuner.stopped_by from None
+    if role() == "worker":
+        return tuner.ran
+    table = trial_table(tuner, folder, dimensions, settings.folds)
     (folder / TABLE_FILE).write_text(json.dumps(table, indent=2) + "\n")
     return table
 
@@ -254,7 +344,12 @@ def run_search(registry, folder: Path) -> List[Dict[str, Any]]:
 def _oracle(kt, settings: SearchSettings, objective: Objective, hp, registry):
     goal = kt.Objective(objective.name, objective.direction)
     common = dict(
-        objective=goal, hyperparameters=hp, seed=settings.seed, tune_new_entries=False, allow_new_entries=False
+        objective=goal,
+        hyperparameters=hp,
+        seed=settings.seed,
+        tune_new_entries=False,
+        allow_new_entries=False,
+        max_consecutive_failed_trials=10**9,  # a diverged trial is a result; the table shows each
     )
     if settings.searcher == "hyperband":
         from keraslab.core.actions import resolve_run_config
@@ -268,72 +363,133 @@ def _oracle(kt, settings: SearchSettings, objective: Objective, hp, registry):
     return kind[settings.searcher](max_trials=settings.trials, **common)
 
 
-def trial_table(tuner, folder: Path, dimensions: Sequence[Dimension]) -> List[Dict[str, Any]]:
-    """Every trial: its id, values, objective, status and run folder, best first."""
+def trial_table(tuner, folder: Path, dimensions: Sequence[Dimension], folds: int = 0) -> List[Dict[str, Any]]:
+    """Every trial: its id, values, objective, status and run folder, best
+    first; with folds, each fold's score and their spread (the sample
+    standard deviation) too."""
     choices = {d.key for d in dimensions if d.kind == "choice"}
+    objective = Objective.parse(read_settings(folder).objective)
     rows = []
     for trial in tuner.oracle.trials.values():
         values = trial.hyperparameters.values
-        rows.append(
-            {
-                "trial": trial.trial_id,
-                "status": str(trial.status),
-                "values": {
-                    k: json.loads(v) if k in choices else v for k, v in values.items() if not k.startswith("tuner/")
-                },
-                "objective": trial.score,
-                "run": str(folder / f"trial-{trial.trial_id}"),
-            }
-        )
+        trial_dir = folder / f"trial-{trial.trial_id}"
+        row = {
+            "trial": trial.trial_id,
+            "status": str(trial.status),
+            "values": {
+                k: json.loads(v) if k in choices else v for k, v in values.items() if not k.startswith("tuner/")
+            },
+            "objective": trial.score,
+            "run": str(trial_dir),
+        }
+        if folds:
+            scores = [_score_of(run_dir, objective) for run_dir, _ in fold_runs(trial_dir, folds)]
+            row["folds"] = scores
+            row["spread"] = _spread([v for v in scores if v is not None])
+        if trial.message:
+            row["reason"] = trial.message.strip().splitlines()[-1]
+        rows.append(row)
     lower = tuner.oracle.objective.direction == "min"
     rows.sort(key=lambda row: (row["objective"] is None, (row["objective"] or 0) * (1 if lower else -1)))
     return rows
 
 
+def _score_of(run_dir: Path, objective: Objective) -> Optional[float]:
+    summary = run_dir / "summary.json"
+    if not summary.is_file():
+        return None
+    metrics = json.loads(summary.read_text()).get("metrics", {}).get(objective.split, {})
+    return float(metrics[objective.metric]) if objective.metric in metrics else None
+
+
+def _spread(scores: Sequence[float]) -> Optional[float]:
+    """The sample standard deviation of the folds' scores (None under two)."""
+    if len(scores) < 2:
+        return None
+    mean = sum(scores) / len(scores)
+    return (sum((v - mean) ** 2 for v in scores) / (len(scores) - 1)) ** 0.5
+
+
 def _make_trial_runner():
-    """The KerasTuner tuner whose trial is one run of the shared trainer."""
+    """The KerasTuner tuner whose trial is one run of the shared trainer (or,
+    with `folds` K, K runs, one per fold, scored by their mean)."""
+    from keras_tuner import errors
     from keras_tuner.engine.base_tuner import BaseTuner
 
     class Runner(BaseTuner):
-        def __init__(self, registry, settings, dimensions, objective, **kwargs):
+        def __init__(self, registry, settings, dimensions, objective, folder, **kwargs):
             super().__init__(**kwargs)
-            self.registry, self.settings, self.objective = registry, settings, objective
+            self.registry, self.settings, self.objective, self.folder = registry, settings, objective, folder
             self.dimensions = {d.key: d for d in dimensions}
+            self.stopped_by: Optional[Exception] = None
+            self.ran: List[Dict[str, Any]] = []  # the trials this process ran
 
         def run_trial(self, trial, *args, **kwargs):
-            from keraslab.core.actions import resume_training, start_training
-            from keraslab.core.rundir import COMPLETE, RunDir
+            try:
+                scores = [self.objective.value(summary, trial.trial_id) for summary in self._summaries(trial, errors)]
+            except errors.FailedTrialError:
+                raise
+            except Exception as error:  # a mistake to fix (or a bug): the search stops, saying why
+                self.stopped_by = error
+                raise errors.FatalError(str(error)) from None
+            score = sum(scores) / len(scores)
+            self.ran.append({"trial": trial.trial_id, "objective": score, "run": str(self.trial_dir(trial))})
+            return {self.objective.name: score}
 
-            run_dir = Path(self.project_dir).parent / f"trial-{trial.trial_id}"
+        def trial_dir(self, trial) -> Path:
+            return self.folder / f"trial-{trial.trial_id}"
+
+        def _summaries(self, trial, errors):
+            from keraslab.core.rundir import COMPLETE, FAILED
+
+            trial_dir = self.trial_dir(trial)
             values = trial.hyperparameters.values
             overrides = list(self.settings.overrides)
             overrides += [self.dimensions[k].setting(v) for k, v in values.items() if k in self.dimensions]
             if "tuner/epochs" in values:  # hyperband's budget for this trial
                 overrides.append(f"train.epochs={int(values['tuner/epochs'])}")
             print(f"trial {trial.trial_id}: {' '.join(overrides[len(self.settings.overrides) :])}", flush=True)
-            if (run_dir / "run.json").is_file():
-                run = RunDir.open(str(run_dir))
-                summary = (
-                    dict(run.read_json("summary.json"))
-                    if run.status == COMPLETE
-                    else resume_training(self.registry, str(run_dir))[1]
-                )
-            else:
-                _, summary = start_training(
-                    self.registry,
-                    self.settings.plugin,
-                    self.settings.model,
-                    config_file=self.settings.config_file,
-                    overrides=overrides,
-                    run_dir=str(run_dir),
-                )
-            if summary.get("status", "complete") != "complete":
-                raise KeraslabError(
-                    f"Trial {trial.trial_id} stopped ({summary.get('reason', '')}); continue with --resume."
-                )
-            return {self.objective.name: self.objective.value(summary, trial.trial_id)}
+            for run_dir, fold in fold_runs(trial_dir, self.settings.folds):
+                summary = train_or_resume(self.registry, self.settings, run_dir, overrides + fold)
+                status = summary.get("status", COMPLETE)
+                if status == FAILED:  # diverged: a poor point of the space, recorded, and the search goes on
+                    raise errors.FailedTrialError(f"{run_dir}: {summary.get('reason', '')}")
+                if status != COMPLETE:
+                    raise KeraslabError(
+                        f"Trial {trial.trial_id} stopped ({summary.get('reason', '')}); continue with --resume."
+                    )
+                yield summary
 
         def save_model(self, trial_id, model, step=0):  # each trial's run folder holds its model
             pass
 
     return Runner
+
+
+def fold_runs(trial_dir: Path, folds: int) -> List[Tuple[Path, List[str]]]:
+    """Each run of a trial and the overrides that make it: the trial's own
+    folder, or `fold-<k>/` in it for each fold of a cross-validated search."""
+    if not folds:
+        return [(trial_dir, [])]
+    return [(trial_dir / f"fold-{k}", [f"data.folds={folds}", f"data.fold={k}"]) for k in range(folds)]
+
+
+def train_or_resume(registry, settings: SearchSettings, run_dir: Path, overrides: Sequence[str]) -> Dict[str, Any]:
+    """The summary of the run at `run_dir`: read back if complete, resumed
+    from its last checkpoint if not, trained if there is none."""
+    from keraslab.core.actions import resume_training, start_training
+    from keraslab.core.rundir import COMPLETE, RunDir
+
+    if not (run_dir / "run.json").is_file():
+        return start_training(
+            registry,
+            settings.plugin,
+            settings.model,
+            config_file=settings.config_file,
+            overrides=list(overrides),
+            run_dir=str(run_dir),
+        )[1]
+    run = RunDir.open(str(run_dir))
+    if run.status == COMPLETE:
+        return dict(run.read_json("summary.json"))
+    return resume_training(registry, str(run_dir))[1]  # stopped, or failed in a search stopped since

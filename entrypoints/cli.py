@@ -234,6 +234,9 @@ def make_tune_command(plugin_name: str) -> click.Command:
     )
     @click.option("--trials", type=int, default=10, show_default=True, help="Trials to run (hyperband sets its own).")
     @click.option("--objective", default="validation.loss", show_default=True, help="SPLIT.METRIC[:min|max].")
+    @click.option(
+        "--folds", type=int, default=0, show_default=True, help="Score each trial by K-fold cross-validation (0: none)."
+    )
     @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML config of every trial.")
     @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override of every trial.")
     @click.option("--dataset", help="Dataset name (same as --set data.name=NAME).")
@@ -246,13 +249,19 @@ def make_tune_command(plugin_name: str) -> click.Command:
     @click.option("--run-dir", "search_dir", help="Folder of the search (default runs/<plugin>/<model>/tune-<time>).")
     @click.option("--runs-root", default="runs", show_default=True, help="Where new search folders go.")
     @click.option("--resume", "resume_dir", metavar="DIR", help="Continue a search from its folder.")
+    @click.option(
+        "--oracle", metavar="HOST:PORT", help="A shared search: the chief's address (KERASTUNER_ORACLE_IP/PORT)."
+    )
+    @click.option("--tuner-id", help="A shared search: chief, or this worker's name (KERASTUNER_TUNER_ID).")
     @click.pass_context
-    def tune(ctx, model, space_file, searcher, trials, objective, config_file, overrides, dataset, data_path,
-             epochs, seed, synthetic, search_dir, runs_root, resume_dir):  # fmt: skip
+    def tune(ctx, model, space_file, searcher, trials, objective, folds, config_file, overrides, dataset, data_path,
+             epochs, seed, synthetic, search_dir, runs_root, resume_dir, oracle, tuner_id):  # fmt: skip
         """Search MODEL's hyper-parameters over a --space, each trial a run of the shared trainer."""
         from keraslab.core import tuning
 
         registry = registry_of(ctx)
+        if oracle or tuner_id:
+            tuning.share_search(oracle or "", tuner_id or "")
         if resume_dir:
             folder, table = tuning.resume_search(registry, resume_dir)
         else:
@@ -261,13 +270,28 @@ def make_tune_command(plugin_name: str) -> click.Command:
             registry.get(plugin_name).model(model)
             shortcuts = _shortcut_overrides(dataset, data_path, epochs, seed, None, synthetic)
             settings = tuning.SearchSettings(
-                plugin_name, model, searcher, trials, objective, seed, config_file, tuple(overrides) + tuple(shortcuts)
+                plugin_name,
+                model,
+                searcher,
+                trials,
+                objective,
+                seed,
+                config_file,
+                tuple(overrides) + tuple(shortcuts),
+                folds,
             )
+            if tuning.role() == "worker":
+                folder, ran = tuning.join_search(registry, settings, space_file, search_dir)
+                trials_ran = ", ".join(row["trial"] for row in ran) or "none"
+                click.echo(f"Worker of search {folder}: ran trials {trials_ran}; the chief writes the table.")
+                return
             folder, table = tuning.start_search(registry, settings, space_file, runs_root, search_dir)
         click.echo(f"Search: {folder} ({len(table)} trials; the table is in {folder / tuning.TABLE_FILE})")
         for row in table[:5]:
             score = "-" if row["objective"] is None else f"{row['objective']:.4f}"
-            click.echo(f"  trial {row['trial']}  {score}  {json.dumps(row['values'])}")
+            if row.get("spread") is not None:
+                score += f" ± {row['spread']:.4f}"
+            click.echo(f"  trial {row['trial']}  {score}  {row['status'].lower()}  {json.dumps(row['values'])}")
 
     return tune
 

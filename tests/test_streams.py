@@ -11,6 +11,7 @@ import json
 import numpy as np
 import pytest
 
+from keraslab.core.data import fold_splits
 from keraslab.core.errors import KeraslabError
 from keraslab.core.image_folders import image_folder
 from keraslab.core.streams import ExampleFiles, split_files
@@ -52,6 +53,17 @@ def test_the_split_is_stratified_and_a_function_of_the_names(tmp_path):
     assert split_files(copy, 0.2, 0.25, seed=4).test.paths != splits.test.paths
     every = set(splits.train.paths) | set(splits.validation.paths) | set(splits.test.paths)
     assert len(every) == 40
+
+
+def test_a_streamed_folder_folds_by_class_from_its_names(tmp_path):
+    files = image_folder(str(class_folder(tmp_path)))
+    splits = split_files(files, 0.0, 0.25, seed=3)
+    folds = [fold_splits(splits, 3, k, seed=3) for k in range(3)]
+    assert sorted(p for f in folds for p in f.validation.paths) == sorted(splits.train.paths)
+    for fold in folds:
+        assert np.bincount(fold.validation.targets).tolist() == [5, 5]
+        assert not set(fold.validation.paths) & set(fold.train.paths)
+        assert fold.test.paths == splits.test.paths
 
 
 def test_a_folder_that_names_its_split_keeps_it(tmp_path):

@@ -2,9 +2,12 @@
 normal run of the shared trainer, the table of trials, and a search killed
 mid-trial that resumes without running a finished trial again."""
 
+import dataclasses
 import json
 
+import numpy as np
 import pytest
+import yaml
 
 from keraslab.core import actions, tuning
 from keraslab.core.errors import KeraslabError
@@ -105,3 +108,87 @@ def test_each_searcher_runs_its_trials_through_the_trainer(space, tmp_path, sear
         assert all(
             json.loads((folder / f"trial-{r['trial']}" / "summary.json").read_text())["epochs"] <= 2 for r in done
         )
+
+
+def test_a_cross_validated_trial_is_scored_by_the_mean_of_its_folds(cli_runner, space, tmp_path):
+    folder = tmp_path / "search"
+    result = cli_runner(
+        "foundations", "tune", "mlp", "--space", str(space), "--searcher", "random", "--trials", "2", "--folds", "3",
+        "--synthetic", "--epochs", "2", "--run-dir", str(folder),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = json.loads((folder / tuning.TABLE_FILE).read_text())
+    assert len(table) == 2 and all(row["status"] == "COMPLETED" for row in table)
+    for row in table:
+        runs = [folder / f"trial-{row['trial']}" / f"fold-{k}" for k in range(3)]
+        losses = [json.loads((run / "summary.json").read_text())["metrics"]["validation"]["loss"] for run in runs]
+        assert row["folds"] == pytest.approx(losses)
+        assert row["objective"] == pytest.approx(sum(losses) / 3)
+        assert row["spread"] == pytest.approx(float(np.std(losses, ddof=1)))
+        for k, run in enumerate(runs):
+            config = yaml.safe_load((run / "config.yaml").read_text())
+            assert (config["data"]["folds"], config["data"]["fold"]) == (3, k)
+    assert " ± " in result.output
+
+
+def test_data_split_by_position_cannot_be_cross_validated(cli_runner, tmp_path):
+    path = tmp_path / "space.yaml"
+    path.write_text("optimizer.learning_rate: {log_uniform: [1.0e-3, 1.0e-1]}\n")
+    runs = tmp_path / "runs"
+    result = cli_runner(
+        "sequence", "tune", "forecaster", "--space", str(path), "--folds", "3", "--synthetic", "--runs-root", str(runs)
+    )
+    assert result.exit_code == 2, result.output
+    assert "data.folds needs examples whose order does not matter" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not runs.exists()
+
+
+def test_a_diverged_trial_is_recorded_as_failed_and_the_search_goes_on(space, tmp_path):
+    path = tmp_path / "space.yaml"
+    path.write_text("optimizer.learning_rate: {choice: [1.0e+30, 1.0e-2]}\n")
+    base = settings(2, "grid")
+    diverging = dataclasses.replace(base, overrides=base.overrides + ("optimizer.name=sgd",))
+    folder, table = tuning.start_search(Registry(), diverging, str(path), search_dir=str(tmp_path / "s"))
+    by_rate = {row["values"]["optimizer.learning_rate"]: row for row in table}
+    assert by_rate[1e30]["status"] == "FAILED" and by_rate[1e30]["objective"] is None
+    assert "loss" in by_rate[1e30]["reason"].lower()
+    assert by_rate[1e-2]["status"] == "COMPLETED" and table[0] is by_rate[1e-2]
+
+
+def test_a_metric_the_model_does_not_report_stops_the_search_in_one_line(cli_runner, space, tmp_path):
+    result = cli_runner(
+        "foundations", "tune", "mlp", "--space", str(space), "--searcher", "random", "--trials", "3",
+        "--objective", "validation.accurcy", "--synthetic", "--epochs", "1", "--run-dir", str(tmp_path / "s"),
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    (line,) = result.output.strip().splitlines()[-1:]
+    assert line.startswith("Error: Trial 0 reports no validation.accurcy; --objective takes one of: ")
+    assert "validation.accuracy" in line and "test." not in line
+    assert not (tmp_path / "s" / "trial-1").exists()
+
+
+def test_the_test_split_cannot_choose_the_trials(cli_runner, space, tmp_path):
+    result = cli_runner(
+        "foundations", "tune", "mlp", "--space", str(space), "--objective", "test.accuracy",
+        "--synthetic", "--runs-root", str(tmp_path / "runs"),
+    )  # fmt: skip
+    assert result.exit_code == 2 and "the test split is kept for the final score" in result.output
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--oracle", "localhost", "--tuner-id", "chief"], "a shared search takes --oracle HOST:PORT"),
+        (["--oracle", "127.0.0.1:8000", "--tuner-id", "chief"], "A shared search needs --run-dir"),
+    ],
+)
+def test_a_shared_search_needs_an_address_and_a_folder(cli_runner, space, tmp_path, monkeypatch, options, message):
+    for variable in ("KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID"):
+        monkeypatch.setenv(variable, "")  # recorded, so what share_search sets is undone after the test
+        monkeypatch.delenv(variable)
+    result = cli_runner(
+        "foundations", "tune", "mlp", "--space", str(space), "--synthetic", "--runs-root", str(tmp_path / "r"), *options
+    )
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "r").exists()
