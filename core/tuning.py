@@ -261,6 +261,11 @@ def join_search(
         raise KeraslabError("A shared search needs --run-dir: the folder every process of the search names.")
     dimensions = checked_space(registry, settings, space_file)
     folder = Path(search_dir)
+    if (folder / TABLE_FILE).is_file():  # the chief writes the table as it ends: no one would answer
+        raise KeraslabError(
+            f"Search '{search_dir}' is finished (its table is {folder / TABLE_FILE}); "
+            "a worker joins a search whose chief is running."
+        )
     return folder, run_search(registry, folder, settings, dimensions)
 
 

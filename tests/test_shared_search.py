@@ -36,3 +36,7 @@ def test_two_workers_share_one_search_and_run_each_trial_once(tmp_path):
         assert row["status"] == "COMPLETED"
         summary = json.loads((tmp_path / row["run"] / "summary.json").read_text())
         assert summary["metrics"]["validation"]["loss"] == row["objective"]
+
+    late = start(*common, "--tuner-id", "worker2", cwd=tmp_path)  # the chief is gone: nothing would answer it
+    output = late.communicate(timeout=300)[0]
+    assert late.returncode == 2 and output.strip().splitlines()[-1].startswith("Error: Search 'search' is finished")
