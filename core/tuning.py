@@ -6,6 +6,12 @@ A space names config keys, each with a range or choices:
     train.l2: {uniform: [0, 1.0e-3]}
     train.batch_size: {int: [16, 128]}
     model.hidden_units: {choice: [[64], [128, 64]]}
+    model.batch_norm: {choice: [false, true]}
+    model.dropout: {uniform: [0, 0.5], when: {model.batch_norm: [false]}}
+
+A `when` makes a key conditional (KerasTuner's `conditional_scope`): it is
+searched only in trials where the choice above it takes one of the values
+given, and left at its config value in the others.
 
 Every key and every bound or choice is checked as `--set KEY=VALUE` would
 be, before any trial, so a typo is one line and no search starts.
@@ -73,14 +79,20 @@ class Dimension:
     key: str
     kind: str
     values: Tuple[Any, ...]
+    when: Optional[Tuple[str, Tuple[Any, ...]]] = None  # (a choice's key, the values that make this key active)
 
     def probes(self) -> Tuple[Any, ...]:
         """The values checked before a search: the bounds of a range, every choice."""
         return self.values
 
     def add_to(self, hp) -> None:
-        """Declares this dimension on KerasTuner's `HyperParameters`."""
-        if self.kind == "choice":
+        """Declares this dimension on KerasTuner's `HyperParameters` (under
+        its parent's `conditional_scope` when it has a `when`)."""
+        if self.when is not None:
+            parent, values = self.when
+            with hp.conditional_scope(parent, [json.dumps(v) for v in values]):
+                dataclasses.replace(self, when=None).add_to(hp)
+        elif self.kind == "choice":
             hp.Choice(self.key, [json.dumps(v) for v in self.values], ordered=False)
         elif self.kind == "int":
             hp.Int(self.key, int(self.values[0]), int(self.values[1]))
@@ -110,7 +122,31 @@ def read_space(path: str) -> List[Dimension]:
             f"Space file '{path}' must map config keys to ranges, "
             "e.g. optimizer.learning_rate: {log_uniform: [1e-4, 1e-1]}."
         )
-    return [_dimension(str(key), spec, path) for key, spec in raw.items()]
+    dimensions: List[Dimension] = []
+    for key, spec in raw.items():
+        when = spec.pop("when", None) if isinstance(spec, dict) else None
+        dimension = _dimension(str(key), spec, path)
+        if when is not None:
+            dimension = dataclasses.replace(dimension, when=_condition(str(key), when, dimensions))
+        dimensions.append(dimension)
+    return dimensions
+
+
+def _condition(key: str, when, earlier: Sequence[Dimension]) -> Tuple[str, Tuple[Any, ...]]:
+    """`when: {PARENT: [VALUES]}`: the key is searched only in trials whose
+    PARENT, a choice listed above it, takes one of VALUES."""
+    choices = {d.key: d for d in earlier if d.kind == "choice" and d.when is None}
+    usage = f"'{key}': when takes {{KEY: [VALUES]}}, KEY a choice above it in the space"
+    if not isinstance(when, dict) or len(when) != 1:
+        raise KeraslabError(f"{usage}, received {when!r}.")
+    parent, values = next(iter(when.items()))
+    if parent not in choices:
+        raise KeraslabError(f"{usage} ({', '.join(choices) or 'none so far'}), received '{parent}'.")
+    values = values if isinstance(values, list) else [values]
+    unknown = [v for v in values if v not in choices[parent].values]
+    if unknown or not values:
+        raise KeraslabError(f"'{key}': when {parent} is {unknown or values!r}, not among its choices.")
+    return str(parent), tuple(values)
 
 
 def _dimension(key: str, spec, path: str) -> Dimension:
@@ -382,7 +418,9 @@ def trial_table(tuner, folder: Path, dimensions: Sequence[Dimension], folds: int
             "trial": trial.trial_id,
             "status": str(trial.status),
             "values": {
-                k: json.loads(v) if k in choices else v for k, v in values.items() if not k.startswith("tuner/")
+                k: json.loads(v) if k in choices else v
+                for k, v in values.items()
+                if not k.startswith("tuner/") and trial.hyperparameters.is_active(k)
             },
             "objective": trial.score,
             "run": str(trial_dir),
@@ -450,7 +488,10 @@ def _make_trial_runner():
             trial_dir = self.trial_dir(trial)
             values = trial.hyperparameters.values
             overrides = list(self.settings.overrides)
-            overrides += [self.dimensions[k].setting(v) for k, v in values.items() if k in self.dimensions]
+            active = trial.hyperparameters.is_active
+            overrides += [
+                self.dimensions[k].setting(v) for k, v in values.items() if k in self.dimensions and active(k)
+            ]
             if "tuner/epochs" in values:  # hyperband's budget for this trial
                 overrides.append(f"train.epochs={int(values['tuner/epochs'])}")
             print(f"trial {trial.trial_id}: {' '.join(overrides[len(self.settings.overrides) :])}", flush=True)

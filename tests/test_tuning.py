@@ -192,3 +192,38 @@ def test_a_shared_search_needs_an_address_and_a_folder(cli_runner, space, tmp_pa
     )
     assert result.exit_code == 2 and message in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "r").exists()
+
+
+def test_a_conditional_key_is_searched_only_where_its_parent_allows(tmp_path):
+    path = tmp_path / "space.yaml"
+    path.write_text(
+        "model.batch_norm: {choice: [false, true]}\n"
+        "model.dropout: {choice: [0.2, 0.4], when: {model.batch_norm: [false]}}\n"
+    )  # the grid: (false, 0.2), (false, 0.4), then true with no dropout to search
+    folder, table = tuning.start_search(Registry(), settings(4, "grid"), str(path), search_dir=str(tmp_path / "s"))
+    assert sorted((r["values"]["model.batch_norm"], r["values"].get("model.dropout")) for r in table) == [
+        (False, 0.2),
+        (False, 0.4),
+        (True, None),
+    ]
+    for row in table:
+        config = yaml.safe_load((folder / f"trial-{row['trial']}" / "config.yaml").read_text())["model"]
+        if row["values"]["model.batch_norm"]:
+            assert "model.dropout" not in row["values"] and config["dropout"] == 0.1  # the model's default
+        else:
+            assert config["dropout"] == pytest.approx(row["values"]["model.dropout"])
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("model.dropout: {uniform: [0, 0.5], when: {model.batch_norm: [false]}}", "KEY a choice above it"),
+        ("model.batch_norm: {choice: [false]}\nmodel.dropout: {uniform: [0, 0.5], when: {model.batch_norm: [2]}}",
+         "not among its choices"),
+    ],
+)  # fmt: skip
+def test_a_condition_on_an_unknown_choice_is_refused(tmp_path, content, message):
+    path = tmp_path / "space.yaml"
+    path.write_text(content)
+    with pytest.raises(KeraslabError, match=message):
+        tuning.read_space(str(path))
