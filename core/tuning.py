@@ -60,6 +60,7 @@ import dataclasses
 import datetime as _dt
 import json
 import shutil
+import statistics
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -377,7 +378,7 @@ def run_search(
         raise tuner.stopped_by from None
     if role() == "worker":
         return tuner.ran
-    table = trial_table(tuner, folder, dimensions, settings.folds)
+    table = trial_table(tuner, folder, dimensions, objective, settings.folds)
     (folder / TABLE_FILE).write_text(json.dumps(table, indent=2) + "\n")
     return table
 
@@ -404,12 +405,13 @@ def _oracle(kt, settings: SearchSettings, objective: Objective, hp, registry):
     return kind[settings.searcher](max_trials=settings.trials, **common)
 
 
-def trial_table(tuner, folder: Path, dimensions: Sequence[Dimension], folds: int = 0) -> List[Dict[str, Any]]:
+def trial_table(
+    tuner, folder: Path, dimensions: Sequence[Dimension], objective: Objective, folds: int = 0
+) -> List[Dict[str, Any]]:
     """Every trial: its id, values, objective, status and run folder, best
     first; with folds, each fold's score and their spread (the sample
     standard deviation) too."""
     choices = {d.key for d in dimensions if d.kind == "choice"}
-    objective = Objective.parse(read_settings(folder).objective)
     rows = []
     for trial in tuner.oracle.trials.values():
         values = trial.hyperparameters.values
@@ -428,7 +430,8 @@ def trial_table(tuner, folder: Path, dimensions: Sequence[Dimension], folds: int
         if folds:
             scores = [_score_of(run_dir, objective) for run_dir, _ in fold_runs(trial_dir, folds)]
             row["folds"] = scores
-            row["spread"] = _spread([v for v in scores if v is not None])
+            scored = [v for v in scores if v is not None]
+            row["spread"] = statistics.stdev(scored) if len(scored) > 1 else None  # the sample standard deviation
         if trial.message:
             row["reason"] = trial.message.strip().splitlines()[-1]
         rows.append(row)
@@ -443,14 +446,6 @@ def _score_of(run_dir: Path, objective: Objective) -> Optional[float]:
         return None
     metrics = json.loads(summary.read_text()).get("metrics", {}).get(objective.split, {})
     return float(metrics[objective.metric]) if objective.metric in metrics else None
-
-
-def _spread(scores: Sequence[float]) -> Optional[float]:
-    """The sample standard deviation of the folds' scores (None under two)."""
-    if len(scores) < 2:
-        return None
-    mean = sum(scores) / len(scores)
-    return (sum((v - mean) ** 2 for v in scores) / (len(scores) - 1)) ** 0.5
 
 
 def _make_trial_runner():

@@ -262,12 +262,17 @@ def make_tune_command(plugin_name: str) -> click.Command:
         registry = registry_of(ctx)
         if oracle or tuner_id:
             tuning.share_search(oracle or "", tuner_id or "")
+        shortcuts = _shortcut_overrides(dataset, data_path, epochs, None, None, synthetic)
         if resume_dir:
+            if model or space_file or config_file or overrides or shortcuts or search_dir:
+                raise KeraslabError(
+                    "--resume continues a search with its own settings; "
+                    "it takes no MODEL, --space, --config, --set, shortcut options or --run-dir."
+                )
             folder, table = tuning.resume_search(registry, resume_dir)
         else:
             if not model or not space_file:
                 raise KeraslabError("tune needs MODEL and --space FILE (or --resume DIR to continue a search).")
-            registry.get(plugin_name).model(model)
             shortcuts = _shortcut_overrides(dataset, data_path, epochs, seed, None, synthetic)
             settings = tuning.SearchSettings(
                 plugin_name,

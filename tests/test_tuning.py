@@ -227,3 +227,8 @@ def test_a_condition_on_an_unknown_choice_is_refused(tmp_path, content, message)
     path.write_text(content)
     with pytest.raises(KeraslabError, match=message):
         tuning.read_space(str(path))
+
+
+def test_resume_takes_the_search_s_own_settings_and_refuses_others(cli_runner, tmp_path):
+    result = cli_runner("foundations", "tune", "--resume", str(tmp_path), "--set", "train.epochs=3")
+    assert result.exit_code == 2 and "--resume continues a search with its own settings" in result.output
