@@ -12,7 +12,7 @@ import argparse
 import dataclasses
 import time
 
-from bench import harness, memory, rl, roofline, scaling, serving, startup, streaming, training
+from bench import harness, memory, realistic, rl, roofline, scaling, serving, startup, streaming, training
 
 BENCHMARKS = {
     "startup": startup.run,
@@ -24,6 +24,7 @@ BENCHMARKS = {
     "scaling": scaling.run,
     "memory": memory.run,
     "streaming": streaming.run,
+    "realistic": realistic.run,
 }
 
 

@@ -142,8 +142,9 @@ _SIDE_RUNS: Dict[str, Callable[[Workload, str], float]] = {
 def _model_facts(workload: Workload, export_dir=None) -> Dict:
     """The model's size and FLOPs; with `export_dir`, its description and
     data for the PyTorch side."""
-    from bench import architecture, flops
+    from bench import architecture
     from keraslab.core import building
+    from keraslab.core.trainer import flops
 
     _, _, spec, config, splits = workload.resolve()
     model = building.build_model(spec, config, building.data_info(splits))

@@ -4,7 +4,7 @@ The limit is the float32 matrix-product throughput of this machine under
 TensorFlow: C = A·B for n × n matrices costs 2n³ FLOPs, timed on a
 compiled `tf.function` that multiplies `chain` times. The trainer's
 achieved rate is its examples/s times the training FLOPs of one example
-(`bench.flops`: 3 × the forward products), and the figure is the ratio of
+(`keraslab.core.trainer.flops`: 3 × the forward products), and the figure is the ratio of
 the two: the fraction of peak. For these small models the fraction is low,
 and the figure says by how much.
 """
@@ -22,12 +22,14 @@ FIGURE = "4. The machine's limit (GFLOP/s)"
 
 
 def matmul_session(params: Dict) -> Dict:
-    """GFLOP/s of n × n float32 products, warmup + repeats measurements."""
+    """GFLOP/s of n × n products in `dtype` (default float32; bfloat16 runs
+    on AVX-512 BF16 or AMX where the CPU has them), warmup + repeats measurements."""
     import tensorflow as tf
 
     n, chain = params["n"], params["chain"]
-    a = tf.random.stateless_normal((n, n), seed=[1, 2])
-    b = tf.random.stateless_normal((n, n), seed=[3, 4]) / float(n) ** 0.5
+    dtype = params.get("dtype", "float32")
+    a = tf.cast(tf.random.stateless_normal((n, n), seed=[1, 2]), dtype)
+    b = tf.cast(tf.random.stateless_normal((n, n), seed=[3, 4]) / float(n) ** 0.5, dtype)
 
     @tf.function
     def products(x):

@@ -15,7 +15,7 @@ import math
 import types
 import typing
 from pathlib import Path
-from typing import Any, Literal, Mapping, Optional, Sequence, Tuple
+from typing import Any, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from keraslab.core.errors import ConfigError
 
@@ -248,8 +248,11 @@ class DevicesConfig:
         strategy: auto, default, one-device, mirrored, multi-worker or tpu.
         steps_per_execution: optimizer steps run per call into the graph.
         jit_compile: compile the train step with XLA.
-        mixed_precision: train in mixed precision (float16 on GPU, bfloat16
-            elsewhere where supported).
+        mixed_precision: compute in 16 bits (float16 on a GPU, bfloat16 on
+            a CPU), variables in float32: true, false, or auto (the
+            default): 16 bits where the hardware computes them natively and
+            a training step is large enough for them to pay, float32
+            elsewhere (keraslab.core.trainer.precision).
         logical_cpus: split the CPU into this many logical devices (0 or 1:
             leave it whole), so `mirrored` can be exercised without GPUs.
     """
@@ -257,7 +260,7 @@ class DevicesConfig:
     strategy: Literal["auto", "default", "one-device", "mirrored", "multi-worker", "tpu"] = "auto"
     steps_per_execution: int = ranged(16, at_least=1)
     jit_compile: bool = False
-    mixed_precision: bool = False
+    mixed_precision: Union[bool, Literal["auto"]] = "auto"
     logical_cpus: int = ranged(0, at_least=0, at_most=256)  # more virtual CPUs than this is a typo
 
 

@@ -1,8 +1,9 @@
-"""Callbacks of the shared trainer: checkpoints, metrics log, TensorBoard, NaN guard, signals."""
+"""Callbacks of the shared trainer: checkpoints, metrics log, TensorBoard, NaN guard, signals, epoch clock."""
 
 from __future__ import annotations
 
 import math
+import statistics
 import time
 from typing import Optional
 
@@ -134,6 +135,34 @@ class StopOnSignal(tf.keras.callbacks.Callback):
         self._guard.__exit__(None, None, None)
         if self.received is not None:
             self.checkpoint.save_now()
+
+
+class EpochClock(tf.keras.callbacks.Callback):
+    """Wall seconds of every whole epoch: from the end of the previous one
+    (the first: from the start of training) to the end of this one. Placed
+    after the trainer's other callbacks, so each epoch's time includes their
+    end-of-epoch work (metrics log, checkpoint, TensorBoard), which
+    `metrics.jsonl`'s `seconds` (written before them) does not."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds: list = []
+        self._last = time.perf_counter()
+
+    def on_train_begin(self, logs=None):
+        self._last = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.perf_counter()
+        self.seconds.append(now - self._last)
+        self._last = now
+
+    def steady_seconds(self) -> Optional[float]:
+        """The mean epoch after the first (which traces the step), None with
+        fewer than two: a mean, so that work done every few epochs (a
+        checkpoint at most once a second) is counted at its share."""
+        later = self.seconds[1:]
+        return statistics.fmean(later) if later else None
 
 
 class EpochSummaries(tf.keras.callbacks.Callback):

@@ -27,7 +27,7 @@ import tensorflow as tf
 
 from keraslab.core import building
 from keraslab.core.config import RunConfig
-from keraslab.core.contract import ModelSpec, Plugin
+from keraslab.core.contract import DataInfo, ModelSpec, Plugin
 from keraslab.core.data import Examples, Splits
 from keraslab.core.plots import plot_learning_curves
 from keraslab.core.refs import resolve_declared
@@ -35,7 +35,9 @@ from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
 from keraslab.core.trainer import callbacks as cb
 from keraslab.core.trainer import pipeline
 from keraslab.core.trainer.lifecycle import run_summary
+from keraslab.core.trainer import precision as precision_module
 from keraslab.core.trainer.optimization import add_weight_decay, make_optimizer
+from keraslab.core.trainer.precision import Precision
 from keraslab.core.trainer.restore import restore_newest_intact
 from keraslab.core.trainer.strategy import configure_logical_cpus, describe, is_chief, make_strategy
 from keraslab.core.trainer.tasks import loss_and_metrics
@@ -54,6 +56,7 @@ class Built:
     checkpoint: tf.train.Checkpoint
     epoch: tf.Variable
     initialized: Tuple[str, ...] = ()
+    precision: Precision = Precision(precision_module.FLOAT32, "")
 
 
 def prepare_runtime(config: RunConfig) -> tf.distribute.Strategy:
@@ -70,12 +73,32 @@ def prepare_runtime(config: RunConfig) -> tf.distribute.Strategy:
     tf.keras.backend.experimental.enable_tf_random_generator()
     if train.deterministic:
         tf.config.experimental.enable_op_determinism()
-    if devices.mixed_precision:
-        policy = "mixed_float16" if tf.config.list_logical_devices("GPU") else "mixed_bfloat16"
-        tf.keras.mixed_precision.set_global_policy(policy)
-    else:
-        tf.keras.mixed_precision.set_global_policy("float32")
+    # `auto` is settled by `choose_precision` once the data is known; float32 until then.
+    tf.keras.mixed_precision.set_global_policy(
+        precision_module.mixed_policy(bool(tf.config.list_logical_devices("GPU")))
+        if devices.mixed_precision is True
+        else precision_module.FLOAT32
+    )
     return strategy
+
+
+def choose_precision(spec: ModelSpec, config: RunConfig, info: DataInfo) -> Precision:
+    """Settles `devices.mixed_precision` for this model and data (`keraslab.core.trainer.precision`)
+    and sets Keras' global policy to it."""
+    steps = info.input_shape[0] if info.input_shape else None
+    probed = []
+
+    def step_gflop() -> Optional[float]:
+        probed.append(True)
+        return precision_module.step_gflop_of(
+            lambda: building.build_model(spec, config, info), config.train.batch_size, steps
+        )
+
+    precision = precision_module.choose(config.devices.mixed_precision, spec.training, step_gflop)
+    if probed:  # the probe's build drew from the seeded generators: the run's own build starts afresh
+        tf.keras.utils.set_random_seed(config.train.seed)
+    tf.keras.mixed_precision.set_global_policy(precision.policy)
+    return precision
 
 
 def build(
@@ -94,17 +117,15 @@ def build(
         strategy = prepare_runtime(config)
     if splits is None:
         splits = building.load_splits(plugin, spec, config.data)
+    info = building.data_info(splits)
+    precision = choose_precision(spec, config, info)
     with strategy.scope():
-        model = building.build_model(spec, config, building.data_info(splits), plugin=plugin.name)
+        model = building.build_model(spec, config, info, plugin=plugin.name)
         building.check_model(spec, model, splits, plugin=plugin.name, dataset=config.data.name)
         initialized = initialize_from_run(model, config.init) if initialize else ()
         if config.init.freeze_batch_norm:
             freeze_batch_norm(model)
-        if (
-            config.devices.mixed_precision
-            and getattr(model, "_is_graph_network", False)
-            and isinstance(model.output, tf.Tensor)
-        ):
+        if precision.mixed and getattr(model, "_is_graph_network", False) and isinstance(model.output, tf.Tensor):
             # Losses need float32 outputs; compute stays in the mixed policy.
             outputs = tf.keras.layers.Activation("linear", dtype="float32")(model.output)
             model = tf.keras.Model(model.inputs, outputs, name=model.name)
@@ -122,7 +143,7 @@ def build(
         )
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch, rng=random_generators(model))
-    return Built(model, splits, strategy, checkpoint, epoch, initialized)
+    return Built(model, splits, strategy, checkpoint, epoch, initialized, precision)
 
 
 def validation_cache(run: RunDir, config: RunConfig) -> Optional[str]:
@@ -224,6 +245,8 @@ def train(
                 monitor=config.train.monitor, patience=config.train.early_stopping_patience, restore_best_weights=True
             )
         )
+    clock = cb.EpochClock()
+    callbacks.append(clock)  # last: an epoch's time includes the other callbacks' work
 
     started = time.perf_counter()
     history = built.model.fit(
@@ -267,6 +290,8 @@ def train(
         "epochs": int(built.epoch.numpy()),
         "train_seconds": round(earlier_seconds + train_seconds, 3),
         "examples_per_second": round(len(built.splits.train) * epochs_run / max(train_seconds, 1e-9), 1),
+        **epoch_timing(clock, len(built.splits.train)),
+        "precision_reason": built.precision.reason,
         "examples": {k: len(getattr(built.splits, k)) for k in ("train", "validation", "test")},
         "jit_compile": config.devices.jit_compile,
         "steps_per_execution": config.devices.steps_per_execution,
@@ -289,6 +314,16 @@ def train(
     run.write_json("summary.json", summary)
     run.mark(COMPLETE)
     return summary
+
+
+def epoch_timing(clock: cb.EpochClock, train_examples: int) -> Dict[str, float]:
+    """The first epoch's seconds (tracing the step included) and the steady
+    rate: training examples over the mean epoch after the first."""
+    timing = {"first_epoch_seconds": round(clock.seconds[0], 3)} if clock.seconds else {}
+    steady = clock.steady_seconds()
+    if steady:
+        timing["steady_examples_per_second"] = round(train_examples / steady, 1)
+    return timing
 
 
 def evaluate_model(model: tf.keras.Model, splits: Splits, global_batch: int) -> Mapping[str, float]:

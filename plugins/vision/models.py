@@ -33,19 +33,21 @@ def image_input(info: DataInfo) -> tf.keras.Input:
 
 def scale_and_augment(x, info: DataInfo, augmentation: Augmentation):
     """Rescale to [0, 1] with the training images' maximum, then (in training
-    only) shift, rotate, zoom and add noise."""
+    only) shift, rotate, zoom and add noise. These layers compute in float32
+    under a mixed-precision policy too (Keras' image transforms take no
+    bfloat16); the first layer after them casts to the policy's dtype."""
     peak = float(np.max(info.train_features)) or 1.0
-    x = layers.Rescaling(1.0 / peak, name="to_unit_range")(x)
+    x = layers.Rescaling(1.0 / peak, name="to_unit_range", dtype="float32")(x)
     if augmentation.enabled:
         a = augmentation
         if a.shift:
-            x = layers.RandomTranslation(a.shift, a.shift, fill_mode="constant", name="shift")(x)
+            x = layers.RandomTranslation(a.shift, a.shift, fill_mode="constant", name="shift", dtype="float32")(x)
         if a.rotation:
-            x = layers.RandomRotation(a.rotation, fill_mode="constant", name="rotate")(x)
+            x = layers.RandomRotation(a.rotation, fill_mode="constant", name="rotate", dtype="float32")(x)
         if a.zoom:
-            x = layers.RandomZoom(a.zoom, fill_mode="constant", name="zoom")(x)
+            x = layers.RandomZoom(a.zoom, fill_mode="constant", name="zoom", dtype="float32")(x)
         if a.noise:
-            x = layers.GaussianNoise(a.noise, name="noise")(x)
+            x = layers.GaussianNoise(a.noise, name="noise", dtype="float32")(x)
     return x
 
 

@@ -49,22 +49,6 @@ def test_save_writes_the_json_and_the_table(tmp_path, monkeypatch):
     assert "took 1.5 min" in text
 
 
-def test_training_flops_counted_by_hand():
-    import tensorflow as tf
-
-    inputs = tf.keras.Input((8, 8, 1))
-    x = tf.keras.layers.Conv2D(4, 3, padding="same")(inputs)
-    x = tf.keras.layers.MaxPooling2D(2)(x)
-    x = tf.keras.layers.Flatten()(x)
-    outputs = tf.keras.layers.Dense(10)(x)
-    model = tf.keras.Model(inputs, outputs)
-    from bench import flops
-
-    # conv: 2 · 3·3 · 1 in · 4 out · 8·8 pixels = 4,608; dense: 2 · (4·4·4 = 64) · 10 = 1,280.
-    assert flops.forward_flops(model) == 4608 + 1280
-    assert flops.training_flops(model) == 3 * (4608 + 1280)
-
-
 def test_architecture_describes_a_chain_and_refuses_other_models():
     import tensorflow as tf
 
