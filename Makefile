@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 TORCH_VENV ?= .venv-torch
 TORCH_STAMP := $(TORCH_VENV)/.installed
 
-.PHONY: run test test-slow bench bench-env install constraints clean lint typecheck
+.PHONY: run test test-slow bench bench-gpu bench-env install constraints clean lint typecheck
 
 run: $(STAMP)
 	$(VENV)/bin/keraslab quickstart
@@ -40,6 +40,11 @@ test-slow: $(STAMP)
 
 bench: $(STAMP) $(TORCH_STAMP)
 	$(PY) -m bench
+
+# The realistic workloads on the GPUs of this machine (float32, mixed_float16, XLA,
+# MirroredStrategy): bench/results/<date>-gpu.json. `--tiny` checks the path on a CPU.
+bench-gpu: $(STAMP)
+	$(PY) -m bench --device gpu
 
 # The PyTorch baseline's own venv: torch 2.13 needs typing-extensions >= 4.10,
 # tf-agents 0.19 pins 4.5.0, so torch cannot live in .venv (and keraslab never imports it).

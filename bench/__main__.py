@@ -4,6 +4,7 @@ writes bench/results/<date>.json and the table in docs/benchmarks.md.
     python -m bench                      # everything, 1 warm-up + 5 runs each
     python -m bench --only trainer --only serving
     python -m bench --tiny --no-doc      # one tiny run of each: checks the harness
+    python -m bench --device gpu         # the realistic workloads on GPUs (make bench-gpu)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ BENCHMARKS = {
     "streaming": streaming.run,
     "realistic": realistic.run,
 }
+GPU_BENCHMARKS = {"realistic-gpu": realistic.run_gpu}
 
 
 def main(argv=None) -> None:
@@ -34,15 +36,24 @@ def main(argv=None) -> None:
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run only these")
     parser.add_argument("--tiny", action="store_true", help="one run of each on a tiny budget (a smoke test)")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite the table in docs/benchmarks.md")
+    parser.add_argument(
+        "--device",
+        choices=("cpu", "gpu"),
+        default="cpu",
+        help="gpu: the realistic workloads on GPUs, written to bench/results/<date>-gpu.json",
+    )
     args = parser.parse_args(argv)
+    if args.device == "gpu" and args.only:
+        parser.error("--device gpu runs its own benchmark; --only is for the CPU benchmarks")
     if args.repeats < 1:
         parser.error(f"--repeats must be at least 1, received {args.repeats}")
     budget = harness.Budget.tiny_run() if args.tiny else harness.Budget.full(args.repeats)
     started = time.perf_counter()
     results = []
-    for name in args.only or BENCHMARKS:
+    benchmarks = GPU_BENCHMARKS if args.device == "gpu" else BENCHMARKS
+    for name in args.only or benchmarks:
         print(f"== {name} ({time.perf_counter() - started:.0f} s so far)", flush=True)
-        for comparison in BENCHMARKS[name](budget, echo=lambda line: print(line, flush=True)):
+        for comparison in benchmarks[name](budget, echo=lambda line: print(line, flush=True)):
             print(
                 f"   {comparison.name}: {comparison.keraslab.median:.4g} vs {comparison.baseline_name} "
                 f"{comparison.baseline.median:.4g} {comparison.keraslab.unit} -> ratio {comparison.ratio:.3f}"
@@ -59,7 +70,7 @@ def main(argv=None) -> None:
         print(f"Done in {seconds / 60:.1f} min (tiny budget: results not saved).")
         return
     # A partial run is kept beside the full one, and only a full run rewrites the docs' table.
-    label = "-".join(args.only) if args.only else ""
+    label = "gpu" if args.device == "gpu" else "-".join(args.only) if args.only else ""
     path = harness.save(
         results,
         write_doc=not args.no_doc and not label,

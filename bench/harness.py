@@ -277,7 +277,7 @@ def render_table(payload: dict) -> str:
     ]
     figure = None
     # Grouped by figure (memory rows come from several benchmarks), in run order within each.
-    for r in sorted(payload["results"], key=lambda result: result["figure"]):
+    for r in sorted(payload["results"], key=lambda result: figure_order(result["figure"])):
         if r["figure"] != figure:
             figure = r["figure"]
             lines += [
@@ -296,6 +296,12 @@ def render_table(payload: dict) -> str:
         )
     lines += ["", TABLE_END]
     return "\n".join(lines)
+
+
+def figure_order(figure: str) -> tuple:
+    """Figures by their number ("10. ..." after "9. ..."), then by name."""
+    number, _, _ = figure.partition(".")
+    return (int(number) if number.isdigit() else 0, figure)
 
 
 def _cell(stats: dict) -> str:

@@ -25,7 +25,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
 
@@ -51,10 +51,12 @@ def train_session(params: Dict) -> Dict:
         for _ in range(params["warmup"] + params["repeats"]):
             values.append(measure(workload, runs_root))
             tf.keras.backend.clear_session()
+    kept = values[params["warmup"] :]
     result = {
         "side": side,
         "workload": workload.name,
-        "examples_per_second": values[params["warmup"] :],
+        "examples_per_second": [whole for whole, _ in kept],
+        "steady_examples_per_second": [steady for _, steady in kept if steady is not None],
         "threads": thread_settings(),
     }
     result.update(_model_facts(workload, params.get("export_dir")))
@@ -71,7 +73,7 @@ def thread_settings() -> Dict:
     }
 
 
-def _keraslab(workload: Workload, runs_root: str) -> float:
+def _keraslab(workload: Workload, runs_root: str) -> Tuple[float, Optional[float]]:
     from keraslab.core import actions
     from keraslab.core.registry import Registry
 
@@ -80,23 +82,27 @@ def _keraslab(workload: Workload, runs_root: str) -> float:
     )
     if summary.get("status", "complete") != "complete":
         raise RuntimeError(f"keraslab run did not finish: {summary}")
-    return float(summary["examples_per_second"])
+    return float(summary["examples_per_second"]), summary.get("steady_examples_per_second")
 
 
-def _same_pipeline(workload: Workload, runs_root: str) -> float:
-    from keraslab.core.trainer import pipeline
+def _same_pipeline(workload: Workload, runs_root: str) -> Tuple[float, Optional[float]]:
+    from keraslab.core.trainer import callbacks, pipeline
 
     model, config, splits = _compiled_model(workload, steps_per_execution=True)
     train = config.train
     data = pipeline.training_dataset(splits.train, train.batch_size, train.seed, 0, train.epochs)
     validation = pipeline.evaluation_dataset(splits.validation, train.batch_size)
     steps = pipeline.steps_per_epoch(splits.train, train.batch_size)
+    clock = callbacks.EpochClock()
     started = time.perf_counter()
-    model.fit(data, epochs=train.epochs, steps_per_epoch=steps, validation_data=validation, verbose=0)
-    return len(splits.train) * train.epochs / (time.perf_counter() - started)
+    model.fit(
+        data, epochs=train.epochs, steps_per_epoch=steps, validation_data=validation, callbacks=[clock], verbose=0
+    )
+    steady = clock.steady_seconds()
+    return len(splits.train) * train.epochs / (time.perf_counter() - started), steady and len(splits.train) / steady
 
 
-def _plain_fit(workload: Workload, runs_root: str) -> float:
+def _plain_fit(workload: Workload, runs_root: str) -> Tuple[float, Optional[float]]:
     model, config, splits = _compiled_model(workload, steps_per_execution=False)
     train = config.train
     started = time.perf_counter()
@@ -108,7 +114,7 @@ def _plain_fit(workload: Workload, runs_root: str) -> float:
         validation_data=(splits.validation.features, splits.validation.targets),
         verbose=0,
     )
-    return len(splits.train) * train.epochs / (time.perf_counter() - started)
+    return len(splits.train) * train.epochs / (time.perf_counter() - started), None
 
 
 def _compiled_model(workload: Workload, steps_per_execution: bool):
@@ -132,7 +138,7 @@ def _compiled_model(workload: Workload, steps_per_execution: bool):
     return model, config, splits
 
 
-_SIDE_RUNS: Dict[str, Callable[[Workload, str], float]] = {
+_SIDE_RUNS: Dict[str, Callable[[Workload, str], Tuple[float, Optional[float]]]] = {
     "keraslab": _keraslab,
     "same-pipeline": _same_pipeline,
     "plain-fit": _plain_fit,

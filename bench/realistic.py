@@ -8,8 +8,8 @@ The workloads (`REALISTIC`), each on data written for the run:
   3,072 generated 32×32 RGB PNGs streamed from a folder (`--data FOLDER`),
   batch 128, no augmentation, Adam at a constant step;
 * `lstm-lm`: the sequence plugin's `char-rnn` with 2 LSTM layers of 256
-  units on 180,000 characters of Python's documentation (`--data
-  FILE.txt`), windows of 128, batch 64, no dropout;
+  units on 120,000 characters of Python's documentation (`--data
+  FILE.txt`), windows of 128, batch 64, no dropout, 3 epochs;
 * `large-mlp`: the foundations `mlp`, 256-1024-1024-10, on 20,480 rows of
   generated 256-feature data (`--data FILE.npz`), batch 256, no dropout.
 
@@ -41,9 +41,8 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
-from bench import roofline
 from bench.harness import BenchError, Budget, Comparison, Stats, run_session
 from bench.training import torch_python
 from bench.workloads import Workload
@@ -86,7 +85,7 @@ REALISTIC = {
         ">= 0.4",
     ),
     "lstm-lm": Realistic(
-        Workload("lstm-lm", "sequence", "char-rnn", COMMON + LSTM + ("train.epochs=4",)), "text", 180_000, "lstm-lm"
+        Workload("lstm-lm", "sequence", "char-rnn", COMMON + LSTM + ("train.epochs=3",)), "text", 120_000, "lstm-lm"
     ),
     "large-mlp": Realistic(
         Workload("large-mlp", "foundations", "mlp", COMMON + MLP + ("train.epochs=6",)),
@@ -261,6 +260,16 @@ def comparisons(name: str, realistic: Realistic, results: Dict[str, List[dict]],
     peak_stats, peak_name = peak.get(precision, peak["float32"])
     flops = facts["training_flops_per_example"]
     achieved = Stats([r["steady_examples_per_second"] * flops / 1e9 for r in trainer], "GFLOP/s")
+    float32_peak, float32_name = peak["float32"]
+    rows.append(
+        Comparison(
+            COSTS,
+            f"{name}: trainer's achieved rate in float32",
+            Stats([r["steady_examples_per_second"] * flops / 1e9 for r in float32], "GFLOP/s"),
+            float32_peak,
+            float32_name,
+        )
+    )
     rows.append(
         Comparison(
             COSTS,
@@ -279,10 +288,69 @@ def run(budget: Budget, echo=print) -> List[Comparison]:
     folder = Path(tempfile.mkdtemp(prefix="keraslab-bench-realistic-"))
     try:
         peak = peaks(budget, echo)
-        rows = []
+        (bfloat16, bfloat16_name), (float32, float32_name) = peak["mixed_bfloat16"], peak["float32"]
+        rows = [
+            Comparison(COSTS, "matmul peak: bfloat16 vs float32", bfloat16, float32, float32_name, note=bfloat16_name)
+        ]
         for name in REALISTIC:
             realistic = for_budget(name, budget.tiny)
             rows += comparisons(name, realistic, measure(realistic, budget, folder / name, echo), peak)
+        return rows
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+GPU = "12. Realistic workloads on GPUs (training examples/s, epochs after the first)"
+GPU_VARIANTS = (
+    ("mixed_float16", ("devices.mixed_precision=true",)),
+    ("mixed_float16 + XLA", ("devices.mixed_precision=true", "devices.jit_compile=true")),
+    ("mixed_float16, MirroredStrategy over every GPU", ("devices.mixed_precision=true", "devices.strategy=mirrored")),
+)
+
+
+def gpu_count_session(params: Dict) -> Dict:
+    import tensorflow as tf
+
+    return {"gpus": len(tf.config.list_physical_devices("GPU"))}
+
+
+def _variant(workload: Workload, label: str, overrides: Tuple[str, ...], where: str, echo) -> dict:
+    """One trainer run of `workload` with `overrides` added."""
+    echo(f"   {workload.name}: {label} ({where}) ...")
+    variant = dataclasses.replace(workload, overrides=workload.overrides + overrides)
+    return run_session("bench.realistic_keras:train_session", {"side": "keraslab", "workload": variant.as_params()})
+
+
+def run_gpu(budget: Budget, echo=print, names: Sequence[str] = tuple(REALISTIC)) -> List[Comparison]:
+    """`python -m bench --device gpu` (`make bench-gpu`): the realistic
+    workloads through the trainer on the GPUs, float32 against
+    mixed_float16, mixed_float16 with XLA, and MirroredStrategy over every
+    visible GPU (the batch is per GPU). On the tiny budget it runs where no
+    GPU is, on the CPU, to check the path; otherwise it needs a GPU."""
+    gpus = run_session("bench.realistic:gpu_count_session", {})["gpus"]
+    if not gpus and not budget.tiny:
+        raise BenchError("--device gpu found no GPU visible to TensorFlow (tf.config.list_physical_devices('GPU')).")
+    where = f"{gpus} GPU(s)" if gpus else "no GPU: on the CPU"
+    folder = Path(tempfile.mkdtemp(prefix="keraslab-bench-gpu-"))
+    rows = []
+    try:
+        for name in names:
+            realistic = for_budget(name, budget.tiny)
+            workload = _with_data(realistic.workload, write_data(realistic, folder / name))
+
+            float32 = _variant(workload, "float32", ("devices.mixed_precision=false",), where, echo)
+            for label, overrides in GPU_VARIANTS:
+                result = _variant(workload, label, overrides, where, echo)
+                rows.append(
+                    Comparison(
+                        GPU,
+                        f"{name}: {label}",
+                        _steady([result]),
+                        _steady([float32]),
+                        f"float32 ({where})",
+                        note=f"validation accuracy {_accuracy(result)} vs {_accuracy(float32)}",
+                    )
+                )
         return rows
     finally:
         shutil.rmtree(folder, ignore_errors=True)

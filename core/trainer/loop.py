@@ -34,8 +34,8 @@ from keraslab.core.refs import resolve_declared
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
 from keraslab.core.trainer import callbacks as cb
 from keraslab.core.trainer import pipeline
-from keraslab.core.trainer.lifecycle import run_summary
 from keraslab.core.trainer import precision as precision_module
+from keraslab.core.trainer.lifecycle import run_summary
 from keraslab.core.trainer.optimization import add_weight_decay, make_optimizer
 from keraslab.core.trainer.precision import Precision
 from keraslab.core.trainer.restore import restore_newest_intact

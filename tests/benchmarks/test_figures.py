@@ -65,3 +65,10 @@ def test_a_generated_folder_holds_its_images_by_class(tmp_path):
 def test_bench_command_refuses_a_bad_repeat_count():
     done = subprocess.run([sys.executable, "-m", "bench", "--repeats", "0"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2 and "--repeats must be at least 1, received 0" in done.stderr
+
+
+def test_the_table_orders_figures_by_number():
+    from bench.harness import figure_order
+
+    figures = ["10. Realistic", "2. Trainer", "1. Startup", "9. Streaming"]
+    assert sorted(figures, key=figure_order) == ["1. Startup", "2. Trainer", "9. Streaming", "10. Realistic"]

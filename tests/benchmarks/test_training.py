@@ -19,7 +19,12 @@ def test_trainer_figure_compares_three_sides_of_the_same_model(tiny):
     assert names == [
         f"{m}: {what}"
         for m in ("mlp", "cnn")
-        for what in ("trainer vs the same fit without the trainer", "trainer vs a tutorial's fit", "trainer process")
+        for what in (
+            "trainer vs the same fit without the trainer",
+            "trainer vs the same fit, epochs after the first",
+            "trainer vs a tutorial's fit",
+            "trainer process",
+        )
     ]
     for result in results:
         assert result.keraslab.median > 0 and result.baseline.median > 0 and result.met in (True, False, None)
