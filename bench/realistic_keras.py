@@ -19,6 +19,7 @@ its fixed seconds: the whole call's wall time less `epochs` steady epochs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 import time
@@ -40,9 +41,7 @@ def train_session(params: Dict) -> Dict:
     workload = Workload.from_params(params["workload"])
     measure = {"keraslab": _trainer, "keraslab-float32": _trainer, "same-fit": _same_fit}[side]
     if side == "keraslab-float32":
-        workload = Workload(
-            **{**workload.as_params(), "overrides": workload.overrides + ("devices.mixed_precision=false",)}
-        )
+        workload = dataclasses.replace(workload, overrides=workload.overrides + ("devices.mixed_precision=false",))
     with tempfile.TemporaryDirectory(prefix="keraslab-bench-") as runs_root:
         started = time.perf_counter()
         result = measure(workload, runs_root)

@@ -1,5 +1,8 @@
 """Mixed precision: `auto`'s choice, the FLOP count it rests on, and a run's summary."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -60,8 +63,27 @@ def test_the_probe_builds_apart_from_the_model_it_measures():
     assert precision.step_gflop_of(lambda: 1 / 0, batch=1, steps=None) is None
 
 
-def test_auto_leaves_a_small_model_in_float32_with_the_same_weights(registry, tiny):
+def test_the_probe_builds_random_layers_under_op_determinism(tmp_path):
+    # Determinism is process-wide and permanent: checked in a process of its own.
+    script = tmp_path / "probe.py"
+    script.write_text(
+        "import tensorflow as tf\n"
+        "from keraslab.core.trainer import precision\n"
+        "tf.config.experimental.enable_op_determinism()\n"
+        "def build():\n"
+        "    inputs = tf.keras.Input((4,))\n"
+        "    return tf.keras.Model(inputs, tf.keras.layers.Dense(3)(tf.keras.layers.Dropout(0.1)(inputs)))\n"
+        "print('GFLOP', precision.step_gflop_of(build, batch=10, steps=None))\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    assert "GFLOP 7.2e-07" in done.stdout  # 3 · 2·4·3 · 10 examples, as without determinism
+
+
+def test_auto_leaves_a_small_model_in_float32_with_the_same_weights(registry, tiny, monkeypatch):
     from keraslab.core.trainer.loop import build
+
+    # As on a bfloat16 CPU, whatever this one has: `auto` then probes the model's FLOPs.
+    monkeypatch.setattr(precision, "cpu_computes_bfloat16", lambda: True)
 
     plugin = registry.get("foundations")
     spec = plugin.model("mlp")
@@ -72,7 +94,7 @@ def test_auto_leaves_a_small_model_in_float32_with_the_same_weights(registry, ti
 
     auto, off = built("auto"), built("false")
     assert auto.precision.policy == off.precision.policy == "float32"
-    assert auto.precision.reason.startswith("auto:") and off.precision.reason == "devices.mixed_precision=false"
+    assert "GFLOP a step" in auto.precision.reason and off.precision.reason == "devices.mixed_precision=false"
     # The probe built the model once more, apart: the run's own weights are the seed's, as without it.
     for mine, theirs in zip(auto.model.get_weights(), off.model.get_weights()):
         np.testing.assert_array_equal(mine, theirs)
