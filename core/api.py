@@ -23,8 +23,9 @@ Data
     from files: `ExampleFiles`, `split_files`, `image_folder`,
     `mapped_features` (a streamed set in the form a plugin's models take),
     `held_in_memory`, `splits_held_in_memory` (a bounded part of any
-    split, in memory, for a report); from record
-    files (TFRecord shards, CSV files of any size): `ExampleRecords`,
+    split, in memory, for a report); `LinkedExamples`
+    (examples that are not independent rows, the nodes of a graph: they
+    make their own batches); from record files (TFRecord shards, CSV files of any size): `ExampleRecords`,
     `split_records`; and `predict_split` (a model's outputs over any split); the shared
     embedded datasets `digits`, `synthetic_digits`, `DIGIT_NAMES`,
     `diabetes`, `synthetic_regression`, and as loaders of a table or the
@@ -91,6 +92,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and readers
     from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable, check_export_name, write_export
     from keraslab.core.export.signatures import ExportContext, classifier_outputs, image_signatures, serving_default
     from keraslab.core.image_folders import image_folder, mapped_features
+    from keraslab.core.linked import LinkedExamples
     from keraslab.core.plots import Panel, plot_runs, pyplot, save_figure
     from keraslab.core.records import ExampleRecords, split_records
     from keraslab.core.sample_data import (
@@ -130,6 +132,7 @@ _LAZY = {
     "load_splits": "keraslab.core.building",
     **dict.fromkeys(("Examples", "split_examples", "held_in_memory", "splits_held_in_memory"), "keraslab.core.data"),
     "read_request": "keraslab.core.export.predict",
+    "LinkedExamples": "keraslab.core.linked",
     **dict.fromkeys(("image_folder", "mapped_features"), "keraslab.core.image_folders"),
     **dict.fromkeys(("ExampleRecords", "split_records"), "keraslab.core.records"),
     **dict.fromkeys(("ExampleFiles", "split_files"), "keraslab.core.streams"),
@@ -200,6 +203,7 @@ __all__ = [
     "split_examples",
     "held_in_memory",
     "splits_held_in_memory",
+    "LinkedExamples",
     "ExampleFiles",
     "split_files",
     "ExampleRecords",

@@ -7,6 +7,7 @@ These are the steps every command shares (train, evaluate, export,
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from keraslab.core.contract import DataInfo, ModelSpec, Plugin
 from keraslab.core.data import Examples, Splits, fold_splits, limit_per_class, select_classes, split_examples
 from keraslab.core.data_checks import check_examples
 from keraslab.core.errors import KeraslabError, PluginError, describe_error
+from keraslab.core.linked import LinkedExamples
 from keraslab.core.records import ExampleRecords, split_records
 from keraslab.core.refs import resolve_declared
 from keraslab.core.streams import ExampleFiles, split_files
@@ -37,7 +39,8 @@ def default_config(spec: ModelSpec) -> RunConfig:
 def load_examples(plugin: Plugin, data: DataConfig):
     """Loads the dataset `data.name` of `plugin` (its synthetic variant if
     asked), or a TensorFlow Datasets dataset by name (tfds:NAME): `Examples`
-    in memory, or `ExampleFiles` / `ExampleRecords` streamed from disk."""
+    in memory, `ExampleFiles` / `ExampleRecords` streamed from disk, or
+    `LinkedExamples` (the nodes of a graph, a set of graphs)."""
     if is_tfds_name(data.name):
         if data.synthetic or data.path:
             raise KeraslabError(f"data.synthetic and data.path apply to a plugin's own datasets, not to {data.name}.")
@@ -46,11 +49,11 @@ def load_examples(plugin: Plugin, data: DataConfig):
     field = "synthetic" if data.synthetic else "load"
     loader = resolve_declared(getattr(dataset, field), f"plugin '{plugin.name}', dataset '{dataset.name}'.{field}")
     examples = loader(data)
-    if not isinstance(examples, (Examples, ExampleFiles, ExampleRecords)):
+    if not isinstance(examples, (Examples, ExampleFiles, ExampleRecords, LinkedExamples)):
         raise PluginError(
             f"plugin '{plugin.name}', dataset '{dataset.name}'.{field} returned a "
-            f"{type(examples).__name__}, expected keraslab.core.data.Examples, keraslab.core.streams.ExampleFiles "
-            "or keraslab.core.records.ExampleRecords"
+            f"{type(examples).__name__}, expected keraslab.core.data.Examples, keraslab.core.streams.ExampleFiles, "
+            "keraslab.core.records.ExampleRecords or keraslab.core.linked.LinkedExamples"
         )
     return examples
 
@@ -91,6 +94,16 @@ def data_info(splits: Splits) -> DataInfo:
     gives `train_features` as a sample: its first `STREAMED_SAMPLE` examples
     (and `train_targets` too, where its records hold them)."""
     train = splits.train
+    if isinstance(train, LinkedExamples):
+        return DataInfo(
+            input_shape=tuple(train.input_shape),
+            num_classes=train.num_classes,
+            num_train_examples=len(train),
+            train_features=train.train_features(),
+            input_dtype=train.input_dtype,
+            train_targets=train.targets,
+            class_names=train.class_names,
+        )
     streamed = isinstance(train, (ExampleFiles, ExampleRecords))
     sample = train.load(range(min(STREAMED_SAMPLE, len(train)))) if streamed else train
     features = sample.features
@@ -145,21 +158,27 @@ def check_model(spec: ModelSpec, model, splits: Splits, plugin: str = "?", datas
     import tensorflow as tf
 
     where = f"plugin '{plugin}', model '{spec.name}'"
-    batch = splits.train.load(range(min(8, len(splits.train)))).features
+    batch: Any
+    if isinstance(splits.train, LinkedExamples):
+        batch, targets = splits.train.first_batch(8)
+        given = ", ".join(f"{k}: {_shape(np.shape(v))} {np.asarray(v).dtype}" for k, v in batch.items())
+    else:
+        batch = targets = splits.train.load(range(min(8, len(splits.train)))).features
+        given = f"{_shape(batch.shape)} {batch.dtype}"
     try:
         output = model(batch, training=False)
     except Exception as error:
         raise PluginError(
             f"{where} does not accept the examples of dataset '{dataset}': they are "
-            f"{_shape(batch.shape)} {batch.dtype}, the model takes {_model_inputs(model)} "
+            f"{given}, the model takes {_model_inputs(model)} "
             f"({describe_error(error)}); build its input from DataInfo.input_shape."
         ) from None
     first = next(iter(output.values())) if isinstance(output, dict) else output
     if isinstance(first, (tuple, list)):
         first = first[0]
-    if getattr(first, "shape", None) is None or not first.shape.rank or int(first.shape[0]) != len(batch):
+    if getattr(first, "shape", None) is None or not first.shape.rank or int(first.shape[0]) != len(targets):
         raise PluginError(
-            f"{where}: a batch of {len(batch)} examples gave an output of shape "
+            f"{where}: a batch of {len(targets)} examples gave an output of shape "
             f"{getattr(first, 'shape', type(first).__name__)}; expected one row per example."
         )
     if spec.task != "classification" or isinstance(output, dict):

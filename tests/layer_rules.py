@@ -20,8 +20,9 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 from keraslab.core.contract import TASKS  # "generative" is a task as well as a topic
 from keraslab.core.tuning import SEARCHERS  # "bayesian" is a searcher as well as a topic
 
-# Words core uses in a sense of its own that happen to be topics' names too.
-CORE_VOCABULARY = frozenset(TASKS) | frozenset(SEARCHERS)
+# Words core uses in a sense of its own that happen to be topics' names too
+# ("graph": a TensorFlow graph, as in `tf.function`'s concrete graph).
+CORE_VOCABULARY = frozenset(TASKS) | frozenset(SEARCHERS) | frozenset({"graph"})
 
 ROOT = Path(__file__).resolve().parent.parent
 TENSORFLOW = ("tensorflow", "tensorflow_probability", "tf_agents", "keras", "tf_keras")
@@ -69,6 +70,7 @@ LAYERS = (
         "data",
         (
             "keraslab.core.data",
+            "keraslab.core.linked",
             "keraslab.core.streams",
             "keraslab.core.records",
             "keraslab.core.image_folders",
@@ -83,8 +85,8 @@ LAYERS = (
             "keraslab.core.plots",
         ),
         ("numpy",),
-        "examples in memory or streamed from files and record files, their splits and checks, "
-        "conversion to TFRecord shards, building a model, plots",
+        "examples in memory or streamed from files and record files, linked examples (a graph's nodes), "
+        "their splits and checks, conversion to TFRecord shards, building a model, plots",
     ),
     Layer(
         "export",

@@ -30,7 +30,7 @@ def test_the_docs_show_the_table_these_rules_enforce():
 
 
 def test_the_checker_sees_the_modules_it_should():
-    assert TOPICS == ["bayesian", "foundations", "generative", "rl", "sequence", "vision"]
+    assert TOPICS == ["bayesian", "foundations", "generative", "graph", "rl", "sequence", "vision"]
     assert {"keraslab.core.api", "keraslab.core.export.serving", "keraslab.entrypoints.cli"} <= set(MODULES)
     nested = imports_of("import os\ndef f():\n    import tensorflow\n", KNOWN)
     assert [(i.module, i.top_level) for i in nested] == [("os", True), ("tensorflow", False)]

@@ -65,11 +65,7 @@ def write_export(
                 {
                     **origin,
                     "signatures": sorted(exportable.signatures),
-                    "input": {
-                        "name": input_name,
-                        "shape": [None, *exportable.warmup.shape[1:]],
-                        "dtype": "string" if exportable.warmup.dtype.kind in "OSU" else str(exportable.warmup.dtype),
-                    },
+                    "input": describe_inputs(input_name, exportable.warmup),
                     "class_names": list(exportable.class_names),
                 },
                 indent=2,
@@ -92,7 +88,7 @@ class Exportable:
 
     model: Any
     signatures: Dict[str, Any]
-    warmup: np.ndarray
+    warmup: Any  # an array of examples, or a dictionary of the inputs of one request
     class_names: tuple = ()
     policy: Any = None  # a tf-agents policy, saved with PolicySaver instead
 
@@ -160,14 +156,40 @@ def write_models_config(root: Path) -> Path:
     return path
 
 
-def write_warmup_requests(path: Path, model_name: str, input_name: str, batch: np.ndarray) -> None:
-    """Writes TF Serving warm-up records: one PredictionLog per example.
+def describe_inputs(input_name: str, warmup) -> Any:
+    """What keraslab.json says of the inputs: the name, shape (any batch)
+    and dtype of the one input, or of each input of a dictionary."""
+
+    def describe(name, array):
+        array = np.asarray(array)
+        dtype = "string" if array.dtype.kind in "OSU" else str(array.dtype)
+        return {"name": name, "shape": [None, *array.shape[1:]], "dtype": dtype}
+
+    if isinstance(warmup, dict):
+        return [describe(name, array) for name, array in warmup.items()]
+    return describe(input_name, warmup)
+
+
+def write_warmup_requests(path: Path, model_name: str, input_name: str, batch) -> None:
+    """Writes TF Serving warm-up records: one PredictionLog per example, or
+    one request holding every input where `batch` is a dictionary of them
+    (a graph: its node features and edges, which only make sense together).
 
     Format: a TFRecord file of `tensorflow.serving.PredictionLog` protos
     (TF Serving's SavedModel warm-up guide), read from assets.extra on load.
     """
     from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
 
+    if isinstance(batch, dict):
+        request = predict_pb2.PredictRequest(
+            model_spec=model_pb2.ModelSpec(name=model_name, signature_name="serving_default")
+        )
+        for name, value in batch.items():
+            request.inputs[name].CopyFrom(tf.make_tensor_proto(np.asarray(value)))
+        log = prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
+        with tf.io.TFRecordWriter(str(path)) as writer:
+            writer.write(log.SerializeToString())
+        return
     with tf.io.TFRecordWriter(str(path)) as writer:
         for i in range(len(batch)):
             request = predict_pb2.PredictRequest(

@@ -31,6 +31,7 @@ from keraslab.core.data import Examples
 from keraslab.core.errors import ConfigError, KeraslabError
 from keraslab.core.export.serving import WARMUP_EXAMPLES, Exportable
 from keraslab.core.export.signatures import ExportContext, default_signatures
+from keraslab.core.linked import LinkedExamples
 from keraslab.core.refs import resolve_declared
 from keraslab.core.rundir import RunDir
 from keraslab.core.tfds_data import is_tfds_name
@@ -191,8 +192,10 @@ class KerasTrainer(Trainer):
         warmup = splits.validation if len(splits.validation) else splits.train
         # A streamed split's first examples, read into memory (its features are in its files).
         warmup = warmup.take(np.arange(min(WARMUP_EXAMPLES, len(warmup))))
-        warmup = warmup if isinstance(warmup, Examples) else warmup.load()
-        if spec.serving_examples is None:
+        warmup = warmup if isinstance(warmup, (Examples, LinkedExamples)) else warmup.load()
+        if spec.serving_examples is None and isinstance(warmup, LinkedExamples):
+            warmup_inputs = warmup.first_batch(WARMUP_EXAMPLES)[0]  # one request: the inputs of a batch
+        elif spec.serving_examples is None:
             warmup_inputs = warmup.features.astype(info.input_dtype)
         else:
             warmup_inputs = resolve_declared(spec.serving_examples, f"model '{spec.name}'.serving_examples")(warmup)

@@ -29,6 +29,8 @@ from keraslab.core import building
 from keraslab.core.config import RunConfig
 from keraslab.core.contract import DataInfo, ModelSpec, Plugin
 from keraslab.core.data import Examples, Splits
+from keraslab.core.errors import KeraslabError
+from keraslab.core.linked import LinkedExamples
 from keraslab.core.plots import plot_learning_curves
 from keraslab.core.refs import resolve_declared
 from keraslab.core.rundir import COMPLETE, FAILED, INTERRUPTED, RunDir
@@ -117,6 +119,12 @@ def build(
         strategy = prepare_runtime(config)
     if splits is None:
         splits = building.load_splits(plugin, spec, config.data)
+    if isinstance(splits.train, LinkedExamples) and strategy.num_replicas_in_sync > 1:
+        raise KeraslabError(
+            f"Dataset '{config.data.name}' is linked (each batch holds a structure, a graph, that no replica "
+            f"can take a piece of) and trains on one replica; devices.strategy={config.devices.strategy} has "
+            f"{strategy.num_replicas_in_sync}: use --set devices.strategy=one-device."
+        )
     info = building.data_info(splits)
     precision = choose_precision(spec, config, info)
     with strategy.scope():
@@ -212,7 +220,7 @@ def train(
     replicas = built.strategy.num_replicas_in_sync
     global_batch = config.train.batch_size * replicas
     splits, strategy = built.splits, built.strategy
-    streamed = not isinstance(splits.validation, Examples)
+    streamed = not isinstance(splits.validation, (Examples, LinkedExamples))
     cache_file = validation_cache(run, config) if streamed else None
     train_data = pipeline.for_strategy(
         strategy,
@@ -255,7 +263,9 @@ def train(
         initial_epoch=first_epoch,
         steps_per_epoch=pipeline.steps_per_epoch(splits.train, global_batch),
         validation_data=validation_data,
-        validation_steps=pipeline.steps_per_epoch(splits.validation, global_batch) if validation_data else None,
+        validation_steps=pipeline.steps_per_epoch(splits.validation, global_batch, training=False)
+        if validation_data
+        else None,
         callbacks=callbacks,
         verbose=1 if sys.stdout.isatty() else 2,
     )
@@ -335,7 +345,7 @@ def evaluate_model(model: tf.keras.Model, splits: Splits, global_batch: int) -> 
         splits.test,
         lambda share: pipeline.evaluation_dataset(splits.test, global_batch, share),
     )
-    steps = pipeline.steps_per_epoch(splits.test, global_batch)
+    steps = pipeline.steps_per_epoch(splits.test, global_batch, training=False)
     results = model.evaluate(test, steps=steps, verbose=0, return_dict=True)
     return {k: float(v) for k, v in results.items()}
 

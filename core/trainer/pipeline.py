@@ -16,6 +16,11 @@ at an index, so their epochs are ordered by their own rule, also a pure
 function of (seed, epoch): shards shuffled, interleaved, a seeded shuffle
 buffer (`keraslab.core.records`).
 
+Linked examples (`keraslab.core.linked.LinkedExamples`: the nodes of a
+graph, a set of graphs) make their own batches, in an order that is a pure
+function of (seed, epoch) as well; a batch is a dictionary of inputs that
+one replica takes whole.
+
 Under a strategy with several replicas, streamed data is read by shares
 (`Share`, `for_strategy`): each input pipeline (one per worker) cuts every
 global batch into one piece per replica and reads and decodes only its own
@@ -31,6 +36,7 @@ from typing import Callable, Optional
 import tensorflow as tf
 
 from keraslab.core.data import Examples
+from keraslab.core.linked import LinkedExamples
 from keraslab.core.records import ExampleRecords, in_order, shuffled_epochs
 from keraslab.core.streams import ExampleFiles, Share
 
@@ -48,12 +54,15 @@ def for_strategy(
     `tf.data`'s automatic sharding of a dataset not built from files would
     have every worker decode every batch and keep its part.
     """
-    if strategy.num_replicas_in_sync == 1 or isinstance(examples, Examples):
+    if strategy.num_replicas_in_sync == 1 or isinstance(examples, (Examples, LinkedExamples)):
         return make(None)
     return strategy.distribute_datasets_from_function(lambda context: make(Share.of(context)))
 
 
-def steps_per_epoch(examples, global_batch: int) -> int:
+def steps_per_epoch(examples, global_batch: int, training: bool = True) -> int:
+    """Batches in one training epoch (or, not `training`, one evaluation pass)."""
+    if isinstance(examples, LinkedExamples):
+        return examples.steps(global_batch, training)
     return max(1, math.ceil(len(examples) / global_batch))
 
 
@@ -67,6 +76,8 @@ def training_dataset(
     (`_read_batches`). `prefetch(AUTOTUNE)` overlaps input with compute.
     With a `share`, only that share's pieces of each batch are read.
     """
+    if isinstance(examples, LinkedExamples):
+        return examples.training_batches(global_batch, seed, first_epoch, last_epoch).prefetch(tf.data.AUTOTUNE)
     if isinstance(examples, ExampleRecords):
         epochs = shuffled_epochs(examples, global_batch, seed, first_epoch, last_epoch, share=share)
         return epochs.prefetch(tf.data.AUTOTUNE)
@@ -94,6 +105,8 @@ def evaluation_dataset(
     with a `share`, that share's pieces of each batch (streamed examples).
     Streamed, with `cache_file`, the decoded batches are written to that
     file (one per share) by the first pass and read from it afterwards."""
+    if isinstance(examples, LinkedExamples):
+        return examples.evaluation_batches(global_batch).prefetch(tf.data.AUTOTUNE)
     if isinstance(examples, (ExampleRecords, ExampleFiles)):
         if isinstance(examples, ExampleRecords):
             data = in_order(examples, global_batch, share=share)
