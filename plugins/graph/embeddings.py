@@ -9,7 +9,7 @@ the MLP, computed over the whole graph.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -66,8 +66,9 @@ def project(embeddings: np.ndarray) -> np.ndarray:
     return centred @ directions[:2].T
 
 
-def nearest(embeddings: np.ndarray, node: int, count: int) -> np.ndarray:
-    """The `count` nodes whose embeddings are closest to `node`'s by cosine, closest first."""
+def nearest(embeddings: np.ndarray, node: int, count: int) -> Tuple[np.ndarray, np.ndarray]:
+    """(the `count` nodes whose embeddings are closest to `node`'s by cosine,
+    closest first; every node's similarity to it)."""
     norms = np.linalg.norm(embeddings, axis=1) + 1e-12
     similarity = embeddings @ embeddings[node] / (norms * norms[node])
     similarity[node] = -np.inf

@@ -29,7 +29,6 @@ from keraslab.core.api import LinkedExamples
 from keraslab.plugins.graph.graphs import Graph, GraphCollection, sample_neighbourhoods
 from keraslab.plugins.graph.walks import negative_distribution, random_walks, skipgram_pairs
 
-BATCHINGS = ("full", "sampled", "walks")
 EVALUATION_SEED = 7919  # evaluation samples neighbourhoods the same way on every call
 
 
@@ -139,7 +138,7 @@ class NodeSet(LinkedExamples):
 
     def _sampled(self, positions: np.ndarray, rng: np.random.Generator):
         asked = self.nodes[positions]
-        subgraph = sample_neighbourhoods(self.graph.in_neighbours(), asked, self.batching.fanouts, rng)
+        subgraph = sample_neighbourhoods(self.graph.adjacency, asked, self.batching.fanouts, rng)
         return subgraph.inputs(self.graph), self._targets_at(positions)
 
     def _asked(self, positions: np.ndarray, pairs=None, negatives=None):
@@ -157,7 +156,7 @@ class NodeSet(LinkedExamples):
     def _walk_batches(self, batch_size: int, rng: np.random.Generator):
         """One epoch of DeepWalk: a walk from every node of the graph, `batch_size`
         starts a batch; each batch also asks about a share of the labelled nodes."""
-        settings, adjacency = self.batching, self.graph.in_neighbours()
+        settings, adjacency = self.batching, self.graph.adjacency
         noise = negative_distribution(adjacency)
         starts = rng.permutation(self.graph.num_nodes)
         steps = self.steps(batch_size, training=True)

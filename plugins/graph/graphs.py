@@ -16,7 +16,8 @@ returns one row per graph. Exports take the same tensors (docs/topics/graph.md).
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional, Tuple
+import functools
+from typing import Tuple
 
 import numpy as np
 
@@ -44,8 +45,10 @@ class Graph:
     def num_edges(self) -> int:
         return len(self.edges)
 
-    def in_neighbours(self) -> "Adjacency":
-        """The sources of each node's incoming edges, grouped by node (CSR)."""
+    @functools.cached_property
+    def adjacency(self) -> "Adjacency":
+        """The sources of each node's incoming edges, grouped by node (CSR):
+        sorted once per graph, not once per sampled batch."""
         return Adjacency.of(self.edges, self.num_nodes)
 
     def inputs(self) -> dict:
@@ -212,11 +215,3 @@ def one_hot(ids: np.ndarray, depth: int) -> np.ndarray:
     out = np.zeros((len(ids), depth), np.float32)
     out[np.arange(len(ids)), ids] = 1.0
     return out
-
-
-def degree_of(graph: Graph) -> np.ndarray:
-    return np.bincount(graph.edges[:, 1], minlength=graph.num_nodes)
-
-
-def largest(values: Optional[np.ndarray]) -> int:
-    return 0 if values is None or not len(values) else int(np.max(values))

@@ -48,7 +48,7 @@ def test_walks_follow_edges(p, q):
 
 def test_node2vec_q_moves_walks_away_or_keeps_them_close():
     graph = block_model_graph(400, 0).graph
-    adjacency = graph.in_neighbours()
+    adjacency = graph.adjacency
     starts = np.arange(400)
     returns = []
     for q in (0.25, 4.0):  # q > 1: breadth-first, more returns to the previous node's neighbourhood

@@ -95,7 +95,7 @@ def node_graph_request(split) -> dict:
     """The warm-up request of a node classifier: the 2-hop neighbourhood of a
     few nodes, as a graph of its own (a whole large graph would be a large request)."""
     asked = split.nodes[:WARMUP_NODES]
-    subgraph = sample_neighbourhoods(split.graph.in_neighbours(), asked, (5, 5), np.random.default_rng(0))
+    subgraph = sample_neighbourhoods(split.graph.adjacency, asked, (5, 5), np.random.default_rng(0))
     inputs = subgraph.inputs(split.graph)
     return {"node_features": inputs["node_features"], "edge_index": inputs["edge_index"]}
 
