@@ -13,7 +13,7 @@ import argparse
 import dataclasses
 import time
 
-from bench import harness, memory, realistic, rl, roofline, scaling, serving, startup, streaming, training
+from bench import graph, harness, memory, realistic, rl, roofline, scaling, serving, startup, streaming, training
 
 BENCHMARKS = {
     "startup": startup.run,
@@ -26,6 +26,7 @@ BENCHMARKS = {
     "memory": memory.run,
     "streaming": streaming.run,
     "realistic": realistic.run,
+    "graph": graph.run,
 }
 GPU_BENCHMARKS = {"realistic-gpu": realistic.run_gpu}
 

@@ -1,9 +1,9 @@
-"""Figures 5 to 9 once on a tiny budget, and `python -m bench`'s checks."""
+"""Figures 5 to 9 and 13 once on a tiny budget, and `python -m bench`'s checks."""
 
 import subprocess
 import sys
 
-from bench import memory, rl, scaling, serving, streaming
+from bench import graph, memory, rl, scaling, serving, streaming
 from bench.harness import ROOT, Budget
 
 QUIET = dict(echo=lambda line: None)
@@ -72,3 +72,12 @@ def test_the_table_orders_figures_by_number():
 
     figures = ["10. Realistic", "2. Trainer", "1. Startup", "9. Streaming"]
     assert sorted(figures, key=figure_order) == ["1. Startup", "2. Trainer", "9. Streaming", "10. Realistic"]
+
+
+def test_graph_figure_trains_graphsage_on_two_graph_sizes():
+    throughput, peak = graph.run(TINY, **QUIET)
+    assert throughput.keraslab.unit == "nodes/s" and throughput.baseline.median > 0
+    assert throughput.name == "training nodes/s on 2,000 nodes" and throughput.baseline_name.endswith("200 nodes")
+    # The same labelled nodes at both sizes: only the graph around them grows.
+    assert "80 training nodes" in throughput.note
+    assert peak.keraslab.unit == "MiB" and peak.baseline.median > 0
