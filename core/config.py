@@ -271,8 +271,8 @@ class CheckpointConfig:
     Attributes:
         every: save a checkpoint every this many epochs...
         seconds: ...but not within this many seconds of the last one (0: at
-            every `every`), so a model whose epochs take milliseconds does
-            not spend its time saving. A run killed at any moment loses at
+            every `every`; the first of a run is always saved), so a model
+            whose epochs take milliseconds does not spend its time saving. A run killed at any moment loses at
             most the epoch in progress and this many seconds of training;
             SIGINT/SIGTERM still save first.
         keep: how many checkpoints to keep.

@@ -89,9 +89,9 @@ def test_checkpoints_wait_for_the_time_floor(registry, tmp_path, tiny):
 
     every_epoch, _ = train(registry, tmp_path, *tiny(3), "checkpoint.seconds=0")
     assert saved(every_epoch) == ["ckpt-1", "ckpt-2", "ckpt-3"]
-    # Epochs of milliseconds, a floor of an hour: no epoch is worth a save; the run still completes.
+    # Epochs of milliseconds, a floor of an hour: the first epoch is saved, no later one is worth it.
     floored, summary = train(registry, tmp_path, *tiny(3), "checkpoint.seconds=3600")
-    assert saved(floored) == [] and floored.status == "complete" and summary["epochs"] == 3
+    assert saved(floored) == ["ckpt-1"] and floored.status == "complete" and summary["epochs"] == 3
 
 
 def test_checkpoint_floor_saves_once_enough_time_has_passed(monkeypatch):
@@ -99,10 +99,10 @@ def test_checkpoint_floor_saves_once_enough_time_has_passed(monkeypatch):
 
     from keraslab.core.trainer import callbacks
 
-    # The callback's clock readings, in order: training begins at 0 s; epochs 1-3 end at 0.4, 0.8
-    # and 1.2 s (1.2 s since the start: saved, and the save reads 1.25 s); epoch 4 ends at 1.6 s
-    # (0.35 s since that save: skipped); epoch 5 at 2.3 s (1.05 s since: saved, read at 2.35 s).
-    clock = iter([0.0, 0.4, 0.8, 1.2, 1.25, 1.6, 2.3, 2.35])
+    # The callback's clock readings, in order: epoch 1 is saved whatever the time (the save reads
+    # 0.45 s); epochs 2 and 3 end at 0.8 s (0.35 s since that save: skipped) and 1.5 s (1.05 s since:
+    # saved, read at 1.55 s); epoch 4 at 1.9 s (skipped); epoch 5 at 2.6 s (saved, read at 2.65 s).
+    clock = iter([0.45, 0.8, 1.5, 1.55, 1.9, 2.6, 2.65])
     monkeypatch.setattr(callbacks, "time", types.SimpleNamespace(monotonic=lambda: next(clock)))
 
     class Manager:
@@ -115,7 +115,7 @@ def test_checkpoint_floor_saves_once_enough_time_has_passed(monkeypatch):
     saver.on_train_begin()
     for epoch in range(5):
         saver.on_epoch_end(epoch)
-    assert Manager.saved == [3, 5]
+    assert Manager.saved == [1, 3, 5] and next(clock, None) is None
 
 
 def test_complete_run_cannot_be_resumed(registry, tmp_path, tiny):
@@ -294,3 +294,23 @@ def test_ensure_trained_trains_resumes_or_reads_back(registry, tmp_path, tiny):
     mtime = (run.path / "summary.json").stat().st_mtime
     assert actions.ensure_trained(registry, "foundations", "mlp", target, tiny(2)) == resumed
     assert (run.path / "summary.json").stat().st_mtime == mtime
+
+
+def test_no_trainer_callback_makes_keras_call_back_after_every_step(tmp_path):
+    import tensorflow as tf
+
+    from keraslab.core.trainer import callbacks
+
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(), str(tmp_path / "checkpoints"), max_to_keep=1)
+    saver = callbacks.EpochCheckpoint(manager, tf.Variable(0, dtype=tf.int64), every=1)
+    trainer_callbacks = [
+        saver,
+        callbacks.NonFiniteLossGuard(saver),
+        callbacks.StopOnSignal(saver),
+        callbacks.MetricsLog(tmp_path / "metrics.jsonl"),
+        callbacks.EpochSummaries(tmp_path / "logs"),
+        callbacks.EpochClock(),
+    ]
+    # A batch hook costs a call into Python after every step (5% of the foundations MLP's epoch).
+    hooked = [type(c).__name__ for c in trainer_callbacks if c._implements_train_batch_hooks()]
+    assert hooked == []

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
+import socket
 import statistics
 import time
-from typing import Optional
+from pathlib import Path
+from typing import Dict, Optional
 
 import tensorflow as tf
 
@@ -14,16 +17,19 @@ from keraslab.core.trainer.lifecycle import MetricsWriter, SignalGuard
 
 class EpochCheckpoint(tf.keras.callbacks.Callback):
     """Saves model, optimizer, epoch counter and RNG state every `every`
-    epochs, skipping an epoch whose end comes less than `min_seconds` after
-    the last save (or the start of training).
+    epochs: the first such epoch of a run (or of a resumed run) always,
+    later ones only when `min_seconds` have passed since the last save.
 
     A save costs the same whatever the model (TensorFlow walks its object
     graph in Python), so on a model of short epochs saving every epoch is
     most of the run (docs/performance.md has the measurement). With the
     floor, a run killed at any moment loses at most the epoch in progress
-    and `min_seconds` of training. Also saves when a stop is requested by
-    SIGINT/SIGTERM (see `StopOnSignal`), so a run stopped politely loses
-    nothing.
+    and `min_seconds` of training. The first save is the costliest (about
+    50 ms for the foundations MLP against 7 ms later: TensorFlow builds
+    what it saves then), so it falls on the first epoch, whose tracing
+    already makes it a fixed cost of the run, not on a later epoch. Also
+    saves when a stop is requested by SIGINT/SIGTERM (see `StopOnSignal`),
+    so a run stopped politely loses nothing.
     """
 
     def __init__(self, manager: tf.train.CheckpointManager, epoch: tf.Variable, every: int, min_seconds: float = 0.0):
@@ -31,17 +37,16 @@ class EpochCheckpoint(tf.keras.callbacks.Callback):
         self.manager, self.epoch, self.every = manager, epoch, max(1, every)
         self.min_seconds = max(0.0, min_seconds)
         self.poisoned = False  # set by the NaN guard: never save non-finite weights
-        self._last_save = 0.0  # set when training begins
-
-    def on_train_begin(self, logs=None):
-        self._last_save = time.monotonic()
+        self._last_save: Optional[float] = None  # None: nothing saved yet by this fit
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.assign(epoch + 1)
-        due = (epoch + 1) % self.every == 0 and time.monotonic() - self._last_save >= self.min_seconds
-        if due and not self.poisoned:
-            self.manager.save(checkpoint_number=epoch + 1)
-            self._last_save = time.monotonic()
+        if (epoch + 1) % self.every or self.poisoned:
+            return
+        if self._last_save is not None and time.monotonic() - self._last_save < self.min_seconds:
+            return
+        self.manager.save(checkpoint_number=epoch + 1)
+        self._last_save = time.monotonic()
 
     def save_now(self) -> Optional[str]:
         if self.poisoned:
@@ -82,26 +87,27 @@ def current_learning_rate(optimizer) -> Optional[float]:
 
 
 class NonFiniteLossGuard(tf.keras.callbacks.Callback):
-    """Stops training when the loss becomes NaN or infinite.
+    """Stops training after an epoch whose loss is NaN or infinite.
 
-    The checkpoint callback is told not to save again, so the last good
-    checkpoint stays the latest one.
+    The loss Keras reports at an epoch's end is the mean over its steps, so
+    it is non-finite exactly when one of its steps' losses was (a NaN or an
+    infinity stays in a running sum). The check is once an epoch, not after
+    every step: any callback with a batch hook makes Keras call back into
+    Python after every step, which cost the foundations MLP (27 ms epochs)
+    about 5% (docs/performance.md). The checkpoint callback, after this one,
+    is told not to save, so the last good checkpoint stays the latest one.
     """
 
     def __init__(self, checkpoint: EpochCheckpoint):
         super().__init__()
         self.checkpoint = checkpoint
         self.message: Optional[str] = None
-        self._epoch = 0
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
+    def on_epoch_end(self, epoch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             self.message = (
-                f"loss became {float(loss)} at epoch {self._epoch + 1}, step {batch + 1}; "
+                f"loss became {float(loss)} in epoch {epoch + 1}; "
                 "lower optimizer.learning_rate or set optimizer.clipnorm"
             )
             self.checkpoint.poisoned = True
@@ -110,7 +116,9 @@ class NonFiniteLossGuard(tf.keras.callbacks.Callback):
 
 class StopOnSignal(tf.keras.callbacks.Callback):
     """Turns SIGINT/SIGTERM into a clean stop: finish the step, checkpoint,
-    exit (the trainers' one `SignalGuard`, held while `fit` runs)."""
+    exit (the trainers' one `SignalGuard`, held while `fit` runs). The
+    handler sets `model.stop_training`, which `fit` reads after every step,
+    so no batch hook is needed."""
 
     def __init__(self, checkpoint: EpochCheckpoint):
         super().__init__()
@@ -126,10 +134,6 @@ class StopOnSignal(tf.keras.callbacks.Callback):
 
     def _stop(self, signum: int) -> None:
         self.model.stop_training = True
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.received is not None:
-            self.model.stop_training = True
 
     def on_train_end(self, logs=None):
         self._guard.__exit__(None, None, None)
@@ -172,22 +176,23 @@ class EpochSummaries(tf.keras.callbacks.Callback):
     `epoch_<metric>`, training ones under `logs/train` and validation ones
     (`val_` dropped) under `logs/validation`, with the learning rate. Keras'
     callback also writes two scalars after each validation pass and, once
-    any callback takes batch hooks (the NaN guard does), two eager scalar
-    calls per batch that go nowhere at `update_freq="epoch"`, a cost a
-    small model's epoch notices (docs/performance.md). This writes once an
-    epoch.
+    any callback takes batch hooks, two eager scalar calls per batch that go
+    nowhere at `update_freq="epoch"`. This writes once an epoch, and writes
+    the event records itself (`EventFile`): `tf.summary.scalar` runs an
+    eager op per value, about 0.17 ms each, 1 ms an epoch for six values,
+    which is 3-4% of a 28 ms epoch (docs/performance.md).
     """
 
     def __init__(self, log_dir):
         super().__init__()
-        self.log_dir = str(log_dir)
-        self._writers = {}
+        self.log_dir = Path(log_dir)
+        self._files: Dict[str, EventFile] = {}
         self._graph_written = False
 
-    def _writer(self, name: str):
-        if name not in self._writers:
-            self._writers[name] = tf.summary.create_file_writer(f"{self.log_dir}/{name}")
-        return self._writers[name]
+    def _file(self, name: str) -> "EventFile":
+        if name not in self._files:
+            self._files[name] = EventFile(self.log_dir / name)
+        return self._files[name]
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
@@ -198,14 +203,12 @@ class EpochSummaries(tf.keras.callbacks.Callback):
             logs.setdefault("learning_rate", rate)
         for split, prefix in (("train", ""), ("validation", "val_")):
             values = {
-                k[len(prefix) :]: v
+                f"epoch_{k[len(prefix) :]}": float(v)
                 for k, v in logs.items()
                 if (k.startswith("val_") if prefix else not k.startswith("val_"))
             }
             if values:
-                with self._writer(split).as_default():
-                    for name, value in values.items():
-                        tf.summary.scalar(f"epoch_{name}", float(value), step=epoch)
+                self._file(split).scalars(values, step=epoch)
 
     def _write_train_graph(self):
         self._graph_written = True
@@ -213,9 +216,38 @@ class EpochSummaries(tf.keras.callbacks.Callback):
         # Where Keras' own TensorBoard callback finds the traced training step (keras 2.15).
         graph = getattr(getattr(function, "_concrete_variable_creation_fn", None), "graph", None)
         if graph is not None:
-            with self._writer("train").as_default():
-                tf.summary.graph(graph)
+            self._file("train").graph(graph.as_graph_def())
 
     def on_train_end(self, logs=None):
-        for writer in self._writers.values():
-            writer.close()
+        for events in self._files.values():
+            events.close()
+
+
+class EventFile:
+    """A TensorBoard event file: a TFRecord file of `Event` protocol
+    buffers, the first naming the format version, each later one a step's
+    scalars (`simple_value`, which TensorBoard reads as scalars) or a graph.
+    Flushed after every write, so TensorBoard follows a run as it trains
+    and a killed run keeps its curves."""
+
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"events.out.tfevents.{time.time():.0f}.{socket.gethostname()}.{os.getpid()}.v2"
+        self._writer = tf.io.TFRecordWriter(str(folder / name))
+        self._write(tf.compat.v1.Event(wall_time=time.time(), file_version="brain.Event:2"))
+
+    def scalars(self, values: Dict[str, float], step: int) -> None:
+        summary = tf.compat.v1.Summary(
+            value=[tf.compat.v1.Summary.Value(tag=tag, simple_value=value) for tag, value in values.items()]
+        )
+        self._write(tf.compat.v1.Event(wall_time=time.time(), step=step, summary=summary))
+
+    def graph(self, graph_def) -> None:
+        self._write(tf.compat.v1.Event(wall_time=time.time(), graph_def=graph_def.SerializeToString()))
+
+    def _write(self, event) -> None:
+        self._writer.write(event.SerializeToString())
+        self._writer.flush()
+
+    def close(self) -> None:
+        self._writer.close()
