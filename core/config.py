@@ -181,6 +181,13 @@ class OptimizerConfig:
         nesterov: Nesterov momentum for sgd.
         clipnorm: clip each gradient to this L2 norm (0 disables).
         clipvalue: clip each gradient element to [-v, v] (0 disables).
+        average: β of an exponential moving average of the trainable
+            weights, w̄ ← β w̄ + (1 − β) w after every step (Polyak and
+            Juditsky, 1992), which the run ends with: its final weights,
+            test metrics and export are the average's, while training and
+            validation use the live weights (0 disables; Keras' `use_ema`).
+            For a model trained by `fit` on its compiled loss; not with
+            `train.early_stopping_patience`, which chooses them too.
     """
 
     name: str = "adam"
@@ -189,6 +196,7 @@ class OptimizerConfig:
     nesterov: bool = False
     clipnorm: float = ranged(0.0, at_least=0)
     clipvalue: float = ranged(0.0, at_least=0)
+    average: float = ranged(0.0, at_least=0, below=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -641,6 +649,12 @@ def check_ranges(config: RunConfig) -> None:
         raise ConfigError(
             f"Config key 'optimizer.name' received '{name}'. Accepted: {', '.join(KERAS_OPTIMIZERS)}, "
             "or 'package.module:Class' naming a tf.keras optimizer."
+        )
+    if config.optimizer.average and config.train.early_stopping_patience:
+        raise ConfigError(
+            f"Config keys 'optimizer.average' ({config.optimizer.average}) and 'train.early_stopping_patience' "
+            f"({config.train.early_stopping_patience}) both choose the weights a run ends with (the moving "
+            "average, or the best validation epoch's). Accepted: one of them, the other 0."
         )
 
 

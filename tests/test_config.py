@@ -78,6 +78,16 @@ def test_ranges_are_checked():
         check_ranges(resolve_config(base(), overrides=["train.epochs=0"]))
 
 
+def test_a_weight_average_and_early_stopping_are_refused_together():
+    # Both choose the weights a run ends with; Keras would silently replace the restored best epoch.
+    both = resolve_config(base(), overrides=["optimizer.average=0.99", "train.early_stopping_patience=3"])
+    with pytest.raises(ConfigError, match="'optimizer.average' .* and 'train.early_stopping_patience' .* both"):
+        check_ranges(both)
+    with pytest.raises(ConfigError, match=r"'optimizer.average' must be in \[0, 1\)"):
+        check_ranges(resolve_config(base(), overrides=["optimizer.average=1"]))
+    check_ranges(resolve_config(base(), overrides=["optimizer.average=0.99"]))
+
+
 def test_malformed_yaml_names_file_and_line(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("train:\n  epochs: 3\n  batch_size: [1, 2\n")

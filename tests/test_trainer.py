@@ -314,3 +314,20 @@ def test_no_trainer_callback_makes_keras_call_back_after_every_step(tmp_path):
     # A batch hook costs a call into Python after every step (5% of the foundations MLP's epoch).
     hooked = [type(c).__name__ for c in trainer_callbacks if c._implements_train_batch_hooks()]
     assert hooked == []
+
+
+def test_a_run_with_optimizer_average_ends_on_the_average_and_checkpoints_the_live_weights(registry, tmp_path, tiny):
+    import tensorflow as tf
+
+    run, _ = train(registry, tmp_path, *tiny(3), "checkpoint.seconds=0", "optimizer.average=0.5")
+    final = [a for a in np.load(run.path / "final" / "layers.npz").values() if a.ndim == 2]
+    reader = tf.train.load_checkpoint(str(run.checkpoints / "ckpt-3"))
+    names = sorted(reader.get_variable_to_shape_map())
+    live = [reader.get_tensor(n) for n in names if n.startswith("model/") and "/kernel/" in n]
+    slots = [reader.get_tensor(n) for n in names if n.startswith("optimizer/_variables/")]
+    # The last checkpoint keeps the live weights (a resumed run continues from them); the run
+    # ends on their moving average, which the checkpoint keeps among the optimizer's variables.
+    assert len(final) == len(live) == 3
+    for kernel in final:
+        assert not any(k.shape == kernel.shape and np.allclose(k, kernel) for k in live)
+        assert any(v.shape == kernel.shape and np.allclose(v, kernel) for v in slots)

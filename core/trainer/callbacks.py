@@ -38,6 +38,7 @@ class EpochCheckpoint(tf.keras.callbacks.Callback):
         self.min_seconds = max(0.0, min_seconds)
         self.poisoned = False  # set by the NaN guard: never save non-finite weights
         self._last_save: Optional[float] = None  # None: nothing saved yet by this fit
+        self._saved_epoch: Optional[int] = None
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.assign(epoch + 1)
@@ -47,11 +48,15 @@ class EpochCheckpoint(tf.keras.callbacks.Callback):
             return
         self.manager.save(checkpoint_number=epoch + 1)
         self._last_save = time.monotonic()
+        self._saved_epoch = epoch + 1
 
     def save_now(self) -> Optional[str]:
-        if self.poisoned:
+        """Saves the current epoch unless it is saved already (or poisoned)."""
+        epoch = int(self.epoch.numpy())
+        if self.poisoned or epoch == self._saved_epoch:
             return None
-        return self.manager.save(checkpoint_number=int(self.epoch.numpy()))
+        self._saved_epoch = epoch
+        return self.manager.save(checkpoint_number=epoch)
 
 
 class MetricsLog(tf.keras.callbacks.Callback):
@@ -135,10 +140,17 @@ class StopOnSignal(tf.keras.callbacks.Callback):
     def _stop(self, signum: int) -> None:
         self.model.stop_training = True
 
+    def on_epoch_end(self, epoch, logs=None):
+        # Saved here, before `fit` ends: at its end Keras replaces the weights
+        # by their moving average (`optimizer.average`), which a resumed run
+        # must not continue from.
+        if self.received is not None:
+            self.checkpoint.save_now()
+
     def on_train_end(self, logs=None):
         self._guard.__exit__(None, None, None)
         if self.received is not None:
-            self.checkpoint.save_now()
+            self.checkpoint.save_now()  # a signal after the last epoch's end
 
 
 class EpochClock(tf.keras.callbacks.Callback):

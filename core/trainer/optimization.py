@@ -113,12 +113,15 @@ def make_optimizer(
     optimizer: OptimizerConfig, schedule: ScheduleConfig, run_steps: int = 0
 ) -> tf.keras.optimizers.Optimizer:
     """The optimizer the config names, with its schedule and gradient clipping
-    (`run_steps`: the run's length in steps, for `schedule.decay_steps: 0`)."""
+    (`run_steps`: the run's length in steps, for `schedule.decay_steps: 0`)
+    and, for `optimizer.average`, Keras' moving average of the weights."""
     clipping = {}
     if optimizer.clipnorm:
         clipping["clipnorm"] = optimizer.clipnorm
     if optimizer.clipvalue:
         clipping["clipvalue"] = optimizer.clipvalue
+    if optimizer.average:
+        clipping.update(use_ema=True, ema_momentum=optimizer.average)
     rate = learning_rate(optimizer, schedule, run_steps)
     if ":" in optimizer.name:
         return optimizer_class(optimizer.name)(learning_rate=rate, **clipping)

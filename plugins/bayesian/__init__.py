@@ -12,7 +12,7 @@ _CLASSIFIER_REPORT = "keraslab.plugins.bayesian.report:write_classifier_report"
 _REGRESSION_REPORT = "keraslab.plugins.bayesian.report:write_regression_report"
 
 
-def _classifier(name, description, builder, model_config, training):
+def _classifier(name, description, builder, model_config, training, preset=config.classifier_preset):
     return ModelSpec(
         name=name,
         description=description,
@@ -20,7 +20,7 @@ def _classifier(name, description, builder, model_config, training):
         config=model_config,
         training=training,
         default_dataset="digits",
-        preset=config.classifier_preset,
+        preset=preset,
         report=_CLASSIFIER_REPORT,
     )
 
@@ -37,6 +37,7 @@ plugin = Plugin(
             "build_variational",
             config.VariationalConfig(),
             "variational",
+            config.variational_preset,
         ),
         _classifier(
             "bnn-flipout-conv",
@@ -44,6 +45,7 @@ plugin = Plugin(
             "build_variational",
             config.VariationalConfig(conv_filters=(16, 32), hidden_units=(64,)),
             "variational",
+            config.variational_preset,
         ),
         _classifier(
             "bnn-reparam",
@@ -51,6 +53,7 @@ plugin = Plugin(
             "build_variational",
             config.VariationalConfig(estimator="reparameterization"),
             "variational",
+            config.variational_preset,
         ),
         _classifier(
             "mc-dropout",

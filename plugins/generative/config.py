@@ -96,6 +96,8 @@ class GANConfig:
         conditional: condition both networks on the label (cGAN).
         dropout: dropout in the discriminator.
         adam_beta_1: β₁ of both players' Adam optimizers.
+        generator_average: β of the moving average of the generator's
+            weights that samples come from (0: the last iterate's weights).
     """
 
     latent_dim: int = ranged(32, at_least=1)
@@ -107,6 +109,7 @@ class GANConfig:
     conditional: bool = False
     dropout: float = ranged(0.3, at_least=0, below=1)
     adam_beta_1: float = ranged(0.5, at_least=0, below=1)
+    generator_average: float = ranged(0.99, at_least=0, below=1)
 
     def __post_init__(self):
         if self.loss not in GAN_LOSSES:

@@ -264,3 +264,25 @@ def test_every_model_trains_reports_and_exports_on_synthetic_data(registry, tiny
             else {"seed": tf.constant(0, tf.int64), "count": tf.constant(2)}
         )
         assert loaded.signatures["sample"](**inputs)["samples"].shape[0] == 2
+
+
+def test_gan_samples_from_a_moving_average_of_its_generator():
+    from keraslab.plugins.generative.config import GANConfig
+    from keraslab.plugins.generative.models.gans import build_gan
+
+    info = DataInfo(input_shape=(8, 8, 1), num_classes=10, num_train_examples=32)
+    gan = build_gan(GANConfig(hidden_units=(16,), generator_average=0.9), info)
+    gan.compile(optimizer=tf.keras.optimizers.Adam(1e-2))
+    averaged = [v.numpy() for v in gan.averaged_variables]
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(averaged, gan.generator_variables))
+    gan.train_step(tf.random.stateless_uniform([32, 8, 8, 1], seed=(0, 1)))
+    # θ̄ ← 0.9 θ̄ + 0.1 θ after the step: a tenth of the way to the live weights, and nothing trains it.
+    for before, after, live in zip(averaged, gan.averaged_variables, gan.generator_variables):
+        np.testing.assert_allclose(after.numpy(), 0.9 * before + 0.1 * live.numpy(), rtol=1e-5, atol=1e-7)
+    trained = {id(v) for v in gan.trainable_variables}
+    assert not any(id(v) in trained for v in gan.averaged_variables)
+    z = tf.random.stateless_normal([4, gan.config.latent_dim], seed=(2, 3))
+    assert not np.allclose(gan.generate(z).numpy(), gan.live_generate(z).numpy())
+    # β = 0: no second generator; samples come from the live one.
+    plain = build_gan(GANConfig(hidden_units=(16,), generator_average=0.0), info)
+    assert plain.averaged_variables == [] and np.array_equal(plain.generate(z).numpy(), plain.live_generate(z).numpy())

@@ -15,6 +15,14 @@ then G once:
   λ E (‖∇f(x̂)‖ − 1)², x̂ = εx + (1 − ε)G(z), and G minimises −E f(G(z));
 * `cgan` (Mirza and Osindero, 2014): both networks see the label.
 
+Samples come from an exponential moving average of the generator's
+weights, θ̄ ← β θ̄ + (1 − β) θ after every generator update (β =
+`model.generator_average`; Yazıcı et al., 2019, "The unusual effectiveness
+of averaging in GAN training"). The players' game makes the last iterate
+circle around an equilibrium, and which digits it favours changes from
+epoch to epoch; the average sits nearer the middle. Training uses the
+live generator; `generate`, `sample` and the export the averaged one.
+
 Both players use the trainer's optimizer configuration; the discriminator
 gets its own copy. Adam's β₁ is set to `model.adam_beta_1` for both (0.5 as
 in Radford et al., 2016; WGAN-GP's authors use 0.5 with β₂ 0.9).
@@ -42,11 +50,11 @@ class GAN(LabelConditioning, GenerativeModel):
         super().__init__(sample_shape=image_shape, **kwargs)
         self.config = config
         self.num_classes = num_classes
-        self.generator_layers = [
-            tf.keras.layers.Dense(units, activation="relu", name=f"generator_{i}")
-            for i, units in enumerate(config.hidden_units)
-        ]
-        self.to_pixels = tf.keras.layers.Dense(self.pixels, activation="sigmoid", name="generator_out")
+        self.generator_layers = self._generator_layers("generator")
+        # The averaged generator: the same layers, never trained, moved towards the live ones.
+        self.averaged_layers = self._generator_layers("averaged_generator") if config.generator_average else []
+        for layer in self.averaged_layers:
+            layer.trainable = False
         self.critic_layers = []
         for i, units in enumerate(reversed(config.hidden_units)):
             self.critic_layers += [tf.keras.layers.Dense(units, name=f"critic_{i}"), tf.keras.layers.LeakyReLU(0.2)]
@@ -67,11 +75,36 @@ class GAN(LabelConditioning, GenerativeModel):
             if hasattr(player, "beta_1"):
                 player.beta_1 = self.config.adam_beta_1
 
-    def generate(self, z, labels=None):
+    def _generator_layers(self, name: str):
+        hidden = [
+            tf.keras.layers.Dense(units, activation="relu", name=f"{name}_{i}")
+            for i, units in enumerate(self.config.hidden_units)
+        ]
+        return [*hidden, tf.keras.layers.Dense(self.pixels, activation="sigmoid", name=f"{name}_out")]
+
+    def _generate_with(self, layers, z, labels=None):
         hidden = self.with_label(z, labels)
-        for layer in self.generator_layers:
+        for layer in layers:
             hidden = layer(hidden)
-        return tf.reshape(self.to_pixels(hidden), [-1, *self.image_shape])
+        return tf.reshape(hidden, [-1, *self.image_shape])
+
+    def live_generate(self, z, labels=None):
+        """The generator being trained."""
+        return self._generate_with(self.generator_layers, z, labels)
+
+    def generate(self, z, labels=None):
+        """The generator samples come from: the averaged one if there is one."""
+        return self._generate_with(self.averaged_layers or self.generator_layers, z, labels)
+
+    def start_average(self) -> None:
+        """Sets the averaged generator to the live one (once both are built)."""
+        for averaged, live in zip(self.averaged_variables, self.generator_variables):
+            averaged.assign(live)
+
+    def _update_average(self) -> None:
+        beta = self.config.generator_average
+        for averaged, live in zip(self.averaged_variables, self.generator_variables):
+            averaged.assign(beta * averaged + (1.0 - beta) * live)
 
     def critic(self, images, labels=None, training=False):
         """The discriminator's logit (or the Wasserstein critic's score)."""
@@ -82,7 +115,11 @@ class GAN(LabelConditioning, GenerativeModel):
 
     @property
     def generator_variables(self):
-        return [v for layer in (*self.generator_layers, self.to_pixels) for v in layer.trainable_variables]
+        return [v for layer in self.generator_layers for v in layer.trainable_variables]
+
+    @property
+    def averaged_variables(self):
+        return [v for layer in self.averaged_layers for v in layer.weights]
 
     @property
     def critic_variables(self):
@@ -106,7 +143,7 @@ class GAN(LabelConditioning, GenerativeModel):
         return tf.random.normal(tf.stack([batch, self.config.latent_dim]))
 
     def critic_loss(self, real, labels, training):
-        fake = self.generate(self._noise(tf.shape(real)[0]), labels)
+        fake = self.live_generate(self._noise(tf.shape(real)[0]), labels)
         real_score = self.critic(real, labels, training)
         fake_score = self.critic(fake, labels, training)
         if self.config.loss == "wasserstein":
@@ -129,7 +166,7 @@ class GAN(LabelConditioning, GenerativeModel):
         return tf.reduce_mean((norms - 1.0) ** 2)
 
     def generator_loss(self, batch, labels, training):
-        fake_score = self.critic(self.generate(self._noise(batch), labels), labels, training)
+        fake_score = self.critic(self.live_generate(self._noise(batch), labels), labels, training)
         if self.config.loss == "wasserstein":
             return -tf.reduce_mean(fake_score)
         if self.config.loss == "minimax":
@@ -148,6 +185,8 @@ class GAN(LabelConditioning, GenerativeModel):
             generator_loss = self.generator_loss(tf.shape(real)[0], labels, training=True)
         gradients = tape.gradient(generator_loss, self.generator_variables)
         self.optimizer.apply_gradients(zip(gradients, self.generator_variables))
+        if self.averaged_layers:
+            self._update_average()
         return self._record(generator_loss, critic_loss, real_score)
 
     def test_step(self, data):
@@ -176,7 +215,10 @@ def build_gan(config: GANConfig, info: DataInfo) -> GAN:
     name = "cgan" if config.conditional else ("wgan_gp" if config.loss == "wasserstein" else "gan")
     model = GAN(config, info.input_shape, info.num_classes or 0, name=name)
     labels = tf.zeros([1], tf.int64) if config.conditional else None
-    model.critic(model.generate(tf.zeros([1, config.latent_dim]), labels), labels)
+    noise = tf.zeros([1, config.latent_dim])
+    model.critic(model.live_generate(noise, labels), labels)
+    model.generate(noise, labels)
+    model.start_average()
     return model
 
 
