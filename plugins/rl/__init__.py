@@ -1,7 +1,7 @@
 """The `rl` topic: agents that learn by acting in gym 0.23's environments.
 
 Deep agents are tf-agents agents (DQN, double DQN, REINFORCE, PPO, DDPG); tabular
-methods (value and policy iteration, TD(0), Q-learning) are NumPy from the
+methods (value and policy iteration, TD(0), Q-learning, SARSA, expected SARSA) are NumPy from the
 equations. The shared trainer drives all of them in environment steps.
 Declares the plugin; agents are imported on first use."""
 
@@ -92,10 +92,24 @@ plugin = Plugin(
         ),
         _agent(
             "q-learning",
-            "Tabular Q-learning with annealed ε-greedy exploration.",
-            f"{_TABULAR}:build_q_learning",
-            config.QLearningConfig(),
+            "Tabular Q-learning (off-policy TD control) with annealed ε-greedy exploration.",
+            f"{_TABULAR}:build_td_control",
+            config.TdControlConfig(),
             config.budget_preset(300_000, 25_000, 1_000),
+        ),
+        _agent(
+            "sarsa",
+            "Tabular SARSA (on-policy TD control), by default on the cliff walk.",
+            f"{_TABULAR}:build_td_control",
+            config.SarsaConfig(**config.CLIFF_SETTINGS),
+            config.budget_preset(50_000, 10_000, 10),
+        ),
+        _agent(
+            "expected-sarsa",
+            "Tabular expected SARSA: the next state's mean value under the ε-greedy policy.",
+            f"{_TABULAR}:build_td_control",
+            config.ExpectedSarsaConfig(**config.CLIFF_SETTINGS),
+            config.budget_preset(50_000, 10_000, 10),
         ),
     ),
     commands="keraslab.plugins.rl.cli:commands",

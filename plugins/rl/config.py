@@ -10,6 +10,7 @@ import dataclasses
 from typing import ClassVar, Literal, Tuple
 
 from keraslab.core.api import AgentConfig, ConfigError, RunConfig, ranged
+from keraslab.plugins.rl.cliff import ENV_ID as CLIFF_ENV_ID
 from keraslab.plugins.rl.environments import check_environment
 
 
@@ -44,16 +45,23 @@ class PolicyIterationConfig(PlannerConfig):
 
 
 @dataclasses.dataclass(frozen=True)
-class QLearningConfig:
-    """Tabular Q-learning with ε-greedy exploration.
+class TdControlConfig:
+    """Tabular one-step TD control with ε-greedy exploration.
+
+    The method (`AGENT`, one class per method) names the value of the next
+    state learnt towards: "q-learning" (its best action's), "sarsa" (the
+    action taken next) or "expected-sarsa" (the mean under the ε-greedy
+    policy).
 
     Attributes:
         alpha: step size α.
         epsilon_start, epsilon_end, epsilon_decay_steps: ε annealed linearly
-            from start to end over that many environment steps.
+            from start to end over that many environment steps (start = end:
+            a constant ε).
         steps_per_iteration: transitions between the trainer's checks.
     """
 
+    AGENT: ClassVar[str] = "q-learning"
     env: str = "FrozenLake-v1"
     gamma: float = ranged(0.99, above=0, at_most=1)
     alpha: float = ranged(0.05, above=0, at_most=1)
@@ -63,7 +71,30 @@ class QLearningConfig:
     steps_per_iteration: int = ranged(1000, at_least=1)
 
     def __post_init__(self):
-        check_environment("q-learning", self.env, "discrete", tabular=True)
+        check_environment(self.AGENT, self.env, "discrete", tabular=True)
+
+
+# Sutton & Barto's cliff walk (Example 6.6): a constant ε = 0.1, no discount; α = 0.1 rather than
+# the book's 0.5, at which SARSA's greedy policy walked into a wall for good on 2 seeds of 3.
+CLIFF_SETTINGS = dict(
+    env=CLIFF_ENV_ID,
+    gamma=1.0,
+    alpha=0.1,
+    epsilon_start=0.1,
+    epsilon_end=0.1,
+    epsilon_decay_steps=0,
+    steps_per_iteration=500,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class SarsaConfig(TdControlConfig):
+    AGENT: ClassVar[str] = "sarsa"
+
+
+@dataclasses.dataclass(frozen=True)
+class ExpectedSarsaConfig(TdControlConfig):
+    AGENT: ClassVar[str] = "expected-sarsa"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The environments agents act in: gym 0.23's own, which ship their code
-(no download), and a batched evaluator of any policy.
+(no download), keraslab's cliff walk (`cliff.py`), and a batched evaluator
+of any policy.
 
 Every agent names the kinds of environment it can act in; an unknown id or
 an agent that cannot act in an environment's action space is refused with
@@ -14,6 +15,7 @@ from typing import Callable, Dict
 import numpy as np
 
 from keraslab.core.api import ConfigError
+from keraslab.plugins.rl import cliff
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +40,7 @@ ENVIRONMENTS: Dict[str, EnvironmentInfo] = {
     "FrozenLake-v1": EnvironmentInfo("discrete", True, "slippery 4×4 ice to a goal; 1 on reaching it"),
     "FrozenLake8x8-v1": EnvironmentInfo("discrete", True, "the slippery 8×8 lake"),
     "Taxi-v3": EnvironmentInfo("discrete", True, "pick up and drop off a passenger; 500 states, 6 actions"),
+    cliff.ENV_ID: EnvironmentInfo("discrete", True, "walk a 4×12 grid past a cliff; −1 a step, −100 for a fall"),
 }
 
 
@@ -78,6 +81,8 @@ def make(env_id: str, seed: int):
     step() → observation, reward, done, info)."""
     import gym
 
+    if env_id == cliff.ENV_ID:
+        cliff.register()
     env = gym.make(env_id)
     env.reset(seed=seed)
     env.action_space.seed(seed)

@@ -8,8 +8,9 @@ NumPy (Sutton & Barto, 2018, chapters 4 and 6).
   π greedy in V^π; stop when π no longer changes.
 * TD(0) policy evaluation: V(s) ← V(s) + α [r + γ V(s') − V(s)] along
   sampled transitions of a fixed policy; measured against the exact V^π.
-* Q-learning (Watkins, 1989): Q(s, a) ← Q(s, a) + α [r + γ max_a' Q(s', a') − Q(s, a)]
-  with ε-greedy exploration, ε annealed linearly.
+* TD control with ε-greedy exploration, ε annealed linearly: Q-learning
+  (Watkins, 1989), Q(s, a) ← Q(s, a) + α [r + γ max_a' Q(s', a') − Q(s, a)],
+  SARSA and expected SARSA (`TemporalDifferenceControl`).
 
 Planners take no environment steps: their "steps" are state backups (one
 per state a sweep), and they end the run when they have converged.
@@ -28,7 +29,7 @@ import tensorflow as tf
 
 from keraslab.core.api import AgentProgram
 from keraslab.plugins.rl import environments
-from keraslab.plugins.rl.config import PlannerConfig, QLearningConfig, TemporalDifferenceConfig
+from keraslab.plugins.rl.config import PlannerConfig, TdControlConfig, TemporalDifferenceConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -271,14 +272,50 @@ class SampledProgram(TabularProgram):
         self.steps.assign_add(self.steps_per_iteration)
 
 
-class QLearning(SampledProgram):
-    def __init__(self, config: QLearningConfig, seed: int):
+RECENT_EPISODES = 100  # the behaviour's return is averaged over this many episodes
+
+
+class TemporalDifferenceControl(SampledProgram):
+    """One-step TD control with ε-greedy behaviour; the methods differ in the
+    value of the next state they learn towards (Sutton & Barto, 2018, 6.4–6.6):
+
+    * Q-learning (off-policy, Watkins, 1989): r + γ max_a' Q(s', a'), the greedy
+      policy's value, whatever the behaviour does next;
+    * SARSA (on-policy, Rummery & Niranjan, 1994): r + γ Q(s', a') with a' the
+      action the behaviour then takes;
+    * expected SARSA (van Seijen et al., 2009): r + γ Σ_a' π(a' | s') Q(s', a'),
+      π the ε-greedy policy: π(a' | s') = ε/|A| + (1 − ε) [a' = argmax Q(s', ·)].
+
+    Each step: Q(s, a) ← Q(s, a) + α [target − Q(s, a)], the next action chosen
+    before the update (as SARSA needs). At a terminal state the target is r;
+    at the time limit (a truncation) it still bootstraps.
+
+    `behaviour_return` is the mean return of the last 100 episodes of the
+    ε-greedy behaviour: what the agent earns while it learns.
+    On the cliff walk it is where on- and off-policy differ: Q-learning learns
+    the walk along the edge and falls off it while exploring; SARSA learns a
+    safer walk and earns more while learning.
+    """
+
+    def __init__(self, config: TdControlConfig, seed: int):
         super().__init__(config.env, seed, config.steps_per_iteration)
         self.config = config
         self.choice_rng = tf.random.Generator.from_seed(seed + 1)
+        self.action = tf.Variable(-1, dtype=tf.int64, name="action")  # the behaviour's next action
+        self.episode_return = tf.Variable(0.0, dtype=tf.float64, name="episode_return")
+        # The returns of the behaviour's last RECENT_EPISODES episodes (a ring) and how many have ended.
+        self.recent_returns = tf.Variable(tf.zeros([RECENT_EPISODES], tf.float64), name="recent_returns")
+        self.episodes_ended = tf.Variable(0, dtype=tf.int64, name="episodes_ended")
 
     def trackables(self):
-        return {**super().trackables(), "choice_rng": self.choice_rng}
+        return {
+            **super().trackables(),
+            "choice_rng": self.choice_rng,
+            "action": self.action,
+            "episode_return": self.episode_return,
+            "recent_returns": self.recent_returns,
+            "episodes_ended": self.episodes_ended,
+        }
 
     def epsilon(self) -> float:
         """ε annealed linearly from `epsilon_start` to `epsilon_end` over `epsilon_decay_steps`."""
@@ -286,23 +323,56 @@ class QLearning(SampledProgram):
         fraction = min(self.env_steps / max(c.epsilon_decay_steps, 1), 1.0)
         return c.epsilon_start + fraction * (c.epsilon_end - c.epsilon_start)
 
+    def next_value(self, q_next: np.ndarray, next_action: int, epsilon: float) -> float:
+        """The value of s' the update learns towards, by the method's rule."""
+        if self.config.AGENT == "q-learning":
+            return float(q_next.max())
+        if self.config.AGENT == "sarsa":
+            return float(q_next[next_action])
+        policy = np.full(q_next.shape, epsilon / q_next.size)
+        policy[np.argmax(q_next)] += 1.0 - epsilon
+        return float(policy @ q_next)
+
     def train_iteration(self):
-        c, q = self.config, self.q.numpy()
-        epsilon = self.epsilon()
-        random_actions = self.choice_rng.uniform([c.steps_per_iteration], 0, self.model.actions, dtype=tf.int64).numpy()
-        draws = iter(random_actions)
+        c, model, q = self.config, self.model, self.q.numpy()
+        epsilon, n = self.epsilon(), c.steps_per_iteration
+        uniforms = self.rng.uniform([n, 4], dtype=tf.float64).numpy()
+        random_actions = self.choice_rng.uniform([n, 2], 0, model.actions, dtype=tf.int64).numpy()
 
-        def choose(state, explore):
-            action = next(draws)
-            return int(action) if explore < epsilon else int(np.argmax(q[state]))
+        def choose(state, explore, random_action):
+            return int(random_action) if explore < epsilon else int(np.argmax(q[state]))
 
-        def learn(state, action, reward, next_state, done):
-            target = reward + (0.0 if done else c.gamma * q[next_state].max())
+        state, action = int(self.state.numpy()), int(self.action.numpy())
+        length, episode_return = int(self.episode_steps.numpy()), float(self.episode_return.numpy())
+        recent, ended = self.recent_returns.numpy(), int(self.episodes_ended.numpy())
+        for (start, outcome, explore_first, explore_next), (random_first, random_next) in zip(uniforms, random_actions):
+            if state < 0:
+                state, length, episode_return = model.start(start), 0, 0.0
+                action = choose(state, explore_first, random_first)
+            next_state, reward, done = model.sample(state, action, outcome)
+            next_action = choose(next_state, explore_next, random_next)
+            target = reward if done else reward + c.gamma * self.next_value(q[next_state], next_action, epsilon)
             q[state, action] += c.alpha * (target - q[state, action])
-
-        self.run_steps(choose, learn)
+            length, episode_return = length + 1, episode_return + reward
+            if done or length >= model.max_steps:
+                recent[ended % RECENT_EPISODES], ended = episode_return, ended + 1
+                state, action = -1, -1
+            else:
+                state, action = next_state, next_action
+        self.state.assign(state)
+        self.action.assign(action)
+        self.episode_steps.assign(length)
+        self.episode_return.assign(episode_return)
+        self.steps.assign_add(n)
         self.q.assign(q)
-        return {"epsilon": epsilon, "q_start": float(self.model.initial @ q.max(axis=1))}
+        self.recent_returns.assign(recent)
+        self.episodes_ended.assign(ended)
+        return {
+            "epsilon": epsilon,
+            "q_start": float(model.initial @ q.max(axis=1)),
+            "behaviour_return": float(np.mean(recent[: min(ended, RECENT_EPISODES)])) if ended else float("nan"),
+            "episodes": float(ended),
+        }
 
 
 class TemporalDifference(SampledProgram):
@@ -385,8 +455,8 @@ def build_policy_iteration(config: PlannerConfig, info) -> PolicyIteration:
     return PolicyIteration(config, info.seed)
 
 
-def build_q_learning(config: QLearningConfig, info) -> QLearning:
-    return QLearning(config, info.seed)
+def build_td_control(config: TdControlConfig, info) -> TemporalDifferenceControl:
+    return TemporalDifferenceControl(config, info.seed)
 
 
 def build_td0(config: TemporalDifferenceConfig, info) -> TemporalDifference:
