@@ -154,7 +154,8 @@ def _with_data(workload: Workload, path: str) -> Workload:
 
 def measure(realistic: Realistic, budget: Budget, folder: Path, echo=print) -> Dict[str, List[dict]]:
     """Every side's results on one workload: the trainer and the same fit
-    in one or two rounds (reversed order), then float32 and both PyTorch loops."""
+    in one or two rounds (reversed order), then float32 (unless the trainer's
+    own run was in float32 already) and both PyTorch loops."""
     workload = _with_data(realistic.workload, write_data(realistic, folder))
     export = folder / "torch"
     results: Dict[str, List[dict]] = {}
@@ -166,9 +167,12 @@ def measure(realistic: Realistic, budget: Budget, folder: Path, echo=print) -> D
             if side == "same-fit" and index == 0:
                 params.update(export_dir=str(export), torch_kind=realistic.torch_kind)
             results.setdefault(side, []).append(run_session("bench.realistic_keras:train_session", params))
-    echo(f"   {workload.name}: keraslab-float32 ...")
-    float32 = {"side": "keraslab-float32", "workload": workload.as_params()}
-    results["keraslab-float32"] = [run_session("bench.realistic_keras:train_session", float32)]
+    if results["keraslab"][0]["precision"] == "float32":  # auto chose float32: that run is the float32 run
+        results["keraslab-float32"] = [results["keraslab"][0]]
+    else:
+        echo(f"   {workload.name}: keraslab-float32 ...")
+        float32 = {"side": "keraslab-float32", "workload": workload.as_params()}
+        results["keraslab-float32"] = [run_session("bench.realistic_keras:train_session", float32)]
     for mode in ("usual", "best"):
         echo(f"   {workload.name}: pytorch {mode} ...")
         params = {"directory": str(export), "mode": mode, "threads": os.cpu_count()}
