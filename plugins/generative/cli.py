@@ -221,5 +221,54 @@ def score(ctx, run, input_path, as_json):
     click.echo(f"mean log p(x) = {log_prob.mean():.4f} nats over {len(log_prob)} rows", err=True)
 
 
+def _seeds(text: str):
+    try:
+        seeds = tuple(int(c) for c in text.split(",") if c.strip())
+    except ValueError:
+        seeds = ()
+    if not seeds:
+        raise KeraslabError(f"--seeds takes comma-separated integers such as 0,1,2; received '{text}'.")
+    return seeds
+
+
+@click.command("divergences")
+@click.option("--separation", type=float, default=4.0, show_default=True, help="Distance between the two modes.")
+@click.option("--scale", type=float, default=0.5, show_default=True, help="Standard deviation of each mode.")
+@click.option("--seeds", default="0,1,2", show_default=True, help="Comma-separated seeds (each draws its starts).")
+@click.option("--restarts", type=int, default=4, show_default=True, help="Starts of each reverse fit.")
+@click.option("--steps", type=int, default=1500, show_default=True, help="Adam steps of each fit.")
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Study directory (default runs/generative/divergences/<time>)."
+)
+def divergences(separation, scale, seeds, restarts, steps, out):
+    """Forward against reverse KL: one Gaussian fitted to two modes (mode covering against mode seeking)."""
+    import datetime as _dt
+
+    from keraslab.plugins.generative import divergences as study
+
+    target = study.Bimodal(separation=separation, scale=scale)
+    target.check()
+    chosen = _seeds(seeds)
+    folder = (
+        Path(out) if out else Path("runs") / "generative" / "divergences" / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    )
+    if folder.exists() and any(folder.iterdir()):
+        raise KeraslabError(f"'{folder}' already exists and is not empty; choose another --out.")
+    report = study.run_study(target, chosen, folder, restarts=restarts, steps=steps)
+    moments = report["moments"]
+    click.echo(
+        f"p: modes at ±{separation / 2:g} of scale {scale:g}; its mean {moments['mean']:g}, std {moments['std']:.4f}"
+    )
+    click.echo("seed  direction  mu       sigma    KL (fitted)  KL (other way)")
+    for result in report["seeds"]:
+        for direction in ("forward", "reverse"):
+            fitted = result[direction]
+            click.echo(
+                f"{result['seed']:<5} {direction:<10} {fitted['mean']:+.4f}  {fitted['std']:.4f}   "
+                f"{fitted['kl']:.4f}       {fitted['other_kl']:.4f}"
+            )
+    click.echo(f"Results: {folder / study.STUDY_FILE}, plot: {folder / study.PICTURE}")
+
+
 def commands():
-    return [sample, interpolate, score]
+    return [sample, interpolate, score, divergences]
