@@ -97,7 +97,7 @@ def select_degree(max_degree, seed, out):
     click.echo(f"Chosen degree: {selection.best} (true degree {CURVE_DEGREE}); plot: {folder / 'validation_curve.png'}")
 
 
-STUDIES = ("initialisation", "regularisation", "schedules")
+STUDIES = ("initialisation", "regularisation", "schedules", "xor", "gradient-noise")
 
 
 @click.command("study")
@@ -110,7 +110,8 @@ STUDIES = ("initialisation", "regularisation", "schedules")
 )
 @click.pass_context
 def study(ctx, name, epochs, out):
-    """Measure a training practice: initialisation, regularisation or schedules (table + PNG)."""
+    """Measure a training practice (initialisation, regularisation, schedules) or a claim of
+    the notes (xor: a feature map makes XOR linear; gradient-noise: sigma/sqrt(m)); table + PNG."""
     from keraslab.core.api import registry_of
     from keraslab.plugins.foundations import practice
 
@@ -119,7 +120,9 @@ def study(ctx, name, epochs, out):
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = Path(out) if out else Path("runs") / "foundations" / "lab" / f"{name}-{stamp}"
     folder.mkdir(parents=True, exist_ok=True)
-    if name == "initialisation":
+    if name in ("xor", "gradient-noise"):
+        plot = _demo(name, folder)
+    elif name == "initialisation":
         results = [
             practice.layer_scales(i, a)
             for a, inits in (("tanh", practice.INITIALISERS), ("relu", ("glorot", "he")))
@@ -140,6 +143,26 @@ def study(ctx, name, epochs, out):
             curves, folder / f"{name}.png", name, extra="learning_rate" if name == "schedules" else ""
         )
     click.echo(f"Plot: {plot}")
+
+
+def _demo(name: str, folder: Path) -> Path:
+    """The NumPy demos (`demos.py`): a table on the terminal, the plot's path returned."""
+    from keraslab.plugins.foundations import demos
+
+    if name == "xor":
+        click.echo("seed  held-out accuracy: linear in (x1, x2)  linear in [x1, x2, x1*x2]  weights (w1, w2, w12, b)")
+        for r in demos.xor_study((0, 1, 2)):
+            weights = ", ".join(f"{w:+.1f}" for w in r.mapped_weights)
+            click.echo(f"{r.seed:<5} {r.linear_accuracy:37.4f}  {r.mapped_accuracy:25.4f}  ({weights})")
+        return demos.plot_xor(0, folder / "xor.png")
+    from keraslab.core.api import digits as load_digits
+
+    digits = load_digits()
+    rows = demos.gradient_noise_study(digits.features / 16.0, digits.targets, (1, 4, 16, 64, 256, 1024))
+    click.echo("batch size  measured gradient error  sigma/sqrt(m) * sqrt((N-m)/(N-1))")
+    for r in rows:
+        click.echo(f"{r.batch_size:<10}  {r.measured_rms:23.4f}  {r.predicted_rms:.4f}")
+    return demos.plot_gradient_noise(rows, folder / "gradient_noise.png")
 
 
 def commands():
