@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 import numpy as np
@@ -224,5 +225,37 @@ def conjugate(ctx, dataset, data_path, basis, centres, seed, out):
     click.echo(f"Results: {folder / 'conjugate.json'}, plot: {folder / 'conjugate.png'}")
 
 
+@click.command("prune")
+@click.argument("run")
+@click.option(
+    "--fractions",
+    default=",".join(str(f) for f in (0.0, 0.5, 0.75, 0.9, 0.95, 0.98, 0.99)),
+    show_default=True,
+    help="Comma-separated fractions of the kernel weights to remove, each in [0, 1).",
+)
+@click.pass_context
+def prune(ctx, run, fractions):
+    """Remove a Bayes-by-backprop run's weights of lowest signal-to-noise |mu|/sigma (against
+    lowest |mu|) and score the pruned posterior mean on the test split: pruning.json and .png in RUN."""
+    from keraslab.core.api import open_finished_run, registry_of
+    from keraslab.plugins.bayesian import pruning
+
+    try:
+        chosen = [float(f) for f in fractions.split(",") if f.strip()]
+    except ValueError:
+        raise KeraslabError(f"--fractions must be comma-separated numbers in [0, 1), received '{fractions}'.") from None
+    pruning.check_fractions(chosen)
+    built = open_finished_run(registry_of(ctx), "bayesian", run, "prune")
+    if not hasattr(built.splits.test, "load") or not len(built.splits.test):
+        raise KeraslabError(f"Run '{run}' has no test split in memory to score the pruned network on.")
+    report = pruning.prune_study(built.model, built.splits.test, chosen)
+    picture = pruning.write_study(report, Path(run))
+    click.echo(f"{report['weights']:,} kernel weights in {', '.join(report['layers'])}")
+    click.echo("removed   accuracy, by |mu|/sigma   accuracy, by |mu|")
+    for row in report["rows"]:
+        click.echo(f"{row['fraction_removed']:7.1%}   {row['snr_accuracy']:21.4f}   {row['magnitude_accuracy']:.4f}")
+    click.echo(f"Results: {Path(run) / pruning.RESULT_FILE}, plot: {picture}")
+
+
 def commands():
-    return [uncertainty, ensemble, conjugate]
+    return [uncertainty, ensemble, conjugate, prune]
