@@ -97,7 +97,7 @@ def select_degree(max_degree, seed, out):
     click.echo(f"Chosen degree: {selection.best} (true degree {CURVE_DEGREE}); plot: {folder / 'validation_curve.png'}")
 
 
-STUDIES = ("initialisation", "regularisation", "schedules", "xor", "gradient-noise")
+STUDIES = ("initialisation", "regularisation", "schedules", "xor", "gradient-noise", "whitening")
 
 
 @click.command("study")
@@ -111,7 +111,8 @@ STUDIES = ("initialisation", "regularisation", "schedules", "xor", "gradient-noi
 @click.pass_context
 def study(ctx, name, epochs, out):
     """Measure a training practice (initialisation, regularisation, schedules) or a claim of
-    the notes (xor: a feature map makes XOR linear; gradient-noise: sigma/sqrt(m)); table + PNG."""
+    the notes (xor: a feature map makes XOR linear; gradient-noise: sigma/sqrt(m); whitening:
+    decorrelated inputs and gradient descent's steps); table + PNG."""
     from keraslab.core.api import registry_of
     from keraslab.plugins.foundations import practice
 
@@ -120,7 +121,7 @@ def study(ctx, name, epochs, out):
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = Path(out) if out else Path("runs") / "foundations" / "lab" / f"{name}-{stamp}"
     folder.mkdir(parents=True, exist_ok=True)
-    if name in ("xor", "gradient-noise"):
+    if name in ("xor", "gradient-noise", "whitening"):
         plot = _demo(name, folder)
     elif name == "initialisation":
         results = [
@@ -155,6 +156,12 @@ def _demo(name: str, folder: Path) -> Path:
             weights = ", ".join(f"{w:+.1f}" for w in r.mapped_weights)
             click.echo(f"{r.seed:<5} {r.linear_accuracy:37.4f}  {r.mapped_accuracy:25.4f}  ({weights})")
         return demos.plot_xor(0, folder / "xor.png")
+    if name == "whitening":
+        results = demos.whitening_study()
+        click.echo("inputs         condition number of the Hessian  gradient-descent steps (step 1/lambda_max)")
+        for r in results:
+            click.echo(f"{r.inputs:<14} {r.condition_number:31.1f}  {r.steps}")
+        return demos.plot_whitening(results, folder / "whitening.png")
     from keraslab.core.api import digits as load_digits
 
     digits = load_digits()
