@@ -97,7 +97,15 @@ def select_degree(max_degree, seed, out):
     click.echo(f"Chosen degree: {selection.best} (true degree {CURVE_DEGREE}); plot: {folder / 'validation_curve.png'}")
 
 
-STUDIES = ("initialisation", "regularisation", "schedules", "xor", "gradient-noise", "whitening")
+STUDIES = (
+    "initialisation",
+    "regularisation",
+    "schedules",
+    "xor",
+    "gradient-noise",
+    "whitening",
+    "universal-approximation",
+)
 
 
 @click.command("study")
@@ -121,7 +129,7 @@ def study(ctx, name, epochs, out):
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = Path(out) if out else Path("runs") / "foundations" / "lab" / f"{name}-{stamp}"
     folder.mkdir(parents=True, exist_ok=True)
-    if name in ("xor", "gradient-noise", "whitening"):
+    if name in ("xor", "gradient-noise", "whitening", "universal-approximation"):
         plot = _demo(name, folder)
     elif name == "initialisation":
         results = [
@@ -156,6 +164,13 @@ def _demo(name: str, folder: Path) -> Path:
             weights = ", ".join(f"{w:+.1f}" for w in r.mapped_weights)
             click.echo(f"{r.seed:<5} {r.linear_accuracy:37.4f}  {r.mapped_accuracy:25.4f}  ({weights})")
         return demos.plot_xor(0, folder / "xor.png")
+    if name == "universal-approximation":
+        rows = demos.universal_approximation_study()
+        click.echo("tanh units  largest error  RMS error   (f(x) = sin 3x + 0.3 x^2 on [-2, 2])")
+        for r in rows:
+            click.echo(f"{r.width:<10}  {r.max_error:13.4f}  {r.rms_error:.4f}")
+        click.echo(f"Smallest width within 0.05 everywhere: {demos.width_needed(rows, 0.05)}")
+        return demos.plot_approximation(rows, folder / "universal_approximation.png")
     if name == "whitening":
         results = demos.whitening_study()
         click.echo("inputs         condition number of the Hessian  gradient-descent steps (step 1/lambda_max)")
