@@ -10,9 +10,10 @@ def environments_command():
     """The environments agents can act in, and their action spaces."""
     from keraslab.plugins.rl.environments import ENVIRONMENTS
 
+    width = max(len(name) for name in ENVIRONMENTS)
     for name, info in ENVIRONMENTS.items():
         kind = f"{info.actions}{', tabular' if info.tabular else ''}"
-        click.echo(f"{name:<18} {kind:<20} {info.description}")
+        click.echo(f"{name:<{width}} {kind:<20} {info.description}")
 
 
 @click.command("play")

@@ -106,3 +106,11 @@ def test_a_trained_walk_plays_as_a_gif(cli_runner, registry, tmp_path):
 
     with Image.open(gif) as image:  # the start, then one frame a step of a walk that reaches the goal
         assert image.size == (cliff.COLUMNS * cliff.CELL, cliff.ROWS * cliff.CELL) and 14 <= image.n_frames <= 18
+
+
+def test_the_environments_command_lists_the_cliff_walk_in_line_with_the_rest(cli_runner):
+    result = cli_runner("rl", "environments")
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert any(line.startswith(cliff.ENV_ID + " ") for line in lines)
+    assert len({line.index("discrete") for line in lines if "discrete" in line}) == 1  # one column for the kinds
