@@ -239,6 +239,7 @@ def prune(ctx, run, fractions):
     lowest |mu|) and score the pruned posterior mean on the test split: pruning.json and .png in RUN."""
     from keraslab.core.api import open_finished_run, registry_of
     from keraslab.plugins.bayesian import pruning
+    from keraslab.plugins.bayesian.report import report_splits
 
     try:
         chosen = [float(f) for f in fractions.split(",") if f.strip()]
@@ -246,9 +247,7 @@ def prune(ctx, run, fractions):
         raise KeraslabError(f"--fractions must be comma-separated numbers in [0, 1), received '{fractions}'.") from None
     pruning.check_fractions(chosen)
     built = open_finished_run(registry_of(ctx), "bayesian", run, "prune")
-    if not hasattr(built.splits.test, "load") or not len(built.splits.test):
-        raise KeraslabError(f"Run '{run}' has no test split in memory to score the pruned network on.")
-    report = pruning.prune_study(built.model, built.splits.test, chosen)
+    report = pruning.prune_study(built.model, report_splits(built.splits).test, chosen)
     picture = pruning.write_study(report, Path(run))
     click.echo(f"{report['weights']:,} kernel weights in {', '.join(report['layers'])}")
     click.echo("removed   accuracy, by |mu|/sigma   accuracy, by |mu|")

@@ -48,18 +48,18 @@ def posterior_kernels(model: tf.keras.Model):
     return kernels
 
 
-def _accuracy(model, examples, batch_size: int = 512) -> float:
-    correct = 0
-    for start in range(0, len(examples), batch_size):
-        batch = examples.load(range(start, min(start + batch_size, len(examples))))
-        logits = model(batch.features, training=False).numpy()
-        correct += int(np.sum(logits.argmax(axis=-1) == batch.targets))
-    return correct / len(examples)
+def _accuracy(model, test, batch_size: int = 512) -> float:
+    """Accuracy of one deterministic pass over `test` (in memory)."""
+    logits = np.concatenate(
+        [model(test.features[i : i + batch_size], training=False).numpy() for i in range(0, len(test), batch_size)]
+    )
+    return float(np.mean(logits.argmax(axis=-1) == test.targets))
 
 
 def prune_study(model: tf.keras.Model, test_examples, fractions: Sequence[float] = FRACTIONS) -> Dict:
     """Test accuracy of the posterior-mean network with each fraction of its
-    kernel weights removed, by SNR and by |μ|. The model is left as it was."""
+    kernel weights removed, by SNR and by |μ|; `test_examples` in memory (a
+    streamed split as `report.report_splits` holds it). The model is left as it was."""
     kernels = posterior_kernels(model)
     means = [loc.numpy() for _, loc, _, _ in kernels]
     scales = [scale.numpy() for _, _, scale, _ in kernels]

@@ -97,15 +97,9 @@ def select_degree(max_degree, seed, out):
     click.echo(f"Chosen degree: {selection.best} (true degree {CURVE_DEGREE}); plot: {folder / 'validation_curve.png'}")
 
 
-STUDIES = (
-    "initialisation",
-    "regularisation",
-    "schedules",
-    "xor",
-    "gradient-noise",
-    "whitening",
-    "universal-approximation",
-)
+PRACTICES = ("initialisation", "regularisation", "schedules")
+DEMOS = ("xor", "gradient-noise", "whitening", "universal-approximation")  # the notes' claims, `demos.py`
+STUDIES = PRACTICES + DEMOS
 
 
 @click.command("study")
@@ -120,7 +114,8 @@ STUDIES = (
 def study(ctx, name, epochs, out):
     """Measure a training practice (initialisation, regularisation, schedules) or a claim of
     the notes (xor: a feature map makes XOR linear; gradient-noise: sigma/sqrt(m); whitening:
-    decorrelated inputs and gradient descent's steps); table + PNG."""
+    decorrelated inputs and gradient descent's steps; universal-approximation: the width one
+    tanh layer needs); table + PNG."""
     from keraslab.core.api import registry_of
     from keraslab.plugins.foundations import practice
 
@@ -129,7 +124,7 @@ def study(ctx, name, epochs, out):
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = Path(out) if out else Path("runs") / "foundations" / "lab" / f"{name}-{stamp}"
     folder.mkdir(parents=True, exist_ok=True)
-    if name in ("xor", "gradient-noise", "whitening", "universal-approximation"):
+    if name in DEMOS:
         plot = _demo(name, folder)
     elif name == "initialisation":
         results = [
@@ -155,7 +150,7 @@ def study(ctx, name, epochs, out):
 
 
 def _demo(name: str, folder: Path) -> Path:
-    """The NumPy demos (`demos.py`): a table on the terminal, the plot's path returned."""
+    """The notes' claims (`demos.py`): a table on the terminal, the plot's path returned."""
     from keraslab.plugins.foundations import demos
 
     if name == "xor":

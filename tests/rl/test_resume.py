@@ -11,6 +11,7 @@ import tensorflow as tf
 from keraslab.core import actions
 from keraslab.plugins.rl.models.deep import load_tf_environment
 from keraslab.plugins.rl.models.environment_state import EnvironmentState
+from tests.rl.interruptions import cut_back_to, without_time
 
 # Budgets small enough for `make test`, checkpoints every 250 steps; each
 # agent learns before and after the checkpoint the resume starts from
@@ -24,36 +25,20 @@ CASES = {
 }
 
 
-def _without_time(record):
-    return {key: value for key, value in record.items() if key != "seconds"}
-
-
-def _cut_back_to(run, keep_steps: int) -> None:
-    """Makes `run` look killed just after its checkpoint at `keep_steps`:
-    later checkpoints gone, the summary gone, the history left in place
-    (the resume must replace what comes after the checkpoint)."""
-    for path in run.checkpoints.glob("ckpt-*"):
-        if int(path.name.split(".")[0].split("-")[1]) > keep_steps:
-            path.unlink()
-    (run.checkpoints / "checkpoint").write_text(f'model_checkpoint_path: "ckpt-{keep_steps}"\n')
-    (run.path / "summary.json").unlink()
-    run.mark("interrupted")
-
-
 @pytest.mark.parametrize("agent", sorted(CASES))
 def test_a_resumed_deep_agent_repeats_the_uninterrupted_run_exactly(registry, tmp_path, agent):
     overrides = BUDGET + CASES[agent]
     run, whole = actions.start_training(registry, "rl", agent, runs_root=str(tmp_path), overrides=overrides)
-    history = [_without_time(record) for record in run.metrics()]
+    history = [without_time(record) for record in run.metrics()]
     checkpoints = sorted(int(p.stem.split("-")[1]) for p in run.checkpoints.glob("ckpt-*.index"))
     # PPO's iterations end where their episodes let them: take the middle checkpoint, mid-learning.
     keep = checkpoints[len(checkpoints) // 2 - 1] if len(checkpoints) > 2 else checkpoints[0]
     assert any(record["env_steps"] > keep and "loss" in record for record in history)
-    _cut_back_to(run, keep)
+    cut_back_to(run, keep)
 
     _, resumed = actions.resume_training(registry, str(run.path))
 
-    assert [_without_time(record) for record in run.metrics()] == history  # losses, returns, ε: every number
+    assert [without_time(record) for record in run.metrics()] == history  # losses, returns, ε: every number
     assert resumed["metrics"]["test"] == whole["metrics"]["test"]
     assert json.loads((run.path / "run.json").read_text())["status"] == "complete"
 

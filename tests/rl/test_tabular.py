@@ -7,6 +7,7 @@ import pytest
 
 from keraslab.core import actions
 from keraslab.core.trainer.agents import load_trained_agent
+from tests.rl.interruptions import cut_back_to
 
 QUICK = ["agent.eval_episodes=100"]
 
@@ -45,13 +46,7 @@ def test_q_learning_learns_frozen_lake_and_resumes_exactly(registry, tmp_path):
     run, whole = train(registry, tmp_path, "q-learning", *budget)
     assert whole["metrics"]["test"]["exact_return"] > 0.5  # a random policy reaches the goal 1.5% of the time
     full = run.metrics()
-    # Pretend the run was killed after its checkpoint at 20,000 steps.
-    for path in run.checkpoints.iterdir():
-        if path.name.startswith(("ckpt-40000", "ckpt-60000")):
-            path.unlink()
-    (run.checkpoints / "checkpoint").write_text('model_checkpoint_path: "ckpt-20000"\n')
-    (run.path / "summary.json").unlink()
-    run.mark("interrupted")
+    cut_back_to(run, 20_000)
     _, resumed = actions.resume_training(registry, str(run.path))
     assert [r["env_steps"] for r in run.metrics()] == [20000, 40000, 60000]
     # Q-table, episode state and random generators were restored: the same run.
