@@ -1,7 +1,8 @@
 """The `bayesian` topic: Bayes by backprop with TFP layers, Monte-Carlo
-dropout, ensembles, heteroscedastic, multi-task and evidential regression;
-every model reports its uncertainty, not only its prediction. Declares the plugin; models and
-loaders are imported on first use."""
+dropout, ensembles, heteroscedastic, multi-task and evidential regression,
+evidential classification; every model reports its uncertainty, not only
+its prediction. Declares the plugin; models and loaders are imported on
+first use."""
 
 from keraslab.core.api import DatasetSpec, ModelSpec, Plugin, __version__
 from keraslab.plugins.bayesian import config
@@ -68,6 +69,17 @@ plugin = Plugin(
             "build_dropout_mlp",
             config.DropoutConfig(monte_carlo=False),
             "fit",
+        ),
+        ModelSpec(
+            name="evidential-classifier",
+            description="Dirichlet evidence per class (Sensoy et al., 2018): prediction and vacuity in one pass.",
+            build="keraslab.plugins.bayesian.dirichlet:build_evidential_classifier",
+            config=config.EvidentialClassifierConfig(),
+            training="custom_step",
+            default_dataset="digits",
+            preset=config.classifier_preset,
+            export="keraslab.plugins.bayesian.dirichlet:export_evidential_classifier",
+            report=_CLASSIFIER_REPORT,
         ),
         ModelSpec(
             name="heteroscedastic",

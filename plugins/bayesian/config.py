@@ -92,6 +92,34 @@ class EvidentialConfig:
     regularizer: float = 0.01
 
 
+@dataclasses.dataclass(frozen=True)
+class EvidentialClassifierConfig:
+    """Evidential classification (Sensoy et al., 2018).
+
+    Attributes:
+        hidden_units: widths of the ReLU hidden layers.
+        annealing_epochs: T of the KL weight λ_t = min(1, t / T), t in
+            epochs (the paper's 10); 0 applies the whole KL from the start.
+        evidence: the non-negative function of the last layer's outputs
+            z: "exp" e^z (z clipped at 10), "softplus" log(1 + e^z) or
+            "relu" max(0, z) (the paper's). Measured on digits, seeds 0–2
+            (docs/topics/bayesian.md): exp 96.6% accurate, ECE 0.040;
+            softplus 95.3%, ECE 0.161 (its evidence grows slowly, so
+            E[p] stays under-confident); ReLU 85.8% (units die).
+    """
+
+    hidden_units: Tuple[int, ...] = (128,)
+    annealing_epochs: float = 10.0
+    evidence: Literal["exp", "softplus", "relu"] = "exp"
+
+    def __post_init__(self):
+        if self.annealing_epochs < 0:
+            raise ConfigError(
+                f"Config key 'model.annealing_epochs' must be >= 0 (epochs over which the KL weight "
+                f"grows to 1), received {self.annealing_epochs}."
+            )
+
+
 def classifier_preset(config: RunConfig) -> RunConfig:
     return dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=100, batch_size=64))
 

@@ -1,7 +1,7 @@
 """What bayesian runs write into their run directory about the test split.
 
 Classifiers: `uncertainty.json` (accuracy, NLL, ECE, out-of-distribution
-ROC AUC of entropy and mutual information), `reliability.png` and
+ROC AUC of entropy, mutual information and an evidential model's vacuity), `reliability.png` and
 `out_of_distribution.png`. Regressors: `regression.json` (NLL, MAE; on
 gap-1d the recovery of the true noise σ(x) and the uncertainty in the gap)
 and `regression.png` (data, predictive mean, aleatoric and epistemic bands).
@@ -43,20 +43,26 @@ def classifier_measures(model, splits, samples: int):
         "ece": u.expected_calibration_error(mean, test.targets),
         "out_of_distribution": {},
     }
-    scores = {"entropy": u.entropy(mean)}
-    if samples > 1:
-        scores["mutual_information"] = u.mutual_information(passes)
+    scores = uncertainty_scores(model, test.features, passes)
     for name, images in u.out_of_distribution_sets(test.features).items():
-        ood = u.predictive_samples(model, images, samples)
-        ood_scores = {"entropy": u.entropy(ood.mean(axis=0))}
-        if samples > 1:
-            ood_scores["mutual_information"] = u.mutual_information(ood)
+        ood_scores = uncertainty_scores(model, images, u.predictive_samples(model, images, samples))
         result["out_of_distribution"][name] = {
             f"auc_{score}": u.separation_auc(scores[score], ood_scores[score]) for score in scores
         }
-        result["out_of_distribution"][name]["mean_entropy"] = float(ood_scores["entropy"].mean())
-    result["mean_entropy_test"] = float(scores["entropy"].mean())
+        result["out_of_distribution"][name].update({f"mean_{s}": float(v.mean()) for s, v in ood_scores.items()})
+    result.update({f"mean_{s}_test": float(v.mean()) for s, v in scores.items()})
     return result, passes
+
+
+def uncertainty_scores(model, features, passes) -> dict:
+    """Per input: the predictive entropy; the mutual information of a model
+    sampled more than once; the vacuity of a Dirichlet (evidential) model."""
+    scores = {"entropy": u.entropy(passes.mean(axis=0))}
+    if len(passes) > 1:
+        scores["mutual_information"] = u.mutual_information(passes)
+    if getattr(model, "dirichlet_outputs", False):
+        scores["vacuity"] = u.dirichlet_vacuity(model, features)
+    return scores
 
 
 def write_classifier_report(model, splits, run_path) -> None:

@@ -6,6 +6,8 @@ For S Monte-Carlo passes with class probabilities p_s(x):
   total uncertainty;
 * mutual information I = H[p̄] − (1/S) Σ_s H[p_s] is the part due to the
   weights (epistemic): the passes disagree (Houlsby et al., 2011, BALD);
+* vacuity u = K / S of a model whose logits are the log of Dirichlet
+  parameters α (evidential classification, S = Σ_k α_k): 1 without evidence;
 * expected calibration error ECE = Σ_b (n_b / n) |acc_b − conf_b| over bins
   of confidence max_k p̄_k (Guo et al., 2017).
 """
@@ -31,6 +33,19 @@ def predictive_samples(model, features: np.ndarray, samples: int, batch_size: in
         )
         passes.append(tf.nn.softmax(logits, axis=-1).numpy())
     return np.stack(passes)
+
+
+def dirichlet_vacuity(model, features: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """K / Σ_k α_k per example, for a model returning log α as its logits."""
+    import tensorflow as tf
+
+    logits = np.concatenate(
+        [
+            model(tf.constant(features[i : i + batch_size]), training=False).numpy()
+            for i in range(0, len(features), batch_size)
+        ]
+    ).astype(np.float64)
+    return logits.shape[-1] / np.exp(logits).sum(axis=-1)
 
 
 def entropy(p: np.ndarray) -> np.ndarray:
