@@ -13,7 +13,15 @@ import numpy as np
 
 from keraslab.core.config import DataConfig, RunConfig
 from keraslab.core.contract import DataInfo, ModelSpec, Plugin
-from keraslab.core.data import Examples, Splits, fold_splits, limit_per_class, select_classes, split_examples
+from keraslab.core.data import (
+    Examples,
+    Splits,
+    bootstrap_resample,
+    fold_splits,
+    limit_per_class,
+    select_classes,
+    split_examples,
+)
 from keraslab.core.data_checks import check_examples
 from keraslab.core.errors import KeraslabError, PluginError, describe_error
 from keraslab.core.linked import LinkedExamples
@@ -61,7 +69,8 @@ def load_examples(plugin: Plugin, data: DataConfig):
 def load_splits(plugin: Plugin, spec: ModelSpec, data: DataConfig) -> Splits:
     """The fixed train/validation/test splits the model trains and is tested on
     (of `data.classes` only, and `data.train_per_class` training examples per
-    class, where those are set). With `data.folds` = K, train and validation
+    class, where those are set; resample `data.bootstrap` of the training
+    split where that is set). With `data.folds` = K, train and validation
     are fold `data.fold` of K of everything but the test split (`fold_splits`)."""
     examples = load_examples(plugin, data)
     source = f"'{data.path}'" if data.path else f"'{data.name}'"
@@ -86,6 +95,13 @@ def load_splits(plugin: Plugin, spec: ModelSpec, data: DataConfig) -> Splits:
         splits = fold_splits(splits, data.folds, data.fold, data.seed)
     if data.train_per_class:
         splits = dataclasses.replace(splits, train=limit_per_class(splits.train, data.train_per_class))
+    if data.bootstrap:
+        if isinstance(splits.train, LinkedExamples):
+            raise KeraslabError(
+                f"data.bootstrap resamples independent examples; dataset '{data.name}' holds the linked units "
+                "of a graph (nodes of one graph), which it cannot draw twice. Use data.bootstrap=0."
+            )
+        splits = dataclasses.replace(splits, train=bootstrap_resample(splits.train, data.bootstrap, data.seed))
     return splits
 
 

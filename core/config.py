@@ -145,6 +145,11 @@ class DataConfig:
             is the validation split (`validation_fraction` then unused).
             Data split by position (windows of a series) is refused.
         fold: which of the `folds` parts validates, 0..K−1.
+        bootstrap: 0 trains on the training split as it is; k ≥ 1 on
+            resample k of it: N examples drawn with replacement from its N
+            (seeded by k and `seed`), for bagging (Breiman, 1996). About
+            1 − 1/e ≈ 63% of the examples appear, some of them more than
+            once; validation and test splits are unchanged.
         tfds_dir: where TensorFlow Datasets' prepared datasets are, for a
             `name` of the form tfds:NAME[:CONFIG] (empty: TFDS' default
             folder); read offline, never downloaded.
@@ -165,6 +170,7 @@ class DataConfig:
     cache: bool = False
     folds: int = ranged(0, at_least=0, at_most=100)
     fold: int = ranged(0, at_least=0)
+    bootstrap: int = ranged(0, at_least=0)
 
 
 @dataclasses.dataclass(frozen=True)

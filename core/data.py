@@ -206,6 +206,15 @@ def limit_per_class(examples, count: int):
     return examples.take(np.sort(keep))
 
 
+def bootstrap_resample(examples, resample: int, seed: int):
+    """Resample `resample` of `examples`: N positions drawn uniformly with
+    replacement from their N (Efron, 1979), in ascending order, by a
+    generator seeded with (seed, resample): the same resample on every run."""
+    n = len(examples)
+    positions = np.random.default_rng([seed, resample]).integers(0, n, n)
+    return examples.take(np.sort(positions))
+
+
 def held_in_memory(split, limit: int):
     """A split as `Examples`: itself when in memory; streamed, all of it when
     it holds at most `limit` examples, else `limit` of them at evenly spaced

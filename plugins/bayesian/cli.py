@@ -109,6 +109,20 @@ def uncertainty(ctx, run, input_file, samples, as_json):
     help="The member network: a classifier, or a regressor of μ and σ (heteroscedastic, ...).",
 )
 @click.option("--members", type=int, default=5, show_default=True, help="Independently seeded members (at least 2).")
+@click.option(
+    "--seed",
+    "first_seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Member i trains with seed SEED + i.",
+)
+@click.option(
+    "--bootstrap/--no-bootstrap",
+    default=False,
+    show_default=True,
+    help="Bagging: each member trains on its own resample of the training split (data.bootstrap).",
+)
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Config override for every member.")
 @click.option(
     "--out",
@@ -123,7 +137,7 @@ def uncertainty(ctx, run, input_file, samples, as_json):
 )
 @click.option("--name", default="bayesian-ensemble", show_default=True, help="Serving name of the export.")
 @click.pass_context
-def ensemble(ctx, model, members, settings, out, export_root, name):
+def ensemble(ctx, model, members, first_seed, bootstrap, settings, out, export_root, name):
     """Train N seeded members through the shared trainer; report the ensemble's accuracy, calibration and OOD AUC."""
     import datetime as _dt
     from pathlib import Path
@@ -136,8 +150,11 @@ def ensemble(ctx, model, members, settings, out, export_root, name):
         check_export_name(name)  # before hours of training, not after
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = Path(out) if out else Path("runs") / "bayesian" / "ensemble" / stamp
-    paths = deep_ensemble.train_members(registry, model, members, folder, settings, echo=click.echo)
-    result = deep_ensemble.evaluate_ensemble(registry, paths, folder)
+    paths = deep_ensemble.train_members(
+        registry, model, members, folder, settings, echo=click.echo, first_seed=first_seed, bootstrap=bootstrap
+    )
+    recipe = {"member_seeds": list(range(first_seed, first_seed + members)), "bootstrap": bootstrap}
+    result = deep_ensemble.evaluate_ensemble(registry, paths, folder, recipe)
     if result["task"] == "regression":
         click.echo(f"{members} x {model}: test MAE {result['mae']:.4f}, NLL {result['nll']:.4f}")
         if "epistemic_gap_ratio" in result:
@@ -148,7 +165,7 @@ def ensemble(ctx, model, members, settings, out, export_root, name):
         plot = "regression.png"
     else:
         click.echo(
-            f"{members} x {model}: accuracy {result['accuracy']:.4f} (members "
+            f"{members} x {model}{' (bagged)' if bootstrap else ''}: accuracy {result['accuracy']:.4f} (members "
             f"{', '.join(f'{a:.4f}' for a in result['member_accuracy'])}), NLL {result['nll']:.4f}, "
             f"ECE {result['ece']:.4f}"
         )

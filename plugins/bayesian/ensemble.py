@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 
@@ -23,9 +23,29 @@ from keraslab.plugins.bayesian import uncertainty as u
 ENSEMBLE_FILE = "ensemble.json"
 
 
-def train_members(registry, model: str, members: int, out: Path, settings: Sequence[str] = (), echo=print) -> list:
-    """Trains (or continues, or reads back) member i with `train.seed=i` in
-    `out/member<i>`; returns their run directories."""
+def member_settings(members: int, first_seed: int = 0, bootstrap: bool = False) -> Dict[str, list]:
+    """{"member<i>": its settings}: `train.seed` = first_seed + i, and with
+    `bootstrap` (bagging, Breiman 1996) its own resample of the training
+    split, `data.bootstrap` = first_seed + i + 1."""
+    variants = {}
+    for i in range(members):
+        seed = first_seed + i
+        variants[f"member{i}"] = [f"train.seed={seed}", *([f"data.bootstrap={seed + 1}"] if bootstrap else [])]
+    return variants
+
+
+def train_members(
+    registry,
+    model: str,
+    members: int,
+    out: Path,
+    settings: Sequence[str] = (),
+    echo=print,
+    first_seed: int = 0,
+    bootstrap: bool = False,
+) -> list:
+    """Trains (or continues, or reads back) member i in `out/member<i>` with
+    `member_settings`; returns their run directories."""
     from keraslab.core.api import train_variants
 
     if members < 2:
@@ -34,7 +54,9 @@ def train_members(registry, model: str, members: int, out: Path, settings: Seque
     spec = plugin.model(model)
     if spec.task not in ("classification", "regression"):
         raise KeraslabError(f"Ensembles combine classifiers or regressors; '{model}' is a {spec.task} model.")
-    variants = {f"member{member}": [*settings, f"train.seed={member}"] for member in range(members)}
+    if first_seed < 0:
+        raise KeraslabError(f"The first member's seed must be >= 0, received {first_seed}.")
+    variants = {name: [*settings, *own] for name, own in member_settings(members, first_seed, bootstrap).items()}
     return [run.path for run in train_variants(registry, "bayesian", model, variants, out, echo=echo).values()]
 
 
@@ -87,16 +109,18 @@ class EnsembleRegressor:
         }
 
 
-def evaluate_ensemble(registry, paths: Sequence[Path], out: Path) -> Dict:
+def evaluate_ensemble(registry, paths: Sequence[Path], out: Path, recipe: Optional[Dict] = None) -> Dict:
     """Measures of the ensemble on the members' common test split, written
     to ensemble.json: classifiers' accuracy, NLL, ECE and out-of-distribution
     AUCs (and reliability.png), regressors' MAE, NLL and, on gap-1d, the
-    epistemic σ in the gap (and regression.png)."""
+    epistemic σ in the gap (and regression.png), with `recipe` (how the
+    members were trained) added."""
     models, spec, splits = load_members(registry, paths)
     if spec.task == "regression":
         result = evaluate_regression_ensemble(models, splits, out, report.run_dataset(paths[0]))
     else:
         result = evaluate_classifier_ensemble(models, splits, out)
+    result.update(recipe or {})
     (out / ENSEMBLE_FILE).write_text(json.dumps(result, indent=2) + "\n")
     return result
 

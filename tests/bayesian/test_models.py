@@ -204,10 +204,38 @@ def test_ensemble_trains_seeded_members_and_reports_their_disagreement(cli_runne
     assert "bayesian-ensemble" in (tmp_path / "exports" / "models.config").read_text()
 
 
+def test_a_bagged_ensemble_trains_each_member_on_its_own_resample(cli_runner, tmp_path):
+    out = tmp_path / "bagged"
+    result = cli_runner(
+        "bayesian",
+        "ensemble",
+        "--members",
+        "2",
+        "--seed",
+        "4",
+        "--bootstrap",
+        "--set",
+        "data.synthetic=true",
+        "--set",
+        "train.epochs=2",
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 x deterministic (bagged)" in result.output
+    report = json.loads((out / "ensemble.json").read_text())
+    assert report["member_seeds"] == [4, 5] and report["bootstrap"] is True
+    import yaml
+
+    configs = [yaml.safe_load((out / f"member{i}" / "config.yaml").read_text()) for i in range(2)]
+    assert [(c["train"]["seed"], c["data"]["bootstrap"]) for c in configs] == [(4, 5), (5, 6)]
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
         (["--members", "1"], "at least 2 members, received 1"),
+        (["--seed", "-1"], "-1 is not in the range"),
         (["--model", "unheard-of"], "unheard-of"),
         (["--set", "model.samples=0"], "'model.samples' must be at least 1"),
         (["--export", "exports", "--name", "no spaces"], "Export name 'no spaces' must be"),
