@@ -44,5 +44,56 @@ def play(ctx, run, out, episodes, seed, fps, max_frames):
     )
 
 
+@click.command("alphazero")
+@click.option("--iterations", type=int, default=20, show_default=True, help="Rounds of self-play then fitting.")
+@click.option("--games", type=int, default=50, show_default=True, help="Self-play games per iteration.")
+@click.option("--simulations", type=int, default=50, show_default=True, help="MCTS simulations per self-play move.")
+@click.option(
+    "--evaluation-simulations",
+    type=int,
+    default=200,
+    show_default=True,
+    help="MCTS simulations per move of the measured player.",
+)
+@click.option(
+    "--evaluation-games", type=int, default=100, show_default=True, help="Games against each opponent (even)."
+)
+@click.option("--evaluate-every", type=int, default=5, show_default=True, help="Measure every N iterations.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Study folder (default runs/rl/alphazero/<time>); a stopped study in it continues.",
+)
+def alphazero_command(
+    iterations, games, simulations, evaluation_simulations, evaluation_games, evaluate_every, seed, out
+):
+    """Tic-tac-toe by self-play: MCTS guided by a policy-and-value network (AlphaZero-style),
+    measured against a random and a perfect (minimax) player; alphazero.json + PNG."""
+    import datetime as _dt
+    from pathlib import Path
+
+    from keraslab.plugins.rl import alphazero
+
+    study = alphazero.AlphaZeroStudy(
+        iterations=iterations,
+        games=games,
+        simulations=simulations,
+        evaluation_simulations=evaluation_simulations,
+        evaluation_games=evaluation_games,
+        evaluate_every=evaluate_every,
+        seed=seed,
+    )
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = Path(out) if out else Path("runs") / "rl" / "alphazero" / stamp
+    result = alphazero.run_study(study, folder, echo=click.echo)
+    final = result["final"]
+    click.echo(
+        f"After {study.iterations} iterations: against random {final['against_random']['win']:.0%} won, "
+        f"{final['against_random']['loss']:.0%} lost; against minimax {final['against_minimax']['loss']:.0%} lost."
+    )
+    click.echo(f"Results: {folder / alphazero.RESULT_FILE}, plot: {folder / alphazero.PLOT_FILE}")
+
+
 def commands():
-    return [environments_command, play]
+    return [environments_command, play, alphazero_command]
