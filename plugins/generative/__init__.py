@@ -172,6 +172,12 @@ plugin = Plugin(
             f"{_AUTOREGRESSIVE}:build_pixelcnn",
             config.AutoregressiveConfig(dropout=0.3),
         ),
+        _image_model(
+            "gated-pixelcnn",
+            "Gated PixelCNN: vertical and horizontal stacks, no blind spot (van den Oord et al., 2016).",
+            "keraslab.plugins.generative.models.gated_pixelcnn:build_gated_pixelcnn",
+            config.AutoregressiveConfig(conv_layers=5, dropout=0.3),
+        ),
     ),
     datasets=(
         DatasetSpec(

@@ -6,7 +6,9 @@
 * Image models: `samples.png` (a grid of 64 samples; one row per digit
   for conditional models) and `generative.json`: for density models the
   test NLL (or bound) in nats per image beside the independent-Bernoulli
-  baseline's, for every image generator the evaluation classifier's view of
+  baseline's and, on binary images, how well −log p(x) tells noise,
+  inverted digits and blank images from digits (`likelihood_ood`); for
+  every image generator the evaluation classifier's view of
   its samples (share of each class, Fréchet distance to the test digits),
   plus what the model adds itself (`extra_measures`: the VAE's
   importance-weighted bound, the RBM's pseudo-log-likelihood, ...).
@@ -26,6 +28,7 @@ import tensorflow as tf
 
 from keraslab.core.api import splits_held_in_memory
 from keraslab.plugins.generative import evaluation
+from keraslab.plugins.generative.likelihood_ood import likelihood_ood
 from keraslab.plugins.generative.pictures import save_density_panels, save_grid
 
 SAMPLE_SEED = 0
@@ -95,6 +98,8 @@ def write_image_report(model, splits, run_path) -> None:
         if _binary(splits.train.features):
             result["bernoulli_nll"] = bernoulli_nll(splits.train.features, splits.test.features)
             result["improvement_over_bernoulli"] = 1.0 - result["test_nll"] / result["bernoulli_nll"]
+            if labels is None:
+                result["out_of_distribution"] = likelihood_ood(model, splits.test.features)
     if hasattr(model, "extra_measures"):
         result.update(model.extra_measures(splits))
     if hasattr(model, "sample"):

@@ -140,6 +140,27 @@ def test_nade_and_vae_beat_independent_pixels_on_held_out_digits(runs):
         assert (trained["vae"].path / picture).is_file()
 
 
+def test_likelihood_tells_noise_and_inverted_digits_from_digits(runs):
+    _, trained = runs
+    ood = json.loads((trained["nade"].path / "generative.json").read_text())["out_of_distribution"]
+    assert set(ood) == {"test_mean_nll", "noise", "inverted", "blank", "bar"}
+    for inputs in ("noise", "inverted"):  # half the pixels wrong: far less likely than any digit
+        assert ood[inputs]["auc_nll"] > 0.95 and ood[inputs]["mean_nll"] > 2 * ood["test_mean_nll"]
+    assert 0.0 <= ood["bar"]["auc_nll"] <= 1.0
+
+
+def test_ood_sets_are_binary_images_of_the_test_split_shape():
+    from keraslab.plugins.generative.likelihood_ood import auc_higher_out, binary_ood_sets
+
+    digits = (np.random.default_rng(0).random((5, 8, 8, 1)) < 0.3).astype(np.float32)
+    sets = binary_ood_sets(digits)
+    assert all(images.shape == digits.shape and set(np.unique(images)) <= {0.0, 1.0} for images in sets.values())
+    assert np.array_equal(sets["inverted"], 1 - digits) and sets["blank"].sum() == 0
+    assert sets["bar"][0, :, :, 0].sum() == 12 and sets["bar"][0, 1:7, 3:5, 0].all()  # rows 1-6, columns 3-4
+    assert auc_higher_out(np.array([1.0, 2.0]), np.array([3.0, 4.0])) == 1.0
+    assert auc_higher_out(np.array([3.0, 4.0]), np.array([1.0, 2.0])) == 0.0
+
+
 def test_exports_serve_log_prob_and_seeded_samples(runs, tmp_path):
     from keraslab.plugins.generative.data import load_moons
 
@@ -243,6 +264,7 @@ def test_linear_autoencoders_of_two_seeds_span_pcas_subspace_in_different_bases(
         ("cvae", []),
         ("vae-flow", ["model.flow_layers=1"]),
         ("pixelcnn", []),
+        ("gated-pixelcnn", ["model.filters=8"]),
         ("made", []),
         ("autoencoder", ["model.noise_stddev=0.2"]),
         ("maf", ["model.layers=2"]),

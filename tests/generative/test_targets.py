@@ -45,11 +45,18 @@ def test_flows_on_moons(trained, model, target, seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("model", ["nade", "made", "pixelcnn"])
+@pytest.mark.parametrize("model", ["nade", "made", "pixelcnn", "gated-pixelcnn"])
 def test_autoregressive_models_beat_independent_pixels_by_a_quarter(trained, model, seed):
     result = _result(trained(model, seed))
     print(model, "seed", seed, "test NLL", result["test_nll"], "improvement", result["improvement_over_bernoulli"])
     assert result["improvement_over_bernoulli"] >= 0.25
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gated_pixelcnn_beats_the_single_stack_pixelcnn(trained, seed):
+    gated, single = (_result(trained(model, seed))["test_nll"] for model in ("gated-pixelcnn", "pixelcnn"))
+    print("seed", seed, "test NLL: gated-pixelcnn", gated, "pixelcnn", single)
+    assert gated < single
 
 
 @pytest.mark.parametrize("seed", SEEDS)
