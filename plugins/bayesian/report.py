@@ -1,8 +1,8 @@
 """What bayesian runs write into their run directory about the test split.
 
 Classifiers: `uncertainty.json` (accuracy, NLL, ECE, out-of-distribution
-ROC AUC of entropy, mutual information and an evidential model's vacuity), `reliability.png` and
-`out_of_distribution.png`. Regressors: `regression.json` (NLL, MAE; on
+ROC AUC of entropy, mutual information and an evidential model's
+vacuity), `reliability.png` and `out_of_distribution.png`. Regressors: `regression.json` (NLL, MAE; on
 gap-1d the recovery of the true noise σ(x) and the uncertainty in the gap)
 and `regression.png` (data, predictive mean, aleatoric and epistemic bands).
 

@@ -19,32 +19,28 @@ from typing import Dict
 import numpy as np
 
 
-def predictive_samples(model, features: np.ndarray, samples: int, batch_size: int = 512) -> np.ndarray:
-    """Class probabilities of `samples` forward passes: shape (S, n, K)."""
+def one_pass(model, features: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """The model's logits for `features` from one forward pass, in batches: shape (n, K)."""
     import tensorflow as tf
 
-    passes = []
-    for _ in range(samples):
-        logits = np.concatenate(
-            [
-                model(tf.constant(features[i : i + batch_size]), training=False).numpy()
-                for i in range(0, len(features), batch_size)
-            ]
-        )
-        passes.append(tf.nn.softmax(logits, axis=-1).numpy())
-    return np.stack(passes)
-
-
-def dirichlet_vacuity(model, features: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    """K / Σ_k α_k per example, for a model returning log α as its logits."""
-    import tensorflow as tf
-
-    logits = np.concatenate(
+    return np.concatenate(
         [
             model(tf.constant(features[i : i + batch_size]), training=False).numpy()
             for i in range(0, len(features), batch_size)
         ]
-    ).astype(np.float64)
+    )
+
+
+def predictive_samples(model, features: np.ndarray, samples: int, batch_size: int = 512) -> np.ndarray:
+    """Class probabilities of `samples` forward passes: shape (S, n, K)."""
+    import tensorflow as tf
+
+    return np.stack([tf.nn.softmax(one_pass(model, features, batch_size), axis=-1).numpy() for _ in range(samples)])
+
+
+def dirichlet_vacuity(model, features: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """K / Σ_k α_k per example, for a model returning log α as its logits."""
+    logits = one_pass(model, features, batch_size).astype(np.float64)
     return logits.shape[-1] / np.exp(logits).sum(axis=-1)
 
 

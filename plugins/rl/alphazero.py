@@ -27,6 +27,7 @@ settings, or more iterations). Each iteration fits with a fresh Adam.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 from pathlib import Path
@@ -146,7 +147,7 @@ def network_evaluator(model) -> mcts.Evaluator:
     """The network as a NumPy function of one board (a Keras call per leaf
     would cost more than the rest of the search): softmax priors, value."""
     weights = {layer.name: [w.numpy().astype(np.float64) for w in layer.weights] for layer in model.layers}
-    hidden = [weights[name] for name in sorted(w for w in weights if w.startswith("dense_"))]
+    hidden = [weights[f"dense_{i}"] for i in range(sum(name.startswith("dense_") for name in weights))]
     (policy_kernel, policy_bias), (value_kernel, value_bias) = weights["policy"], weights["value"]
 
     def evaluate(board: np.ndarray) -> Tuple[np.ndarray, float]:
@@ -229,8 +230,10 @@ def policy_agreement(evaluate: mcts.Evaluator) -> float:
     return good / total
 
 
-def reachable_positions() -> List[np.ndarray]:
-    """Every unfinished position that play from the empty board reaches (4,520 of them)."""
+@functools.lru_cache(maxsize=1)
+def reachable_positions() -> Tuple[np.ndarray, ...]:
+    """Every unfinished position that play from the empty board reaches
+    (4,520 of them; found once, then remembered)."""
     seen, frontier, found = set(), [game.empty_board()], []
     while frontier:
         board = frontier.pop()
@@ -240,7 +243,7 @@ def reachable_positions() -> List[np.ndarray]:
         seen.add(key)
         found.append(board)
         frontier.extend(game.play(board, int(m)) for m in game.legal_moves(board))
-    return found
+    return tuple(found)
 
 
 def measure(model, study: AlphaZeroStudy, rng: np.random.Generator) -> Dict:

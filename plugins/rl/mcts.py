@@ -74,13 +74,15 @@ def search(
     noise_fraction: float = 0.25,
 ) -> np.ndarray:
     """Visit counts over the 9 cells after `simulations` simulations from
-    `board` (an unfinished game); with `noise_alpha` > 0, Dirichlet noise at the root."""
+    `board` (an unfinished game); with `noise_alpha` > 0, Dirichlet noise
+    at the root, drawn from `rng`."""
     root = Node(board)
     root.expand(evaluate)
     if root.terminal is not None:
         raise ValueError("The game is over: there is no move to search for.")
     if noise_alpha > 0:
-        rng = rng or np.random.default_rng()
+        if rng is None:
+            raise ValueError("Root noise needs a seeded generator: pass rng.")
         noise = rng.dirichlet(np.full(len(root.moves), noise_alpha))
         root.prior = (1 - noise_fraction) * root.prior + noise_fraction * noise
     for _ in range(simulations):

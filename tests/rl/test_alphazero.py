@@ -47,6 +47,8 @@ def test_search_with_a_perfect_evaluator_wins_and_blocks():
     counts = mcts.search(MOVER_WINS_AT_2, mcts.minimax_evaluator, simulations=50)
     assert int(np.argmax(counts)) == 2 and counts.sum() == 50
     assert int(np.argmax(mcts.search(MUST_BLOCK_AT_5, mcts.minimax_evaluator, simulations=100))) == 5
+    with pytest.raises(ValueError, match="seeded generator"):  # no unseeded noise
+        mcts.search(game.empty_board(), mcts.uniform_evaluator, 10, noise_alpha=0.5)
     with pytest.raises(ValueError, match="over"):
         mcts.search(np.array([-1, -1, -1, 1, 1, 0, 0, 0, 0], np.int8), mcts.uniform_evaluator, 10)
 
